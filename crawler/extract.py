@@ -1,0 +1,215 @@
+"""HTML page -> title, main text split into passages, metadata, outgoing links.
+
+Pure function of (bytes, url, charset): no I/O, so it is tested on strings and fuzzed alone.
+Main content is the page's <main> (or role=main / <article>), without navigation, header,
+footer, scripts and forms; passages follow the headings, so a result can link to '#artikel-12'.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+
+import lxml.etree
+import lxml.html
+
+from .record import Passage
+from .urls import normalize_url
+
+BLOCK = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "section", "article", "blockquote",
+         "pre", "br", "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "main", "aside", "figure",
+         "figcaption", "address", "hr", "td", "th"}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+BOILERPLATE = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template",
+               "iframe", "svg", "button", "select"}
+
+_META_FIELDS = {
+    "title": ("dcterms.title", "dc.title", "og:title"),
+    "organisation": ("dcterms.creator", "dc.creator", "dcterms.publisher", "og:site_name"),
+    "doctype": ("dcterms.type", "dc.type"),
+    "date": ("dcterms.modified", "dcterms.issued", "dcterms.available", "dcterms.date", "dc.date",
+             "article:modified_time", "article:published_time", "date"),
+    "identifier": ("dcterms.identifier", "dc.identifier"),
+    "city": ("dcterms.spatial", "dc.coverage"),
+    "short_title": ("dcterms.alternative",),
+    "language": ("dcterms.language", "dc.language"),
+    "description": ("description", "dcterms.description", "og:description"),
+}
+_CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_WS = re.compile(r"[ \t\r\f\v\u00a0]+")
+
+
+@dataclass
+class Extract:
+    title: str = ""
+    text: str = ""
+    passages: list[Passage] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    links: list[str] = field(default_factory=list)
+    canonical: str = ""
+    noindex: bool = False
+    nofollow: bool = False
+    error: str = ""
+
+
+def sniff_charset(body: bytes, declared: str | None) -> str:
+    """Encoding by precedence: BOM, HTTP charset, <meta charset>, valid UTF-8, else windows-1252."""
+    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if body.startswith(bom):
+            return name
+    for candidate in (declared, _meta_charset(body[:2048])):
+        if candidate:
+            try:
+                return codecs.lookup(candidate).name
+            except LookupError:
+                pass
+    try:
+        body.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def _meta_charset(head: bytes) -> str | None:
+    m = _CHARSET_META.search(head)
+    return m.group(1).decode("ascii", "ignore") if m else None
+
+
+def iso_date(value: str) -> str:
+    m = _ISO_DATE.search(value or "")
+    if not m:
+        return ""
+    y, mo, d = (int(x) for x in m.groups())
+    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 and 1000 < y < 3000 else ""
+
+
+def clean_text(text: str) -> str:
+    lines = (_WS.sub(" ", line).strip() for line in text.split("\n"))
+    out, blank = [], False
+    for line in lines:
+        if line:
+            out.append(line)
+            blank = False
+        elif not blank and out:
+            out.append("")
+            blank = True
+    return "\n".join(out).strip()
+
+
+def _text_of(el) -> str:
+    return _WS.sub(" ", " ".join(el.itertext())).strip()
+
+
+def _main_element(root):
+    for xpath in ("//main", "//*[@role='main']", "//article", "//body"):
+        found = root.xpath(xpath)
+        if found:
+            return found[0]
+    return root
+
+
+def _passages(main) -> list[Passage]:
+    """Walk the main element once, starting a new passage at every heading (iterative: deep HTML is fine)."""
+    passages: list[Passage] = []
+    anchor, heading, buf = "", "", []
+    skip_depth = 0  # inside boilerplate or inside a heading (its text is taken whole at start)
+    for event, el in lxml.etree.iterwalk(main, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if skip_depth:
+                if tag in BOILERPLATE or tag in HEADINGS:
+                    skip_depth += 1
+                continue
+            if tag in BOILERPLATE:
+                skip_depth = 1
+                continue
+            if tag in HEADINGS:
+                passages.append(Passage(anchor, heading, clean_text("".join(buf))))
+                anchor, heading, buf = el.get("id", ""), _text_of(el), []
+                skip_depth = 1
+                continue
+            if tag and el.text:
+                buf.append(el.text)
+        else:
+            if skip_depth:
+                if tag in BOILERPLATE or tag in HEADINGS:
+                    skip_depth -= 1
+                    if skip_depth == 0 and el is not main and el.tail:
+                        buf.append(el.tail)
+                continue
+            if tag in BLOCK:
+                buf.append("\n")
+            if el is not main and el.tail:
+                buf.append(el.tail)
+    passages.append(Passage(anchor, heading, clean_text("".join(buf))))
+    return [p for p in passages if p.text or p.heading]
+
+
+def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
+    if not body or not body.strip():
+        return Extract(error="empty document")
+    encoding = sniff_charset(body, charset)
+    try:
+        parser = lxml.html.HTMLParser(encoding=encoding, remove_comments=True)
+        root = lxml.html.document_fromstring(body, parser=parser)
+    except (lxml.etree.ParserError, ValueError, LookupError) as e:
+        return Extract(error=f"unparsable HTML: {e}")
+
+    meta: dict[str, str] = {}
+    robots = ""
+    for m in root.iter("meta"):
+        name = (m.get("name") or m.get("property") or "").strip().lower()
+        content = (m.get("content") or "").strip()
+        if not name or not content:
+            continue
+        if name in ("robots", "beleidszoeker"):
+            robots += "," + content.lower()
+        for key, names in _META_FIELDS.items():
+            if name in names and key not in meta:
+                meta[key] = content
+    if "date" in meta:
+        meta["date"] = iso_date(meta["date"])
+    lang = root.get("lang") or meta.get("language", "")
+    if lang:
+        meta["language"] = lang.split("-")[0].lower()
+
+    base = url
+    base_el = root.find(".//base[@href]")
+    if base_el is not None:
+        base = normalize_url(base_el.get("href"), url) or url
+    canonical = ""
+    links: list[str] = []
+    seen: set[str] = set()
+    for a in root.iter("a", "link"):
+        rel = (a.get("rel") or "").lower().split()
+        href = a.get("href")
+        if not href:
+            continue
+        if a.tag == "link":
+            if "canonical" in rel:
+                canonical = normalize_url(href, base) or ""
+            continue
+        if "nofollow" in rel:
+            continue
+        target = normalize_url(href, base)
+        if target and target not in seen:
+            seen.add(target)
+            links.append(target)
+
+    main = _main_element(root)
+    passages = _passages(main)
+    h1 = root.find(".//h1")
+    page_title = root.findtext(".//title") or ""
+    title = meta.get("title") or (_text_of(h1) if h1 is not None else "") or page_title.split(" | ")[0]
+    text = "\n\n".join(filter(None, ((p.heading + "\n" + p.text).strip() for p in passages)))
+    return Extract(
+        title=_WS.sub(" ", title).strip()[:500],
+        text=text,
+        passages=passages,
+        meta=meta,
+        links=links,
+        canonical=canonical,
+        noindex="noindex" in robots or "none" in robots,
+        nofollow="nofollow" in robots or "none" in robots,
+    )
