@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.support.charset import accent_map
 
 LANG_DIR = Path(__file__).resolve().parent.parent / "corpus" / "lang"
@@ -34,18 +34,33 @@ def dutch_stopwords() -> frozenset[str]:
     return load_wordlist(LANG_DIR / "stopwords-nl.txt")
 
 
+class ApostropheFilter(Filter):
+    """Dutch plural/genitive apostrophe: "auto's" -> "auto", "pagina’s" -> "pagina"; other apostrophes go
+    ("zo'n" -> "zon"). The Snowball stemmer does not know the apostrophe and would leave "auto'"."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            text = t.text
+            if "'" in text or "’" in text:
+                if text.endswith(("'s", "’s")):
+                    text = text[:-2]
+                t.text = text.replace("'", "").replace("’", "")
+            yield t
+
+
 def dutch_analyzer():
     """The Whoosh analysis chain for Dutch text fields."""
     return (RegexTokenizer(TOKEN_PATTERN)
             | LowercaseFilter()
             | CharsetFilter(accent_map)
+            | ApostropheFilter()
             | StopFilter(stoplist=dutch_stopwords(), minsize=1, maxsize=None)
             | StemFilter(lang="nl", cachesize=-1))
 
 
 def folding_analyzer():
     """Tokenize, lowercase and fold accents, without stemming: for exact-ish fields and highlighting tests."""
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map) | ApostropheFilter()
 
 
 _ANALYZER = None

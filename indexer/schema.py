@@ -1,0 +1,80 @@
+"""The Whoosh schema and how a DocumentRecord becomes an index document."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+
+from crawler.record import DocumentRecord
+
+from .analysis import dutch_analyzer
+
+SCHEMA_VERSION = 1
+
+# Field weights for BM25F. Kept modest: a strong title boost lost ground on the dev set
+# (long national laws have short, generic titles).
+TITLE_BOOST = 2.0
+SHORT_TITLE_BOOST = 1.5
+
+MISSING_DATE = datetime(1800, 1, 1)
+
+
+def doc_id(url: str) -> str:
+    """Short stable id for URLs of the app (/document/<id>): first 16 hex digits of SHA-1 of the URL."""
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+
+
+def build_schema() -> Schema:
+    ana = dutch_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        url=ID(stored=True),
+        identifier=ID(stored=True),
+        title=TEXT(analyzer=ana, stored=True, field_boost=TITLE_BOOST),
+        short_title=TEXT(analyzer=ana, stored=True, field_boost=SHORT_TITLE_BOOST),
+        body=TEXT(analyzer=ana, stored=True),
+        site=ID(stored=True, sortable=True),
+        organisation=ID(stored=True, sortable=True),
+        city=ID(stored=True),
+        doctype=ID(stored=True, sortable=True),
+        year=ID(stored=True, sortable=True),
+        date=DATETIME(stored=True, sortable=True),
+        themes=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
+        theme_evidence=STORED,
+        passages=STORED,
+        content_hash=ID(stored=True),
+        fetched_at=STORED,
+    )
+
+
+def _parse_date(value: str) -> datetime:
+    try:
+        return datetime.strptime(value[:10], "%Y-%m-%d")
+    except (TypeError, ValueError):
+        return MISSING_DATE
+
+
+def to_index_fields(rec: DocumentRecord, themes: list) -> dict:
+    """Index fields for one record; `themes` are ThemeEvidence objects (strongest first)."""
+    return {
+        "id": doc_id(rec.url),
+        "url": rec.url,
+        "identifier": rec.identifier,
+        "title": rec.title or rec.url,
+        "short_title": rec.short_title,
+        "body": rec.text,
+        "site": rec.site,
+        "organisation": rec.organisation or "Onbekend",
+        "city": rec.city,
+        "doctype": rec.doctype or "pagina",
+        "year": rec.year or "onbekend",
+        "date": _parse_date(rec.date),
+        "themes": ",".join(ev.slug for ev in themes),
+        "theme_evidence": json.dumps({ev.slug: dict(ev.keywords.most_common(8)) for ev in themes},
+                                     ensure_ascii=False),
+        "passages": json.dumps([[p.anchor, p.heading, len(p.text)] for p in rec.passages], ensure_ascii=False),
+        "content_hash": rec.content_hash,
+        "fetched_at": rec.fetched_at,
+    }

@@ -1,0 +1,54 @@
+"""Beleidszoeker's web front end: a Flask app factory with two blueprints (pages, api)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from indexer.themes import DEFAULT_THEMES, load_themes
+
+from .engine import SearchEngine
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("BELEIDSZOEKER_DATA", REPO / "data"))
+
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(
+        INDEX_DIR=str(default_data_dir() / "index"),
+        THEMES_FILE=str(DEFAULT_THEMES),
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+
+    app.extensions["engine"] = SearchEngine(app.config["INDEX_DIR"])
+    app.extensions["themes"] = load_themes(app.config["THEMES_FILE"])
+
+    from . import api, pages
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+
+    @app.after_request
+    def security_headers(resp):
+        for name, value in SECURITY_HEADERS.items():
+            resp.headers.setdefault(name, value)
+        return resp
+
+    return app

@@ -1,0 +1,32 @@
+"""JSON API: /api/search takes the same parameters as /zoeken and returns the same result."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from indexer.build import IndexMissing
+
+from .engine import QueryError
+from .params import ParamError, search_request
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.errorhandler(IndexMissing)
+def index_missing(e):
+    return jsonify(error="index_missing", message=str(e)), 503
+
+
+@bp.route("/search")
+def search():
+    try:
+        req = search_request(request.args)
+        result = current_app.extensions["engine"].search(req)
+    except (ParamError, QueryError) as e:
+        return jsonify(error="bad_request", message=str(e)), 400
+    return jsonify(result.as_json())
+
+
+@bp.route("/status")
+def status():
+    st = current_app.extensions["engine"].status()
+    return jsonify(st), (200 if st["ok"] else 503)

@@ -1,0 +1,294 @@
+"""Searching the live index: query parsing with a graceful fallback, filters, facets, sorting,
+paging and highlighted snippets. No Flask here: the web views, the JSON API and `run.py search`
+all call SearchEngine.search() and get the same SearchResult.
+
+One SearchEngine per process keeps one open searcher (opening one costs ~50-90 ms) and
+reopens it when the live index pointer moves to a new build.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from html import escape
+
+from whoosh import highlight, sorting
+from whoosh.query import And, Every, NullQuery, Or, Term
+from whoosh.qparser import MultifieldParser, OrGroup
+from whoosh.qparser import plugins as qplugins
+
+from indexer.analysis import TOKEN_PATTERN
+from indexer.build import IndexLocation, IndexMissing
+from indexer.schema import MISSING_DATE
+
+SEARCH_FIELDS = ["title", "short_title", "body"]
+FACET_FIELDS = ["themes", "organisation", "doctype", "year"]
+SORTS = ("relevantie", "datum")
+PAGE_SIZE = 10
+MAX_PAGE_SIZE = 100
+MAX_PAGE = 1000
+MAX_QUERY_LENGTH = 500
+SNIPPET_CHARS = 300
+HIGHLIGHT_CHAR_LIMIT = 60_000   # highlighting re-analyses text: only the first part of very long laws
+
+_OPERATOR = re.compile(r"^(AND|OR|NOT|ANDNOT|ANDMAYBE)$")
+
+
+class QueryError(ValueError):
+    """The request itself is unusable (not the query text: that one degrades gracefully)."""
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)   # index field -> accepted values (OR)
+    sort: str = "relevantie"
+    page: int = 1
+    page_size: int = PAGE_SIZE
+
+
+@dataclass
+class Hit:
+    id: str
+    url: str
+    title: str
+    score: float
+    themes: list[str]
+    organisation: str
+    doctype: str
+    year: str
+    date: str
+    snippet: str          # HTML: escaped text with <mark> around matches, nothing else
+    identifier: str
+    site: str
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "url": self.url, "title": self.title, "score": round(self.score, 4),
+                "themes": self.themes, "organisation": self.organisation, "type": self.doctype,
+                "date": self.date or None, "snippet": self.snippet, "identifier": self.identifier}
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]]
+    page: int
+    pages: int
+    page_size: int
+    sort: str
+    notices: list[str] = field(default_factory=list)
+    interpreted_as: str = ""
+
+    def as_json(self) -> dict:
+        return {"query": self.query, "total": self.total, "page": self.page, "pages": self.pages,
+                "page_size": self.page_size, "sort": self.sort, "notices": self.notices,
+                "results": [h.as_json() for h in self.hits],
+                "facets": {name: [{"value": v, "count": c} for v, c in values]
+                           for name, values in self.facets.items()}}
+
+
+# ------------------------------------------------------------------ query text
+
+def syntax_problem(q: str) -> str:
+    """What is wrong with the query syntax, in Dutch, or '' when it is fine."""
+    if q.count('"') % 2:
+        return "een aanhalingsteken zonder partner"
+    depth = 0
+    for ch in q:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            break
+    if depth:
+        return "haakjes die niet kloppen"
+    words = q.split()
+    ops = [bool(_OPERATOR.match(w)) for w in words]
+    if words and (ops[0] or ops[-1]):
+        return "een los AND/OR/NOT aan het begin of eind"
+    if any(a and b for a, b in zip(ops, ops[1:])):
+        return "twee operatoren achter elkaar"
+    return ""
+
+
+def plain_terms(q: str) -> str:
+    """The words of q without any query syntax."""
+    words = re.findall(TOKEN_PATTERN, q, flags=re.UNICODE)
+    return " ".join(w for w in words if not _OPERATOR.match(w))
+
+
+class MarkFormatter(highlight.HtmlFormatter):
+    """Escaped text with <mark> around matched terms (no classes, no other markup)."""
+
+    def __init__(self):
+        super().__init__(tagname="mark", between=" … ")
+
+    def format_token(self, text, token, replace=False):
+        return "<mark>" + escape(highlight.get_text(text, token, replace)) + "</mark>"
+
+
+def _first_chars(text: str, n: int = SNIPPET_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) <= n:
+        return escape(text)
+    cut = text.rfind(" ", 0, n)
+    return escape(text[: cut if cut > 0 else n]) + " …"
+
+
+# ------------------------------------------------------------------ the engine
+
+class SearchEngine:
+    def __init__(self, index_root):
+        self.location = IndexLocation(index_root)
+        self._lock = threading.RLock()
+        self._target: str | None = None
+        self._ix = None
+        self._searcher = None
+        self._parser = None
+
+    # -- the open searcher
+    def _current(self):
+        """The searcher for the live build, reopened when the pointer moved. Raises IndexMissing."""
+        target = self.location.live_target()
+        if target is None:
+            self._close()
+            raise IndexMissing(f"no index published in {self.location.root}; build one with: python run.py index")
+        if target != self._target or self._searcher is None:
+            ix = self.location.open_live()
+            self._close()
+            self._ix, self._target = ix, target
+            self._searcher = ix.searcher()
+            parser = MultifieldParser(SEARCH_FIELDS, ix.schema, group=OrGroup.factory(0.9))
+            # Field syntax (titel:, thema:, ...) comes with the query-syntax work; until then 'a:b' is text.
+            parser.remove_plugin_class(qplugins.FieldsPlugin)
+            parser.remove_plugin_class(qplugins.BoostPlugin)
+            self._parser = parser
+        return self._searcher
+
+    def _close(self):
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = self._ix = self._parser = self._target = None
+
+    def close(self):
+        with self._lock:
+            self._close()
+
+    def status(self) -> dict:
+        """What the app should say about the index: {'ok': bool, 'message', 'documents', 'built_at'}."""
+        with self._lock:
+            try:
+                searcher = self._current()
+                info = self.location.info()
+                return {"ok": True, "documents": searcher.doc_count(), "built_at": info.get("built_at", "")}
+            except IndexMissing as e:
+                return {"ok": False, "message": str(e)}
+
+    # -- query
+    def _parse(self, q: str, notices: list[str]):
+        if not q.strip():
+            return Every()
+        problem = syntax_problem(q)
+        if problem:
+            notices.append(f"Uw zoekvraag bevat {problem}. We hebben gezocht op de losse woorden: "
+                           f"{plain_terms(q) or '(geen)'}.")
+            q = plain_terms(q)
+        try:
+            query = self._parser.parse(q)
+        except Exception:  # the parser is lenient, but a query string must never cause a 500
+            notices.append("Uw zoekvraag kon niet gelezen worden. We hebben gezocht op de losse woorden.")
+            query = self._parser.parse(plain_terms(q))
+        if query is NullQuery:
+            notices.append("Uw zoekvraag bevat alleen woorden die te algemeen zijn om op te zoeken "
+                           "(zoals 'de', 'het', 'van').")
+        return query
+
+    @staticmethod
+    def _filter(filters: dict[str, list[str]]):
+        parts = []
+        for fieldname, values in filters.items():
+            if fieldname not in FACET_FIELDS:
+                raise QueryError(f"unknown filter field {fieldname!r}")
+            values = [v for v in values if v]
+            if values:
+                parts.append(Or([Term(fieldname, v) for v in values]) if len(values) > 1
+                             else Term(fieldname, values[0]))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else And(parts)
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        if req.sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+        if not 1 <= req.page <= MAX_PAGE:
+            raise QueryError(f"page must be between 1 and {MAX_PAGE}")
+        if not 1 <= req.page_size <= MAX_PAGE_SIZE:
+            raise QueryError(f"page size must be between 1 and {MAX_PAGE_SIZE}")
+        if len(req.q) > MAX_QUERY_LENGTH:
+            raise QueryError(f"the query is longer than {MAX_QUERY_LENGTH} characters")
+        with self._lock:
+            searcher = self._current()
+            notices: list[str] = []
+            query = self._parse(req.q, notices)
+            facets = {name: sorting.FieldFacet(name, allow_overlap=(name == "themes")) for name in FACET_FIELDS}
+            kwargs = dict(filter=self._filter(req.filters), groupedby=facets, terms=True)
+            sort = req.sort if req.q.strip() else "datum"
+            if sort == "datum":
+                kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+            # limit covers the requested page; a page past the end is clamped to the last one,
+            # whose hits are within that limit too.
+            results = searcher.search(query, limit=req.page * req.page_size, **kwargs)
+            total = len(results)
+            pages = max(1, math.ceil(total / req.page_size))
+            page = req.page
+            if page > pages:
+                notices.append(f"Er zijn maar {pages} pagina's met resultaten; u ziet de laatste.")
+                page = pages
+            start = (page - 1) * req.page_size
+            results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80,
+                                                             charlimit=HIGHLIGHT_CHAR_LIMIT)
+            results.formatter = MarkFormatter()
+            hits = [self._hit(h, scored=(sort == "relevantie"))
+                    for h in list(results)[start:start + req.page_size]]
+            facet_counts = {}
+            for name in FACET_FIELDS:
+                groups = results.groups(name)
+                counted = [(str(k), len(v)) for k, v in groups.items() if k not in (None, "")]
+                facet_counts[name] = sorted(counted, key=lambda kv: (-kv[1], kv[0]))
+            return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,
+                                pages=pages, page_size=req.page_size, sort=sort, notices=notices,
+                                interpreted_as=str(query))
+
+    def _hit(self, hit, scored: bool = True) -> Hit:
+        stored = hit.fields()
+        snippet = ""
+        if stored.get("body"):
+            try:
+                snippet = hit.highlights("body", top=2)
+            except Exception:  # highlighting is decoration; never fail a search over it
+                snippet = ""
+            if not snippet:
+                snippet = _first_chars(stored["body"])
+        date = stored.get("date")
+        return Hit(id=stored["id"], url=stored["url"], title=stored.get("title", ""), score=float(hit.score or 0.0) if scored else 0.0,
+                   themes=[t for t in stored.get("themes", "").split(",") if t],
+                   organisation=stored.get("organisation", ""), doctype=stored.get("doctype", ""),
+                   year=stored.get("year", ""),
+                   date=date.strftime("%Y-%m-%d") if date and date != MISSING_DATE else "",
+                   snippet=snippet, identifier=stored.get("identifier", ""), site=stored.get("site", ""))
+
+    # -- one document
+    def document(self, doc_id: str) -> dict | None:
+        with self._lock:
+            searcher = self._current()
+            stored = searcher.document(id=doc_id)
+            if stored is None:
+                return None
+            doc = dict(stored)
+            doc["themes"] = [t for t in doc.get("themes", "").split(",") if t]
+            doc["theme_evidence"] = json.loads(doc.get("theme_evidence") or "{}")
+            date = doc.get("date")
+            doc["date"] = date.strftime("%Y-%m-%d") if date and date != MISSING_DATE else ""
+            return doc

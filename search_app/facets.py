@@ -1,0 +1,55 @@
+"""Facets as small objects: given the request's parameters and the counts of a search, each facet
+returns its values with counts, whether they are selected, and the URL that toggles them (keeping
+every other filter, dropping the page number). Templates only loop over what this returns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    toggle_url: str
+
+
+@dataclass(frozen=True)
+class Facet:
+    param: str          # URL parameter (Dutch): thema, gemeente, type, jaar
+    field: str          # index field
+    label: str          # heading shown to people
+    limit: int = 12     # values shown before "meer"
+
+    def selected(self, args: list[tuple[str, str]]) -> list[str]:
+        return [v for k, v in args if k == self.param and v]
+
+    def toggle_url(self, path: str, args: list[tuple[str, str]], value: str) -> str:
+        if value in self.selected(args):
+            kept = [(k, v) for k, v in args if not (k == self.param and v == value)]
+        else:
+            kept = list(args) + [(self.param, value)]
+        kept = [(k, v) for k, v in kept if k != "pagina"]
+        return path + ("?" + urlencode(kept) if kept else "")
+
+    def values(self, path: str, args: list[tuple[str, str]], counts: list[tuple[str, int]],
+               labels: dict[str, str] | None = None) -> list[FacetValue]:
+        """Counted values, plus selected values that no document has (count 0), selected first."""
+        labels = labels or {}
+        chosen = self.selected(args)
+        seen = {v for v, _ in counts}
+        rows = list(counts) + [(v, 0) for v in chosen if v not in seen]
+        out = [FacetValue(v, labels.get(v, v), n, v in chosen, self.toggle_url(path, args, v)) for v, n in rows]
+        return sorted(out, key=lambda fv: (not fv.selected,))  # stable: keeps count order otherwise
+
+
+FACETS = (
+    Facet("thema", "themes", "Thema"),
+    Facet("gemeente", "organisation", "Organisatie"),
+    Facet("type", "doctype", "Documenttype"),
+    Facet("jaar", "year", "Jaar", limit=15),
+)
+FACET_BY_PARAM = {f.param: f for f in FACETS}

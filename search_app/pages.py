@@ -1,0 +1,87 @@
+"""HTML pages: home, results, document, in Dutch, working without JavaScript."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+
+from indexer.build import IndexMissing
+
+from .engine import QueryError
+from .facets import FACETS
+from .params import ParamError, search_request
+
+bp = Blueprint("pages", __name__)
+
+
+def engine():
+    return current_app.extensions["engine"]
+
+
+def theme_labels() -> dict[str, str]:
+    return {t.slug: t.label for t in current_app.extensions["themes"]}
+
+
+@bp.app_errorhandler(IndexMissing)
+def index_missing(e):
+    return render_template("error.html", title="Zoekmachine nog niet klaar",
+                           message="Er is nog geen zoekindex beschikbaar.", detail=str(e)), 503
+
+
+@bp.app_errorhandler(404)
+def not_found(e):
+    return render_template("error.html", title="Pagina niet gevonden",
+                           message="Deze pagina bestaat niet (meer)."), 404
+
+
+@bp.app_errorhandler(500)
+def server_error(e):
+    return render_template("error.html", title="Er ging iets mis",
+                           message="Er ging iets mis bij het verwerken van uw verzoek. Probeer het later opnieuw."), 500
+
+
+@bp.route("/")
+def home():
+    status = engine().status()
+    return render_template("home.html", themes=current_app.extensions["themes"], status=status)
+
+
+@bp.route("/zoeken")
+def search():
+    try:
+        req = search_request(request.args)
+        result = engine().search(req)
+    except (ParamError, QueryError) as e:
+        return render_template("error.html", title="Ongeldige zoekopdracht", message=str(e),
+                               back=url_for("pages.home")), 400
+    args = list(request.args.items(multi=True))
+    path = url_for("pages.search")
+    labels = theme_labels()
+    facets = [(f, f.values(path, args, result.facets.get(f.field, []), labels if f.field == "themes" else None))
+              for f in FACETS]
+    active = [fv for _, values in facets for fv in values if fv.selected]
+    kept = [(k, v) for k, v in args if k not in ("pagina",)]
+
+    def page_url(n: int) -> str:
+        return url_for("pages.search", **_multi(kept + [("pagina", str(n))]))
+
+    def sort_url(sort: str) -> str:
+        return url_for("pages.search", **_multi([(k, v) for k, v in kept if k != "sort"] + [("sort", sort)]))
+
+    return render_template("results.html", req=req, result=result, facets=facets, active=active,
+                           page_url=page_url, sort_url=sort_url, theme_labels=labels)
+
+
+def _multi(pairs):
+    out: dict[str, list[str]] = {}
+    for k, v in pairs:
+        out.setdefault(k, []).append(v)
+    return out
+
+
+@bp.route("/document/<doc_id>")
+def document(doc_id: str):
+    if not doc_id.isalnum() or len(doc_id) > 40:
+        abort(404)
+    doc = engine().document(doc_id)
+    if doc is None:
+        abort(404)
+    return render_template("document.html", doc=doc, theme_labels=theme_labels())

@@ -1,0 +1,44 @@
+"""Request parameters -> SearchRequest, with errors a person can read (shown with status 400)."""
+from __future__ import annotations
+
+from .engine import MAX_PAGE, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, PAGE_SIZE, SORTS, SearchRequest
+from .facets import FACETS
+
+MAX_FILTER_VALUES = 20
+
+
+class ParamError(ValueError):
+    pass
+
+
+def _int(args, name: str, default: int, low: int, high: int, what: str) -> int:
+    raw = args.get(name, "")
+    if raw in ("", None):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParamError(f"'{name}' moet een heel getal zijn ({what}), niet {raw[:20]!r}") from None
+    if not low <= value <= high:
+        raise ParamError(f"'{name}' moet tussen {low} en {high} liggen ({what})")
+    return value
+
+
+def search_request(args) -> SearchRequest:
+    """Read q, thema, gemeente, type, jaar, sort, pagina (and per_pagina) from a MultiDict."""
+    q = args.get("q", "").strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        raise ParamError(f"De zoekvraag is te lang (meer dan {MAX_QUERY_LENGTH} tekens).")
+    sort = args.get("sort", "") or "relevantie"
+    if sort not in SORTS:
+        raise ParamError(f"'sort' kan alleen {' of '.join(SORTS)} zijn.")
+    filters = {}
+    for facet in FACETS:
+        values = [v.strip() for v in args.getlist(facet.param) if v.strip()]
+        if len(values) > MAX_FILTER_VALUES:
+            raise ParamError(f"Te veel waarden voor '{facet.param}' (hoogstens {MAX_FILTER_VALUES}).")
+        if values:
+            filters[facet.field] = values
+    page = _int(args, "pagina", 1, 1, MAX_PAGE, "het paginanummer")
+    size = _int(args, "per_pagina", PAGE_SIZE, 1, MAX_PAGE_SIZE, "resultaten per pagina")
+    return SearchRequest(q=q, filters=filters, sort=sort, page=page, page_size=size)

@@ -1,0 +1,50 @@
+"""The Dutch analysis chain: what the index and the queries see."""
+import pytest
+from nltk.stem.snowball import SnowballStemmer
+
+from indexer.analysis import dutch_stopwords, stems
+from whoosh.lang import stemmer_for_language
+
+# Words from Dutch policy texts, with what the classic Snowball Dutch stemmer makes of them.
+CLASSIC = {
+    "gemeenten": "gemeent", "gemeente": "gemeent", "woningen": "woning", "woning": "woning",
+    "schuldhulpverlening": "schuldhulpverlen", "inburgering": "inburger", "verordeningen": "verorden",
+    "uitkeringen": "uitker", "bestemmingsplannen": "bestemmingsplann", "kinderen": "kinder",
+}
+
+
+@pytest.mark.parametrize("word,stem", sorted(CLASSIC.items()))
+def test_classic_snowball_dutch_stems(word, stem):
+    assert stems(word) == [stem]
+
+
+def test_the_stemmer_is_nltks_classic_dutch_snowball_not_kraaij_pohlmann():
+    """Whoosh's stemmer and NLTK's SnowballStemmer('dutch') are the same algorithm; the newer
+    Snowball 'dutch' (Kraaij-Pohlmann based) turns gemeenten into 'meen', which must not run here."""
+    ours, nltk = stemmer_for_language("nl"), SnowballStemmer("dutch")
+    words = list(CLASSIC) + ["ondersteuning", "jeugdhulp", "maatschappelijke", "voorzieningen", "zorgaanbieders",
+                             "bijstandsuitkering", "huisvestingsverordening", "leerlingenvervoer", "geluid",
+                             "windturbines", "kinderopvangtoeslag", "beslagvrije", "openbaarheid", "bestuur"]
+    assert [ours(w) for w in words] == [nltk.stem(w) for w in words]
+    assert stems("gemeenten") != ["meen"]
+
+
+def test_lowercase_and_accent_folding():
+    assert stems("Coördinatie") == stems("coordinatie")
+    assert stems("CLIËNTEN") == stems("clienten")
+    assert stems("Financiën") == stems("financien")
+
+
+def test_stopwords_are_dropped_and_come_from_the_shipped_list():
+    assert "de" in dutch_stopwords() and "van" in dutch_stopwords()
+    assert stems("de wet van het college") == [stems("wet")[0], stems("college")[0]]
+
+
+def test_plural_apostrophes_and_punctuation():
+    assert stems("auto's") == stems("auto") == ["auto"]
+    assert stems("pagina’s") == ["pagina"]
+    assert stems("huur-/koopwoning") == stems("huur") + stems("koopwoning")
+
+
+def test_query_and_index_analysis_agree_on_plural_forms():
+    assert stems("woningtoewijzing") == stems("Woningtoewijzingen")
