@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -83,10 +84,8 @@ class IndexLocation:
 
     def new_build_dir(self) -> Path:
         self.builds.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        path = self.builds / f"{stamp}-{os.getpid()}"
-        path.mkdir()
-        return path
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
+        return Path(tempfile.mkdtemp(prefix=f"{stamp}-", dir=self.builds))
 
     def publish(self, build_dir: Path) -> None:
         """Point `current` at build_dir atomically (symlink to a temp name, then rename over)."""

@@ -1,0 +1,176 @@
+"""The web app through Flask's test client: every route, facets, paging, sorting and bad input."""
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from search_app import create_app
+
+
+def hits(html: str) -> list[str]:
+    return re.findall(r'<li class="hit">\s*<h2><a href="[^"]+">([^<]+)</a>', html)
+
+
+def test_home_shows_search_box_and_theme_entry_points(client):
+    r = client.get("/")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and '<html lang="nl">' in html
+    assert '<label for="q">' in html and 'role="search"' in html
+    assert html.count('href="/zoeken?thema=') == 10
+    assert "documenten doorzoekbaar" in html
+
+
+def test_search_ranks_the_debt_counselling_act_first(client):
+    r = client.get("/api/search?q=schuldhulpverlening")
+    data = r.get_json()
+    assert r.status_code == 200 and data["total"] >= 2
+    assert "BWBR0031331" in data["results"][0]["url"]
+    first = data["results"][0]
+    assert set(first) >= {"url", "title", "score", "themes", "organisation", "date", "snippet"}
+    assert first["date"] == "2012-02-09" and first["organisation"] == "Rijksoverheid"
+    assert "<mark>schuldhulpverlening</mark>" in first["snippet"].lower()
+    assert {f for f in data["facets"]} == {"themes", "organisation", "doctype", "year"}
+
+
+def test_results_page_has_highlighted_snippets_metadata_and_facets(client):
+    html = client.get("/zoeken?q=schuldhulpverlening").get_data(as_text=True)
+    assert hits(html)[0].startswith("Wet van 9 februari 2012")
+    assert "<mark>" in html and 'aria-labelledby="facet-thema"' in html
+    assert re.search(r'data-facet="thema" data-value="schulden-en-armoede"', html)
+
+
+def test_facet_counts_cover_the_whole_result_set(client):
+    data = client.get("/api/search?q=gemeente&per_pagina=1").get_json()
+    assert data["total"] > 1
+    assert sum(v["count"] for v in data["facets"]["organisation"]) == data["total"]
+    assert sum(v["count"] for v in data["facets"]["doctype"]) == data["total"]
+
+
+def test_facet_toggle_links_keep_other_filters_and_drop_the_page(client):
+    html = client.get("/zoeken?q=gemeente&type=wet&pagina=2").get_data(as_text=True)
+    link = re.search(r'href="([^"]+)"[^>]*data-facet="thema"', html).group(1).replace("&amp;", "&")
+    params = parse_qsl(urlsplit(link).query)
+    assert ("q", "gemeente") in params and ("type", "wet") in params
+    assert not any(k == "pagina" for k, _ in params) and any(k == "thema" for k, _ in params)
+    # the selected type links to its own removal
+    sel = re.search(r'href="([^"]+)" class="selected" aria-current="true" data-facet="type"', html).group(1)
+    assert "type=" not in sel.replace("&amp;", "&")
+
+
+def test_filters_restrict_results(client):
+    everything = client.get("/api/search?q=gemeente").get_json()["total"]
+    laws = client.get("/api/search?q=gemeente&type=wet").get_json()
+    assert 0 < laws["total"] < everything
+    assert all(r["type"] == "wet" for r in laws["results"])
+    both = client.get("/api/search?q=gemeente&type=wet&type=verordening").get_json()["total"]
+    assert both > laws["total"]  # values of one facet are OR-ed
+
+
+def test_theme_entry_point_lists_documents_without_a_query(client):
+    data = client.get("/api/search?thema=schulden-en-armoede").get_json()
+    assert data["total"] >= 1 and all("schulden-en-armoede" in r["themes"] for r in data["results"])
+
+
+def test_unknown_facet_value_gives_an_empty_result_with_the_filter_shown(client):
+    r = client.get("/zoeken?q=wonen&gemeente=Gemeente+Atlantis")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Geen documenten gevonden" in html
+    assert "Gemeente Atlantis" in html and "Zoek zonder filters" in html
+
+
+def test_sort_by_date_orders_the_whole_result_set(client):
+    data = client.get("/api/search?q=gemeente&sort=datum&per_pagina=100").get_json()
+    dates = [r["date"] for r in data["results"] if r["date"]]
+    assert dates == sorted(dates, reverse=True) and len(dates) > 3
+
+
+def test_paging_walks_through_distinct_results(client):
+    p1 = client.get("/api/search?q=gemeente&per_pagina=3&pagina=1").get_json()
+    p2 = client.get("/api/search?q=gemeente&per_pagina=3&pagina=2").get_json()
+    assert p1["pages"] > 1 and p2["page"] == 2
+    assert not {r["url"] for r in p1["results"]} & {r["url"] for r in p2["results"]}
+
+
+@pytest.mark.parametrize("q", ['"beslagvrije voet', "woning AND", "AND", "(jeugd", "NOT NOT schulden"])
+def test_unparsable_queries_fall_back_to_plain_terms_with_a_notice(client, q):
+    r = client.get("/zoeken", query_string={"q": q})
+    assert r.status_code == 200 and 'class="notice"' in r.get_data(as_text=True)
+    assert client.get("/api/search", query_string={"q": q}).get_json()["notices"]
+
+
+@pytest.mark.parametrize("query", ["pagina=abc", "pagina=0", "pagina=-1", "pagina=99999999", "sort=random",
+                                   "per_pagina=1000", "q=" + "x" * 600])
+def test_bad_parameters_get_400_with_a_message(client, query):
+    r = client.get("/zoeken?" + query)
+    assert r.status_code == 400 and "Ongeldige zoekopdracht" in r.get_data(as_text=True)
+    j = client.get("/api/search?" + query)
+    assert j.status_code == 400 and j.get_json()["error"] == "bad_request"
+
+
+def test_a_page_past_the_end_is_clamped_to_the_last_page(client):
+    data = client.get("/api/search?q=schuldhulpverlening&pagina=500").get_json()
+    assert data["page"] == data["pages"] and data["results"] and data["notices"]
+
+
+def test_only_stopwords_explains_itself(client):
+    data = client.get("/api/search?q=de+het+van").get_json()
+    assert data["total"] == 0 and "algemeen" in data["notices"][0]
+
+
+def test_query_text_is_escaped_in_the_page(client):
+    html = client.get("/zoeken", query_string={"q": "<script>alert(1)</script> wonen"}).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_document_page_shows_metadata_themes_with_reasons_text_and_source(client):
+    first = client.get("/api/search?q=schuldhulpverlening").get_json()["results"][0]
+    html = client.get(f"/document/{first['id']}").get_data(as_text=True)
+    assert "Rijksoverheid" in html and "2012-02-09" in html and "BWBR0031331" in html
+    assert f'href="{first["url"]}"' in html
+    assert "op grond van:" in html and "Artikel 1" in html
+    assert client.get("/document/0000000000000000").status_code == 404
+    assert client.get("/document/..%2F..%2Fetc").status_code == 404
+
+
+def test_security_headers_on_every_page(client):
+    for url in ("/", "/zoeken?q=wonen", "/api/search?q=wonen", "/bestaat-niet"):
+        r = client.get(url)
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_no_external_resources_in_pages(client):
+    html = client.get("/zoeken?q=wonen").get_data(as_text=True)
+    assert not re.search(r'(src|href)="(https?:)?//(?!127\.0\.0\.1)', html.split("<ol class=\"hits\"")[0])
+
+
+def test_missing_index_gives_a_clear_503_not_a_crash(tmp_path):
+    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "geen-index")})
+    c = app.test_client()
+    assert c.get("/").status_code == 200 and "nog niet beschikbaar" in c.get("/").get_data(as_text=True)
+    r = c.get("/zoeken?q=wonen")
+    assert r.status_code == 503 and "run.py index" in r.get_data(as_text=True)
+    assert c.get("/api/search?q=wonen").status_code == 503
+
+
+def test_document_text_with_markup_is_escaped_in_snippets_and_pages(tmp_path):
+    from crawler.store import CrawlStore
+    from indexer.build import IndexLocation, build_index
+    store = CrawlStore(tmp_path / "crawl.sqlite3")
+    evil = 'Subsidie <script>alert("x")</script> <img src=x onerror=alert(1)> voor woningen'
+    store.record_fetch(run_id=None, site="t", url="http://t.nl/x", final_url="http://t.nl/x", status=200,
+                       content_type="text/html", body=b"x", indexable=True,
+                       extract={"title": "<b>Titel</b>", "text": evil, "meta": {}})
+    build_index(store, IndexLocation(tmp_path / "index"), progress=False)
+    c = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()
+    snippet = c.get("/api/search?q=woningen").get_json()["results"][0]["snippet"]
+    assert "<script>" not in snippet and "<img" not in snippet and "<mark>woningen</mark>" in snippet
+    html = c.get("/zoeken?q=woningen").get_data(as_text=True)
+    assert "<script>alert" not in html and "<img src=x" not in html and "<b>Titel</b>" not in html
+    doc_id = c.get("/api/search?q=woningen").get_json()["results"][0]["id"]
+    assert "<script>alert" not in c.get(f"/document/{doc_id}").get_data(as_text=True)
+
+
+def test_status_endpoint(client):
+    data = client.get("/api/status").get_json()
+    assert data["ok"] and data["documents"] > 100

@@ -1,0 +1,107 @@
+"""The real thing in a real browser: gunicorn serving the app, Debian's Chromium driven by Playwright."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+
+def _chromium_or_skip():
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
+        return
+    message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("BELEIDSZOEKER_REQUIRE_BROWSER"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(corpus_data):
+    data, _ = corpus_data
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, str(REPO / "run.py"), "--data", str(data), "serve", "--port", str(port),
+                             "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("gunicorn did not start: " + proc.stdout.read().decode(errors="replace"))
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def test_search_then_narrow_by_theme_facet(server, browser):
+    page = browser.new_page()
+    page.goto(server)
+    page.get_by_label("Zoekwoorden").fill("schuldhulpverlening")
+    page.get_by_role("button", name="Zoeken").click()
+    page.wait_for_url("**/zoeken?q=schuldhulpverlening")
+    results = page.locator("li.hit h2 a")
+    assert results.count() >= 2
+    assert results.first.inner_text().startswith("Wet van 9 februari 2012")
+    total_before = page.locator("#aantal").inner_text()
+
+    page.locator('a[data-facet="thema"][data-value="schulden-en-armoede"]').click()
+    page.wait_for_url("**thema=schulden-en-armoede**")
+    assert "q=schuldhulpverlening" in page.url
+    assert page.locator('a.selected[data-facet="thema"]').count() == 1
+    assert page.locator("li.hit").count() >= 1
+    assert all("Schulden en armoede" in t for t in page.locator("li.hit ul.tags").all_inner_texts())
+    total_after = page.locator("#aantal").inner_text()
+    assert 1 <= int(total_after.split()[0]) <= int(total_before.split()[0])
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "results-theme-facet.png"), full_page=True)
+    page.close()
+
+
+def test_facets_work_with_the_keyboard_alone(server, browser):
+    page = browser.new_page()
+    page.goto(server + "zoeken?q=gemeente")
+    facet = page.locator('a[data-facet="type"]').first
+    value = facet.get_attribute("data-value")
+    for _ in range(60):  # tab until the first type facet has focus
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.facet") == "type":
+            break
+    else:
+        pytest.fail("the type facet cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**type={value}**")
+    assert page.locator('a.selected[data-facet="type"]').count() == 1
+    page.close()

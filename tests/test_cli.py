@@ -1,0 +1,40 @@
+"""run.py as a user runs it: a real subprocess on the test corpus."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(*args, data=None):
+    cmd = [sys.executable, str(REPO / "run.py")] + (["--data", str(data)] if data else []) + list(args)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def test_search_json_is_the_api_json_and_ranks_the_debt_act_first(corpus_data, client):
+    data, _ = corpus_data
+    res = run("search", "--json", "schuldhulpverlening", data=data)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert "BWBR0031331" in out["results"][0]["url"]
+    api = client.get("/api/search?q=schuldhulpverlening").get_json()
+    assert [r["url"] for r in out["results"]] == [r["url"] for r in api["results"]]
+
+
+def test_search_limit_and_human_output(corpus_data):
+    data, _ = corpus_data
+    res = run("search", "--limit", "2", "woning", data=data)
+    assert res.returncode == 0 and res.stdout.count("score ") == 2
+    assert json.loads(run("search", "--json", "--limit", "3", "gemeente", data=data).stdout)["page_size"] == 3
+
+
+def test_clear_errors_instead_of_tracebacks(tmp_path):
+    res = run("search", "wonen", data=tmp_path)
+    assert res.returncode != 0 and "run.py index" in res.stderr and "Traceback" not in res.stderr
+    res = run("index", data=tmp_path)
+    assert res.returncode != 0 and "run.py crawl" in res.stderr
+    res = run("crawl", "--site", "bestaatniet", data=tmp_path)
+    assert res.returncode != 0 and "unknown site" in res.stderr
+    res = run("search", "--limit", "0", "wonen", data=tmp_path)
+    assert res.returncode != 0 and "Traceback" not in res.stderr

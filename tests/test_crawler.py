@@ -1,0 +1,139 @@
+"""The crawler against real HTTP servers on 127.0.0.1: robots, links, errors, redirects, the store."""
+import zlib
+
+import pytest
+
+from crawler.config import ConfigError, Site, load_sites, select
+from crawler.crawl import SiteCrawler, crawl
+from crawler.store import CrawlStore
+from loopback import LoopbackSite, Response, page
+
+
+def make_site(base: str, **kw) -> Site:
+    return Site(name=kw.pop("name", "test"), title="Test", start=(base,), allow=(base,), rate=0,
+                organisation=kw.pop("organisation", "Gemeente Test"), city="Test", **kw)
+
+
+@pytest.fixture()
+def store(tmp_path):
+    return CrawlStore(tmp_path / "crawl.sqlite3")
+
+
+@pytest.fixture()
+def site():
+    routes = {
+        "/robots.txt": Response("User-agent: *\nDisallow: /intern/\n", headers={"Content-Type": "text/plain"}),
+        "/": Response(page("Home", "<a href='/beleid/'>Beleid</a> <a href='/intern/geheim/'>Intern</a> "
+                                   "<a href='/weg/'>Weg</a> <a href='/oud/'>Oud</a> <a href='mailto:x@y.nl'>mail</a> "
+                                   "<a href='http://elders.example/'>elders</a> <a href='/beleid/#top'>Beleid</a>")),
+        "/beleid/": Response(page("Beleid wonen", "<p>Woningen en huurders.</p><a href='/'>Home</a> "
+                                                  "<a href='/beleid/nota.pdf'>Nota</a> <a href='/verborgen/'>v</a>")),
+        "/intern/geheim/": Response(page("Geheim", "<p>Mag niet gecrawld worden.</p>")),
+        "/oud/": Response("", 301, {"Location": "/nieuw/"}),
+        "/nieuw/": Response(page("Nieuw", "<p>Hierheen verhuisd.</p>")),
+        "/beleid/nota.pdf": Response(b"%PDF-1.4 ...", headers={"Content-Type": "application/pdf"}),
+        "/verborgen/": Response(page("Verborgen", "<p>Niet in de index.</p>",
+                                     head="<meta name='robots' content='noindex'>")),
+    }
+    with LoopbackSite(routes) as s:
+        yield s
+
+
+def test_crawl_follows_links_obeys_robots_and_stores_every_fetch(site, store):
+    report = SiteCrawler(make_site(site.url), store).run()
+    fetched = site.paths()
+    assert "/intern/geheim/" not in fetched                     # robots.txt Disallow
+    assert report.robots_blocked == 1
+    assert fetched.count("/beleid/") == 1                       # fragment dropped: fetched once
+    assert not any(p.startswith("http") for p in fetched)       # out of scope never requested
+    assert report.errors == {"http-404": 1}                     # /weg/
+    assert store.page(site.url + "weg/")["status"] == 404
+    docs = {d.url: d for d in store.documents()}
+    assert set(docs) == {site.url, site.url + "beleid/", site.url + "nieuw/"}
+    assert docs[site.url + "beleid/"].title == "Beleid wonen"
+    assert docs[site.url + "beleid/"].organisation == "Gemeente Test"
+
+
+def test_a_redirect_is_stored_as_such_and_the_target_as_the_document(site, store):
+    SiteCrawler(make_site(site.url), store).run()
+    old = store.page(site.url + "oud/")
+    assert old["final_url"] == site.url + "nieuw/" and old["indexable"] == 0 and old["skip_reason"] == "redirect"
+    assert store.page(site.url + "nieuw/")["indexable"] == 1
+
+
+def test_non_html_and_noindex_pages_are_recorded_but_not_indexed(site, store):
+    report = SiteCrawler(make_site(site.url), store).run()
+    assert store.page(site.url + "beleid/nota.pdf")["skip_reason"] == "type"
+    assert store.page(site.url + "verborgen/")["skip_reason"] == "noindex"
+    assert report.skipped == {"type": 1, "noindex": 1}
+
+
+def test_the_store_keeps_raw_body_compressed_with_validators_and_hash(site, store):
+    SiteCrawler(make_site(site.url), store).run()
+    row = store.page(site.url + "beleid/")
+    body = store.raw_body(row["content_hash"])
+    assert b"Woningen en huurders." in body
+    with store.transaction() as db:
+        raw = db.execute("SELECT raw FROM contents WHERE content_hash=?", (row["content_hash"],)).fetchone()[0]
+    assert zlib.decompress(raw) == body and len(raw) < len(body)
+    assert row["content_type"] == "text/html" and row["fetched_at"]
+
+
+def test_honest_user_agent_is_sent(site, store):
+    SiteCrawler(make_site(site.url, user_agent="Beleidszoeker/0.1 (test)"), store).run()
+    assert all(h.get("User-Agent") == "Beleidszoeker/0.1 (test)" for _, _, h in site.requests)
+
+
+def test_sitemap_urls_are_crawled_even_without_links(store):
+    routes = {
+        "/robots.txt": Response("User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"}),
+        "/": Response(page("Home", "<p>Geen links.</p>")),
+        "/sitemap.xml": Response('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                                 "<url><loc>{base}los/</loc></url></urlset>", headers={"Content-Type": "text/xml"}),
+        "/los/": Response(page("Losse pagina", "<p>Alleen via de sitemap.</p>")),
+    }
+    with LoopbackSite(routes) as s:
+        s.routes["/sitemap.xml"].body = s.routes["/sitemap.xml"].body.replace("{base}", s.url)
+        SiteCrawler(make_site(s.url), store).run()
+        assert "/los/" in s.paths()
+
+
+def test_robots_5xx_means_the_host_is_off_limits_and_4xx_means_allowed(store):
+    with LoopbackSite({"/robots.txt": Response("kapot", 503), "/": Response(page("Home", "<p>x</p>"))}) as s:
+        report = SiteCrawler(make_site(s.url), store).run()
+        assert s.paths() == ["/robots.txt"] and report.failed
+    with LoopbackSite({"/": Response(page("Home", "<p>x</p>"))}) as s:  # robots.txt 404
+        report = SiteCrawler(make_site(s.url, name="b"), store).run()
+        assert "/" in s.paths() and report.documents == 1 and not report.failed
+
+
+def test_unreachable_site_fails_alone_while_others_run(store, site):
+    dead = make_site("http://127.0.0.1:9/", name="dood")  # discard port: connection refused
+    reports = {r.site: r for r in crawl([dead, make_site(site.url)], store, progress=False)}
+    assert reports["dood"].failed
+    assert reports["test"].documents == 3 and not reports["test"].failed
+
+
+def test_max_pages_limits_a_run(site, store):
+    report = SiteCrawler(make_site(site.url, max_pages=2), store).run()
+    assert report.fetched == 2
+
+
+def test_the_configured_sites_load_and_the_g40_list_is_complete():
+    sites = load_sites()
+    g40 = select(sites, group="g40")
+    assert len(g40) == 42  # 41 member cities + g40stedennetwerk.nl
+    assert {s.city for s in g40} >= {"Eindhoven", "'s-Hertogenbosch", "Alphen aan den Rijn", "Amstelveen"}
+    assert all(s.group == "mirror" and s.rate == 0 for s in select(sites, group="mirror"))
+    with pytest.raises(ConfigError, match="unknown site"):
+        select(sites, ["bestaatniet"])
+
+
+def test_bad_site_config_gets_a_clear_message(tmp_path):
+    f = tmp_path / "sites.toml"
+    f.write_text('[[site]]\nname = "x"\nstart = ["ftp://x"]\nallow = ["http://x/"]\n')
+    with pytest.raises(ConfigError, match="start"):
+        load_sites(f)
+    f.write_text('[[site]]\nname = "x"\n')
+    with pytest.raises(ConfigError, match="'start' is required"):
+        load_sites(f)

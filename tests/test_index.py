@@ -1,0 +1,93 @@
+"""Index building: schema content, atomic publishing, readers that follow the live pointer."""
+import os
+
+import pytest
+import whoosh.index
+
+from crawler.record import DocumentRecord
+from crawler.store import CrawlStore
+from indexer.build import MARKER, IndexLocation, IndexMissing, build_index
+from search_app.engine import SearchEngine, SearchRequest
+
+
+def test_the_corpus_index_has_every_crawled_document_with_fields(corpus_data):
+    data, _ = corpus_data
+    store = CrawlStore(data / "crawl.sqlite3")
+    ix = IndexLocation(data / "index").open_live()
+    with ix.searcher() as s:
+        assert s.doc_count() == store.count_documents()
+        law = s.document(identifier="BWBR0031331")
+        assert law["organisation"] == "Rijksoverheid" and law["doctype"] == "wet" and law["year"] == "2012"
+        assert "schulden-en-armoede" in law["themes"].split(",")
+        venlo = s.document(identifier="regelrecht:venlo/verordening_rioolheffing/2025-01-01.yaml")
+        assert venlo["organisation"] == "Gemeente Venlo" and venlo["city"] == "Venlo"
+
+
+def _store_with(tmp_path, texts):
+    store = CrawlStore(tmp_path / "crawl.sqlite3")
+    for i, text in enumerate(texts):
+        store.record_fetch(run_id=None, site="t", url=f"http://t.nl/{i}", final_url=f"http://t.nl/{i}", status=200,
+                           content_type="text/html", body=text.encode(), indexable=True,
+                           extract={"title": f"Doc {i}", "text": text, "meta": {"organisation": "Gemeente T"}})
+    return store
+
+
+def test_a_build_is_published_by_switching_the_pointer(tmp_path):
+    store = _store_with(tmp_path, ["woningen bouwen", "schulden aflossen"])
+    loc = IndexLocation(tmp_path / "index")
+    with pytest.raises(IndexMissing, match="run.py index"):
+        loc.live_path()
+    first = build_index(store, loc, progress=False)
+    assert loc.live_path() == tmp_path / "index" / "builds" / os.path.basename(first.path)
+    assert (loc.live_path() / MARKER).is_file()
+    second = build_index(store, loc, progress=False)
+    assert loc.live_path().name == os.path.basename(second.path) != os.path.basename(first.path)
+
+
+def test_an_incomplete_build_is_never_published(tmp_path):
+    loc = IndexLocation(tmp_path / "index")
+    half = loc.new_build_dir()
+    whoosh.index.create_in(str(half), whoosh.fields.Schema(id=whoosh.fields.ID))
+    with pytest.raises(ValueError, match="not a complete build"):
+        loc.publish(half)
+    assert loc.live_target() is None
+
+
+def test_a_failing_build_leaves_the_live_index_serving(tmp_path):
+    store = _store_with(tmp_path, ["woningen bouwen"])
+    loc = IndexLocation(tmp_path / "index")
+    build_index(store, loc, progress=False)
+    live = loc.live_target()
+    with pytest.raises(Exception):
+        build_index(store, loc, themes_path=tmp_path / "ontbreekt.toml", progress=False)
+    assert loc.live_target() == live
+    assert SearchEngine(tmp_path / "index").search(SearchRequest(q="woning")).total == 1
+
+
+def test_the_engine_reopens_when_a_new_build_is_published(tmp_path):
+    store = _store_with(tmp_path, ["woningen bouwen"])
+    loc = IndexLocation(tmp_path / "index")
+    build_index(store, loc, progress=False)
+    engine = SearchEngine(tmp_path / "index")
+    assert engine.search(SearchRequest(q="schulden")).total == 0
+    store.record_fetch(run_id=None, site="t", url="http://t.nl/new", final_url="http://t.nl/new", status=200,
+                       content_type="text/html", body=b"x", indexable=True,
+                       extract={"title": "Nieuw", "text": "schulden", "meta": {}})
+    build_index(store, loc, progress=False)
+    assert engine.search(SearchRequest(q="schulden")).total == 1
+
+
+def test_a_damaged_live_index_is_reported_not_crashed(tmp_path):
+    store = _store_with(tmp_path, ["woningen"])
+    loc = IndexLocation(tmp_path / "index")
+    build_index(store, loc, progress=False)
+    for f in loc.live_path().glob("*.toc"):
+        f.unlink()
+    with pytest.raises(IndexMissing, match="--rebuild"):
+        SearchEngine(tmp_path / "index").search(SearchRequest(q="woning"))
+
+
+def test_records_cross_from_store_to_index_as_plain_values(tmp_path):
+    store = _store_with(tmp_path, ["tekst"])
+    (rec,) = list(store.documents())
+    assert isinstance(rec, DocumentRecord) and rec.organisation == "Gemeente T" and rec.text == "tekst"
