@@ -145,7 +145,7 @@ class SiteCrawler:
         if final != url:
             # The old URL now points elsewhere: remember the redirect, store the content under the target.
             self.store.record_fetch(url=url, final_url=final, status=301, skip_reason="redirect", **common)
-            if final in self.seen and final != url:
+            if final in self.seen:
                 return
             self.seen.add(final)
             if not site.in_scope(final):

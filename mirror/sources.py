@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import tarfile
+from html import escape
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -249,12 +250,10 @@ def _value(v) -> str:
 
 
 def _paragraphs(text: str) -> str:
-    from html import escape
     return "".join(f"<p>{escape(p.strip())}</p>" for p in re.split(r"\n\s*\n|\r\n", text) if p.strip())
 
 
 def register_pages(path: Path | None = None) -> Iterator[Page]:
-    from html import escape
     path = path or CORPUS / "algoritmeregister" / "pub_data_2023.json"
     for rec in json.loads(path.read_text(encoding="utf-8")):
         lars = _value(rec.get("lars"))
@@ -291,7 +290,6 @@ LAYER_TYPES = {"GEMEENTELIJKE_VERORDENING": "verordening", "UITVOERINGSBELEID": 
 
 
 def regelrecht_pages(root: Path | None = None) -> Iterator[Page]:
-    from html import escape
     root = root or CORPUS / "regelrecht-gemeentelijke-verordeningen"
     for yml in sorted(root.rglob("*.yaml")):
         rel = yml.relative_to(root).as_posix()
