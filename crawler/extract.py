@@ -20,8 +20,13 @@ BLOCK = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "section
          "pre", "br", "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "main", "aside", "figure",
          "figcaption", "address", "hr", "td", "th"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-BOILERPLATE = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template",
+BOILERPLATE = {"script", "style", "noscript", "nav", "header", "footer", "aside", "template",
                "iframe", "svg", "button", "select"}
+# Class/id words that mark navigation and page furniture on sites that use <div>s for everything.
+_BOILERPLATE_ATTR = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|menubar|breadcrumbs?|kruimelpad|header|footer|sidebar|"
+    r"cookie|cookies|skiplink|skip|social|share|delen|zoekbalk|searchbar|search-form|toolbar|inhoudsopgave|"
+    r"voetregel|kopregel|banner|related|gerelateerd)(?:$|[\s_-])", re.I)
 
 _META_FIELDS = {
     "title": ("dcterms.title", "dc.title", "og:title"),
@@ -109,35 +114,34 @@ def _main_element(root):
     return root
 
 
+def _is_boilerplate(el) -> bool:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in BOILERPLATE:
+        return True
+    if tag in ("div", "ul", "ol", "section", "span", "p", "table"):
+        return bool(_BOILERPLATE_ATTR.search((el.get("class") or "") + " " + (el.get("id") or "")))
+    return False
+
+
 def _passages(main) -> list[Passage]:
     """Walk the main element once, starting a new passage at every heading (iterative: deep HTML is fine)."""
     passages: list[Passage] = []
     anchor, heading, buf = "", "", []
-    skip_depth = 0  # inside boilerplate or inside a heading (its text is taken whole at start)
-    for event, el in lxml.etree.iterwalk(main, events=("start", "end")):
+    walker = lxml.etree.iterwalk(main, events=("start", "end"))
+    for event, el in walker:
         tag = el.tag if isinstance(el.tag, str) else ""
         if event == "start":
-            if skip_depth:
-                if tag in BOILERPLATE or tag in HEADINGS:
-                    skip_depth += 1
+            if not tag:  # comments, processing instructions
                 continue
-            if tag in BOILERPLATE:
-                skip_depth = 1
-                continue
-            if tag in HEADINGS:
+            if el is not main and _is_boilerplate(el):
+                walker.skip_subtree()
+            elif tag in HEADINGS:
                 passages.append(Passage(anchor, heading, clean_text("".join(buf))))
                 anchor, heading, buf = el.get("id", ""), _text_of(el), []
-                skip_depth = 1
-                continue
-            if tag and el.text:
+                walker.skip_subtree()  # its text is the heading, taken whole
+            elif el.text:
                 buf.append(el.text)
         else:
-            if skip_depth:
-                if tag in BOILERPLATE or tag in HEADINGS:
-                    skip_depth -= 1
-                    if skip_depth == 0 and el is not main and el.tail:
-                        buf.append(el.tail)
-                continue
             if tag in BLOCK:
                 buf.append("\n")
             if el is not main and el.tail:
