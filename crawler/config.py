@@ -26,6 +26,8 @@ class Site:
     max_pages: int = 20000
     max_depth: int = 12
     timeout: float = 20.0
+    max_bytes: int = 20 * 1024 * 1024
+    revisit_days: float = 1.0      # 0 = revisit every run (the local mirrors)
     user_agent: str = "Beleidszoeker/0.1"
     mirror: str = ""
     verified: bool = True
@@ -66,10 +68,10 @@ def _site_from(raw: dict, defaults: dict, where: str) -> Site:
         if not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in value):
             raise ConfigError(f"{where} ({name}): every entry of '{key}' must be an http(s) URL")
         values[key] = tuple(value)
-    for key in ("rate", "timeout"):
+    for key in ("rate", "timeout", "revisit_days"):
         if not isinstance(values.get(key, 0), (int, float)) or values.get(key, 0) < 0:
             raise ConfigError(f"{where} ({name}): '{key}' must be a number >= 0")
-    for key in ("max_pages", "max_depth"):
+    for key in ("max_pages", "max_depth", "max_bytes"):
         if not isinstance(values.get(key, 1), int) or values.get(key, 1) < 0:
             raise ConfigError(f"{where} ({name}): '{key}' must be a whole number >= 0")
     unknown = {k: v for k, v in values.items() if k not in _KNOWN}

@@ -1,41 +1,49 @@
-"""The crawl loop: per site a breadth-first frontier, all sites in parallel threads.
+"""The crawl loop: per site a prioritised frontier, all sites in parallel threads.
 
-Pieces with narrow jobs: Fetcher (HTTP), RobotsCache (may we?), Throttle (when may we?),
-extract_html (what is in it?), CrawlStore (remember it). This module only decides what to
-fetch next and how to classify each answer.
+Pieces with narrow jobs: Fetcher/Retrying/Redirecting (HTTP, crawler.fetch), RobotsCache (may we?),
+Throttle (when may we?), trap_reason (should we?), extract_html/extract_document (what is in it?),
+CrawlStore (remember it, and the frontier, so a killed run resumes). This module decides what to fetch
+next and classifies each answer into the outcomes the nightly report counts.
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 
 from .config import Site
+from .documents import DOCUMENT_TYPES, extract_document
 from .extract import extract_html
-from .fetch import Fetcher
+from .fetch import Fetcher, Redirecting, Retrying
 from .robots import RobotsCache
 from .sitemaps import parse_sitemap
 from .store import CrawlStore
+from .traps import trap_reason
 from .urls import host_of, looks_like_asset, normalize_url
 
 log = logging.getLogger("beleidszoeker.crawler")
 
-HTML_TYPES = {"text/html", "application/xhtml+xml"}
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+ALLOWED_TYPES = HTML_TYPES | frozenset(DOCUMENT_TYPES)
+
+# Frontier priorities (lower first): pages the sitemap says changed, then start pages, then by depth.
+PRIO_SITEMAP_CHANGED, PRIO_START = -2, -1
 
 
 class Throttle:
-    """At most one request per `interval` seconds per host (thread-safe)."""
+    """At most one request per interval per host, across all threads that share this object."""
 
-    def __init__(self, rate: float):
-        self.interval = 1.0 / rate if rate > 0 else 0.0
+    def __init__(self):
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def wait(self, host: str, min_interval: float = 0.0) -> None:
-        interval = max(self.interval, min_interval)
+    def wait(self, host: str, interval: float) -> None:
         if interval <= 0:
             return
         with self._lock:
@@ -50,169 +58,296 @@ class Throttle:
 class SiteReport:
     site: str
     fetched: int = 0
-    documents: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    not_due: int = 0
     robots_blocked: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     bytes: int = 0
     duration_s: float = 0.0
+    resumed: bool = False
     failed: str = ""          # why the whole site failed ('' when it ran)
+
+    @property
+    def documents(self) -> int:
+        return self.new + self.changed + self.unchanged
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def _error_kind(status: int | None, error: str) -> str:
-    if error:
-        return error.split(":")[0].split(" (")[0].replace(" ", "-")
-    return f"http-{status}"
+def _later(a: str | None, b: str | None) -> bool:
+    """ISO timestamp a is after b (dates without time count as midnight UTC)."""
+    if not a or not b:
+        return False
+    try:
+        ta = datetime.fromisoformat(a.replace("Z", "+00:00"))
+        tb = datetime.fromisoformat(b.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    ta = ta if ta.tzinfo else ta.replace(tzinfo=timezone.utc)
+    tb = tb if tb.tzinfo else tb.replace(tzinfo=timezone.utc)
+    return ta > tb
 
 
 class SiteCrawler:
-    def __init__(self, site: Site, store: CrawlStore, run_id: int | None = None, on_fetch=None):
+    def __init__(self, site: Site, store: CrawlStore, run_id: int, throttle: Throttle | None = None,
+                 on_fetch=None, sleep=time.sleep):
         self.site = site
         self.store = store
         self.run_id = run_id
         self.on_fetch = on_fetch or (lambda: None)
-        self.fetcher = Fetcher(site.user_agent, site.timeout)
-        self.robots = RobotsCache(self.fetcher, site.user_agent)
-        self.throttle = Throttle(site.rate)
+        self.http = Fetcher(site.user_agent, site.timeout, site.max_bytes, ALLOWED_TYPES, throttle or Throttle())
+        # robots.txt and sitemaps: any content type, redirects followed wherever they lead (RFC 9309
+        # allows five), same politeness per host.
+        self._raw_http = Fetcher(site.user_agent, site.timeout, site.max_bytes, throttle=self.http.throttle)
+        self._raw_http.min_interval = self.http.min_interval
+        self.raw = Redirecting(Retrying(self._raw_http, sleep=sleep), lambda url: "", max_hops=5)
+        self.robots = RobotsCache(self.raw, site.user_agent)
+        self.download = Redirecting(Retrying(self.http, sleep=sleep), self._refusal)
         self.report = SiteReport(site.name)
         self._skipped: Counter = Counter()
         self._errors: Counter = Counter()
         self.seen: set[str] = set()
-        self.frontier: deque[tuple[str, int]] = deque()
+        self._heap: list[tuple[int, int, str, int]] = []
+        self._seq = itertools.count()
+        self.known = store.known_pages(site.name)
+        self.was_document = set(store.document_hashes(site.name))   # indexable when this run started
+        self._now = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
-    # ------------------------------------------------------------ frontier
-    def _enqueue(self, url: str | None, depth: int) -> None:
-        if not url or url in self.seen or depth > self.site.max_depth:
-            return
-        if not self.site.in_scope(url) or looks_like_asset(url):
-            return
-        self.seen.add(url)
-        self.frontier.append((url, depth))
+    # ------------------------------------------------------------ scope and frontier
+    def _refusal(self, url: str) -> str:
+        """Why a URL may not be fetched ('' when it may): scope, trap shape, robots.txt."""
+        if not self.site.in_scope(url):
+            return "out-of-scope"
+        trap = trap_reason(url)
+        if trap:
+            return f"trap-{trap}"
+        if not self.robots.allowed(url):
+            return "robots"
+        return ""
+
+    def _enqueue(self, candidates, depth: int, priority: int | None = None) -> None:
+        new = []
+        for url in candidates:
+            if not url or url in self.seen or depth > self.site.max_depth:
+                continue
+            if not self.site.in_scope(url) or looks_like_asset(url):
+                continue
+            trap = trap_reason(url)
+            if trap:
+                self._skipped[f"trap-{trap}"] += 1
+                self.seen.add(url)
+                continue
+            self.seen.add(url)
+            prio = depth if priority is None else priority
+            heapq.heappush(self._heap, (prio, next(self._seq), url, depth))
+            new.append((url, depth, prio))
+        self.store.frontier_add(self.run_id, self.site.name, new)
 
     def _seed(self) -> None:
-        for url in self.site.start:
-            self._enqueue(normalize_url(url), 0)
+        starts = [normalize_url(u) for u in self.site.start]
+        self._enqueue(starts, 0, PRIO_START)
         sitemap_urls = set()
-        for url in list(self.site.start):
-            rules = self.robots.rules_for(url)
-            sitemap_urls.update(rules.sitemaps)
-            root = normalize_url("/sitemap.xml", url)
-            if root:
-                sitemap_urls.add(root)
-        todo, done = list(sitemap_urls), set()
+        for url in filter(None, starts):
+            sitemap_urls.update(self.robots.rules_for(url).sitemaps)
+            sitemap_urls.add(normalize_url("/sitemap.xml", url))
+        changed, listed = [], []
+        todo, done = sorted(filter(None, sitemap_urls)), set()
         while todo and len(done) < 50:
             sm = todo.pop()
-            if sm in done or not self.robots.allowed(sm):
+            if sm in done or self._refusal(sm):
                 continue
             done.add(sm)
-            res = self.fetcher.get(sm)
+            res = self.raw.get(sm)
             if res.status != 200 or res.error:
                 continue
             pages, children = parse_sitemap(res.body)
-            todo.extend(children)
+            todo.extend(normalize_url(c) for c in children if normalize_url(c))
             for entry in pages:
-                self._enqueue(normalize_url(entry.loc), 1)
+                url = normalize_url(entry.loc)
+                if not url:
+                    continue
+                known = self.known.get(url)
+                if known and entry.lastmod and _later(entry.lastmod, known[4]):
+                    changed.append(url)
+                    self.store.note_sitemap_lastmod(url, entry.lastmod)
+                else:
+                    listed.append(url)
+        self._enqueue(changed, 1, PRIO_SITEMAP_CHANGED)
+        self._enqueue(listed, 1)
+        # Known pages come back when due, even if nothing links to them any more (that is how a
+        # removed page is noticed and tombstoned).
+        due = [(u, k[6] or 1) for u, k in self.known.items() if not k[7] and self._due(u)]
+        for url, depth in sorted(due, key=lambda x: x[1]):
+            self._enqueue([url], depth)
+
+    def _due(self, url: str) -> bool:
+        known = self.known.get(url)
+        if known is None or self.site.revisit_days <= 0:
+            return True
+        etag, last_modified, next_visit, sitemap_lastmod, fetched_at = known[:5]
+        if url in self.site.start or not next_visit or next_visit <= self._now:
+            return True
+        return _later(sitemap_lastmod, fetched_at)
 
     # ------------------------------------------------------------ one URL
-    def _fetch_one(self, url: str, depth: int) -> None:
+    def _process(self, url: str, depth: int) -> None:
         site = self.site
         rules = self.robots.rules_for(url)
         if not rules.allowed(url, self.robots.agent):
             self.report.robots_blocked += 1
-            self.store.record_fetch(run_id=self.run_id, site=site.name, url=url, final_url=None, status=None,
-                                    depth=depth, skip_reason="robots")
+            self.store.record_skip(run_id=self.run_id, site=site.name, url=url, reason="robots", depth=depth,
+                                   fetched=False)
             return
-        self.throttle.wait(host_of(url), rules.crawl_delay(self.robots.agent) or 0.0)
-        res = self.fetcher.get(url)
+        interval = 1.0 / site.rate if site.rate > 0 else 0.0
+        self.http.min_interval[host_of(url)] = max(interval, rules.crawl_delay(self.robots.agent) or 0.0)
+        known = self.known.get(url)
+        if not self._due(url):
+            self.report.not_due += 1
+            self._enqueue(self.store.stored_links(known[5]) if known[5] else [], depth + 1)
+            self.store.frontier_done(self.run_id, url)
+            return
+        headers = {}
+        if known and known[5]:  # we hold its content: ask only for a newer one
+            if known[0]:
+                headers["If-None-Match"] = known[0]
+            if known[1]:
+                headers["If-Modified-Since"] = known[1]
+        res = self.download.get(url, headers or None)
         self.report.fetched += 1
         self.report.bytes += len(res.body)
         self.on_fetch()
-        final = normalize_url(res.final_url) if res.final_url else url
-        common = dict(run_id=self.run_id, site=site.name, content_type=res.content_type,
-                      etag=res.headers.get("etag", ""), last_modified=res.headers.get("last-modified", ""),
-                      depth=depth, elapsed_ms=res.elapsed_ms)
+        common = dict(run_id=self.run_id, site=site.name, depth=depth, elapsed_ms=res.elapsed_ms)
 
-        if res.error or res.status is None or res.status >= 400:
-            kind = _error_kind(res.status, res.error)
-            self._errors[kind] += 1
-            self.store.record_fetch(url=url, final_url=final, status=res.status, error=res.error or kind, **common)
-            log.info("fetch failed", extra={"url": url, "kind": kind})
-            return
-
-        if final != url:
-            # The old URL now points elsewhere: remember the redirect, store the content under the target.
-            self.store.record_fetch(url=url, final_url=final, status=301, skip_reason="redirect", **common)
-            if final in self.seen:
+        for hop, status in res.redirects:  # each URL that redirected stops being a document
+            if self.store.record_redirect(url=hop, target=res.final_url, status=status, **common):
+                self.report.removed += 1
+        if res.redirects and not res.error:
+            if res.final_url in self.seen and res.final_url != url:
                 return
-            self.seen.add(final)
-            if not site.in_scope(final):
-                self._skipped["redirect-out-of-scope"] += 1
-                return
-            url = final
+            self.seen.add(res.final_url)
+            url = res.final_url
 
-        if res.content_type not in HTML_TYPES:
-            self._skipped["type"] += 1
-            self.store.record_fetch(url=url, final_url=final, status=res.status, skip_reason="type", **common)
+        if res.error:
+            kind = res.error_kind or "error"
+            if kind in ("type", "too-large"):
+                self._skipped[kind] += 1
+                if self.store.record_skip(url=url, reason=kind, status=res.status, content_type=res.content_type,
+                                          error=res.error, **common):
+                    self.report.removed += 1
+            else:
+                self._errors[kind] += 1
+                self.store.record_failure(url=url, status=res.status, error=res.error,
+                                          revisit_days=site.revisit_days, **common)
+            log.info("fetch problem", extra={"site": site.name, "url": url, "kind": kind, "detail": res.error})
             return
+        if res.status == 304:
+            self.report.unchanged += 1
+            self.store.record_not_modified(run_id=self.run_id, site=site.name, url=url, elapsed_ms=res.elapsed_ms,
+                                           revisit_days=site.revisit_days)
+            self._enqueue(self.store.stored_links(known[5]) if known and known[5] else [], depth + 1)
+            return
+        if res.status is None or res.status >= 300:
+            self._errors[f"http-{res.status}"] += 1
+            if self.store.record_failure(url=url, status=res.status, error=f"HTTP {res.status}",
+                                         revisit_days=site.revisit_days, **common):
+                self.report.removed += 1
+            return
+        self._store_content(url, depth, res, common)
 
-        ex = extract_html(res.body, url, res.charset)
+    def _store_content(self, url: str, depth: int, res, common: dict) -> None:
+        site = self.site
+        is_html = res.content_type in HTML_TYPES
+        try:
+            ex = extract_html(res.body, url, res.charset) if is_html else extract_document(res.body, res.content_type)
+        except Exception as e:  # an extractor bug must cost one page, not the crawl
+            log.exception("extraction failed", extra={"site": site.name, "url": url})
+            from .extract import Extract
+            ex = Extract(error=f"extraction failed: {type(e).__name__}: {e}")
+        robots_header = res.headers.get("x-robots-tag", "").lower()
         reason = ""
         if ex.error:
-            reason = "unparsable"
-        elif ex.noindex or "noindex" in res.headers.get("x-robots-tag", "").lower():
+            reason = "unreadable"
+        elif ex.noindex or "noindex" in robots_header or "none" in robots_header:
             reason = "noindex"
         elif ex.canonical and ex.canonical != url and site.in_scope(ex.canonical):
             reason = "canonical"
-            self._enqueue(ex.canonical, depth)
+            self._enqueue([ex.canonical], depth)
         elif not ex.text.strip():
             reason = "empty"
         meta = dict(ex.meta)
         meta.setdefault("organisation", site.organisation)
         if site.city:
             meta.setdefault("city", site.city)
-        extract = {"title": ex.title, "text": ex.text, "meta": meta,
+        follow = not (ex.nofollow or "nofollow" in robots_header or "none" in robots_header)
+        extract = {"title": ex.title, "text": ex.text, "meta": meta, "links": ex.links if follow else [],
                    "passages": [asdict(p) for p in ex.passages]}
-        self.store.record_fetch(url=url, final_url=final, status=res.status, body=res.body, extract=extract,
-                                indexable=not reason, skip_reason=reason, error=ex.error, **common)
+        was_document = url in self.was_document
+        outcome = self.store.record_content(
+            url=url, status=res.status, body=res.body, extract=extract, indexable=not reason, skip_reason=reason,
+            content_type=res.content_type, etag=res.headers.get("etag", ""),
+            last_modified=res.headers.get("last-modified", ""), revisit_days=site.revisit_days, error=ex.error,
+            **common)
         if reason:
             self._skipped[reason] += 1
+            if was_document:
+                self.report.removed += 1
+        elif outcome == "unchanged" and not was_document:
+            self.report.new += 1      # same bytes, but it was not a document before (e.g. noindex lifted)
         else:
-            self.report.documents += 1
-        nofollow = ex.nofollow or "nofollow" in res.headers.get("x-robots-tag", "").lower()
-        if not nofollow:
-            for link in ex.links:
-                self._enqueue(link, depth + 1)
+            setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+        if follow:
+            self._enqueue(ex.links, depth + 1)
 
     # ------------------------------------------------------------ the loop
     def run(self) -> SiteReport:
         started = time.monotonic()
         try:
-            self._seed()
-            while self.frontier and self.report.fetched < self.site.max_pages:
-                url, depth = self.frontier.popleft()
-                self._fetch_one(url, depth)
-            if self.report.fetched and self._errors and sum(self._errors.values()) == self.report.fetched:
-                self.report.failed = "every request failed"
-            elif not self.report.fetched and self.report.robots_blocked:
-                self.report.failed = "robots.txt disallows every start URL"
+            pending, seen = self.store.frontier_state(self.run_id, self.site.name)
+            if seen:   # a killed run of this site: carry on where it stopped
+                self.report.resumed = True
+                self.seen = set(seen)
+                for url, depth, prio in pending:
+                    heapq.heappush(self._heap, (prio, next(self._seq), url, depth))
+                log.info("resuming", extra={"site": self.site.name, "pending": len(pending)})
+            else:
+                self._seed()
+            while self._heap and self.report.fetched < self.site.max_pages:
+                _, _, url, depth = heapq.heappop(self._heap)
+                self._process(url, depth)
+            attempted = self.report.fetched + self.report.robots_blocked
+            if attempted and not (self.report.documents or self.report.not_due) and (
+                    sum(self._errors.values()) == self.report.fetched):
+                self.report.failed = "every request failed" if self.report.fetched else "robots.txt allows nothing"
+            elif not attempted and not self.report.not_due:
+                self.report.failed = "no page could be fetched (robots.txt or scope)"
         except Exception as e:  # a bug or a store failure must end this site, not the whole run
             log.exception("site crawl failed", extra={"site": self.site.name})
             self.report.failed = f"{type(e).__name__}: {e}"
         finally:
-            self.fetcher.close()
-            self.store.close()
+            self.http.close()
+            self._raw_http.close()
         self.report.skipped = dict(self._skipped)
         self.report.errors = dict(self._errors)
         self.report.duration_s = round(time.monotonic() - started, 2)
+        if not self.report.failed or self.report.fetched:
+            self.store.finish_site_run(self.run_id, self.site.name, self.report.as_dict())
+        self.store.close()
         return self.report
 
 
-def crawl(sites: list[Site], store: CrawlStore, progress: bool = True) -> list[SiteReport]:
-    """Crawl all sites in parallel (one thread per site); returns one report per site."""
-    run_id = store.start_run([s.name for s in sites])
+def crawl(sites: list[Site], store: CrawlStore, progress: bool = True, sleep=time.sleep) -> list[SiteReport]:
+    """Crawl all sites in parallel (one thread per site), resuming a killed run; one report per site."""
+    run_id = store.unfinished_run()
+    if run_id is None:
+        run_id = store.start_run([s.name for s in sites])
+    else:
+        log.info("resuming killed run", extra={"run": run_id})
+    throttle = Throttle()
     bar = None
     if progress:
         from tqdm import tqdm
@@ -224,9 +359,20 @@ def crawl(sites: list[Site], store: CrawlStore, progress: bool = True) -> list[S
             with lock:
                 bar.update(1)
 
+    def one(site: Site) -> SiteReport:
+        done = store.site_run_report(run_id, site.name)
+        if done is not None:   # finished before the previous process was killed
+            report = SiteReport(**{k: v for k, v in done.items() if k in SiteReport.__dataclass_fields__})
+            report.resumed = True
+            return report
+        return SiteCrawler(site, store, run_id, throttle, tick, sleep=sleep).run()
+
     with ThreadPoolExecutor(max_workers=max(1, min(len(sites), 16))) as pool:
-        reports = list(pool.map(lambda s: SiteCrawler(s, store, run_id, tick).run(), sites))
+        reports = list(pool.map(one, sites))
     if bar is not None:
         bar.close()
     store.finish_run(run_id, {r.site: r.as_dict() for r in reports})
+    for site in sites:
+        store.frontier_clear(site.name)
+    store.close()
     return reports

@@ -1,14 +1,17 @@
-"""The crawl store: every fetch and every page's latest state, in SQLite (WAL).
+"""The crawl store: every fetch and every page's state, in SQLite (WAL).
 
 Tables:
-  pages     one row per URL: latest status, final URL, validators (ETag/Last-Modified), content hash
-  contents  one row per distinct body (by SHA-256): the raw bytes (zlib) and what was extracted from them;
-            old versions stay, so a changed page keeps its previous text
-  fetches   the log of every request made, per run
-  runs      one row per crawl run with its statistics
+  pages      one row per URL: status, final URL, validators (ETag/Last-Modified), content hash, whether it
+             is a document to index, when it changed, how often it was missing, when to visit it again
+  contents   one row per distinct body (by SHA-256): the raw bytes (zlib) and what was extracted from them
+  versions   per URL, every content hash it has had: old texts stay, so a changed page keeps its history
+  fetches    the log of every request made, per run
+  runs       one row per crawl run; site_runs one per site in a run, with its report
+  frontier   the URLs a run has discovered and which of them are done: a killed run resumes from here
 
-WAL lets the indexer and the app read while a crawl writes; each write is a short transaction,
-so a killed crawl leaves a consistent store.
+Every outcome of a fetch is written in one transaction (log line, page state, content, version, frontier
+mark), so a crawl killed at any moment leaves a consistent store, and WAL lets the indexer and the app
+read while a crawl writes.
 """
 from __future__ import annotations
 
@@ -18,13 +21,13 @@ import sqlite3
 import threading
 import zlib
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
 from .record import DocumentRecord, Passage
 
-SCHEMA = """
+SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS pages (
     url           TEXT PRIMARY KEY,
     site          TEXT NOT NULL,
@@ -67,8 +70,45 @@ CREATE TABLE IF NOT EXISTS runs (
     sites         TEXT,
     stats         TEXT
 );
-PRAGMA user_version = 1;
 """
+
+SCHEMA_V2 = """
+ALTER TABLE pages ADD COLUMN first_seen TEXT;
+ALTER TABLE pages ADD COLUMN last_changed TEXT;
+ALTER TABLE pages ADD COLUMN unchanged_streak INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pages ADD COLUMN missing_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pages ADD COLUMN tombstoned_at TEXT;
+ALTER TABLE pages ADD COLUMN next_visit TEXT;
+ALTER TABLE pages ADD COLUMN sitemap_lastmod TEXT;
+ALTER TABLE contents ADD COLUMN links TEXT;
+CREATE TABLE IF NOT EXISTS versions (
+    url           TEXT NOT NULL,
+    content_hash  TEXT NOT NULL,
+    first_seen    TEXT NOT NULL,
+    PRIMARY KEY (url, content_hash)
+);
+CREATE TABLE IF NOT EXISTS site_runs (
+    run_id        INTEGER NOT NULL,
+    site          TEXT NOT NULL,
+    finished_at   TEXT,
+    report        TEXT,
+    PRIMARY KEY (run_id, site)
+);
+CREATE TABLE IF NOT EXISTS frontier (
+    run_id        INTEGER NOT NULL,
+    site          TEXT NOT NULL,
+    url           TEXT NOT NULL,
+    depth         INTEGER NOT NULL,
+    priority      INTEGER NOT NULL,
+    done          INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, url)
+);
+CREATE INDEX IF NOT EXISTS frontier_todo ON frontier(run_id, site, done);
+"""
+
+MIGRATIONS = [SCHEMA_V1, SCHEMA_V2]   # user_version N means MIGRATIONS[:N] have run
+
+MISSING_LIMIT = 2  # 404/410 on this many consecutive visits -> tombstone
 
 
 def now() -> str:
@@ -79,6 +119,13 @@ def content_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def next_visit_after(base_days: float, unchanged_streak: int, at: datetime | None = None) -> str:
+    """Adaptive revisit: a page that just changed comes back after base_days; each unchanged visit
+    doubles the wait, up to 32 x base (a page unchanged for months is visited about monthly)."""
+    at = at or datetime.now(timezone.utc)
+    return (at + timedelta(days=base_days * 2 ** min(unchanged_streak, 5))).isoformat(timespec="seconds")
+
+
 class CrawlStore:
     """Thread-safe: one SQLite connection per thread, writes serialised by SQLite's own lock."""
 
@@ -87,10 +134,16 @@ class CrawlStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         with self._conn() as db:
-            db.executescript(SCHEMA)
+            self._migrate(db)
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for n, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            db.executescript("BEGIN IMMEDIATE;\n" + script + f"\nPRAGMA user_version = {n};\nCOMMIT;")
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=60000")
@@ -123,62 +176,209 @@ class CrawlStore:
     # ------------------------------------------------------------ runs
     def start_run(self, sites: list[str]) -> int:
         with self.transaction() as db:
-            cur = db.execute("INSERT INTO runs(started_at, sites) VALUES (?, ?)", (now(), json.dumps(sites)))
-            return cur.lastrowid
+            return db.execute("INSERT INTO runs(started_at, sites) VALUES (?, ?)", (now(), json.dumps(sites))).lastrowid
+
+    def unfinished_run(self) -> int | None:
+        """The latest run that never finished (killed), if it is also the latest run."""
+        with self._conn() as db:
+            row = db.execute("SELECT id, finished_at FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return row[0] if row and row[1] is None else None
 
     def finish_run(self, run_id: int, stats: dict) -> None:
         with self.transaction() as db:
             db.execute("UPDATE runs SET finished_at=?, stats=? WHERE id=?", (now(), json.dumps(stats), run_id))
 
-    # ------------------------------------------------------------ writes
-    def record_fetch(self, *, run_id: int | None, site: str, url: str, final_url: str | None,
-                     status: int | None, content_type: str = "", etag: str = "", last_modified: str = "",
-                     body: bytes | None = None, extract: dict | None = None, depth: int = 0,
-                     indexable: bool = False, skip_reason: str = "", error: str = "",
-                     elapsed_ms: int = 0) -> str | None:
-        """Store one fetch atomically: the log line, the page's new state and (new) content.
+    def site_run_report(self, run_id: int, site: str) -> dict | None:
+        """The stored report of a site that already finished in this run (when resuming)."""
+        with self._conn() as db:
+            row = db.execute("SELECT report FROM site_runs WHERE run_id=? AND site=? AND finished_at IS NOT NULL",
+                             (run_id, site)).fetchone()
+        return json.loads(row[0]) if row else None
 
-        Returns the content hash when a body was stored."""
-        fetched_at = now()
-        digest = content_hash(body) if body is not None else None
+    def finish_site_run(self, run_id: int, site: str, report: dict) -> None:
         with self.transaction() as db:
-            db.execute("INSERT INTO fetches(run_id, url, status, fetched_at, elapsed_ms, bytes, error) "
-                       "VALUES (?,?,?,?,?,?,?)",
-                       (run_id, url, status, fetched_at, elapsed_ms, len(body) if body else 0, error or None))
-            if digest is not None:
-                exists = db.execute("SELECT 1 FROM contents WHERE content_hash=?", (digest,)).fetchone()
-                if not exists:
-                    ex = extract or {}
-                    db.execute(
-                        "INSERT INTO contents(content_hash, raw, title, text, passages, meta, extracted_at) "
-                        "VALUES (?,?,?,?,?,?,?)",
-                        (digest, zlib.compress(body, 6), ex.get("title", ""), ex.get("text", ""),
-                         json.dumps(ex.get("passages", []), ensure_ascii=False),
-                         json.dumps(ex.get("meta", {}), ensure_ascii=False), fetched_at))
-            db.execute(
-                "INSERT INTO pages(url, site, final_url, status, fetched_at, content_type, etag, last_modified, "
-                "content_hash, depth, indexable, skip_reason, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
-                "ON CONFLICT(url) DO UPDATE SET site=excluded.site, final_url=excluded.final_url, "
-                "status=excluded.status, fetched_at=excluded.fetched_at, content_type=excluded.content_type, "
-                "etag=excluded.etag, last_modified=excluded.last_modified, "
-                "content_hash=COALESCE(excluded.content_hash, pages.content_hash), depth=excluded.depth, "
-                "indexable=excluded.indexable, skip_reason=excluded.skip_reason, error=excluded.error",
-                (url, site, final_url, status, fetched_at, content_type, etag or None, last_modified or None,
-                 digest, depth, int(indexable), skip_reason or None, error or None))
-        return digest
+            db.execute("INSERT INTO site_runs(run_id, site, finished_at, report) VALUES (?,?,?,?) "
+                       "ON CONFLICT(run_id, site) DO UPDATE SET finished_at=excluded.finished_at, "
+                       "report=excluded.report", (run_id, site, now(), json.dumps(report)))
+
+    def last_runs(self, limit: int = 5) -> list[dict]:
+        with self._conn() as db:
+            rows = db.execute("SELECT id, started_at, finished_at, sites, stats FROM runs ORDER BY id DESC LIMIT ?",
+                              (limit,)).fetchall()
+        return [{"id": r[0], "started_at": r[1], "finished_at": r[2], "sites": json.loads(r[3] or "[]"),
+                 "stats": json.loads(r[4] or "{}")} for r in rows]
+
+    # ------------------------------------------------------------ frontier
+    def frontier_add(self, run_id: int, site: str, entries: list[tuple[str, int, int]]) -> None:
+        """Remember discovered URLs (url, depth, priority) of a run; known ones are left as they are."""
+        if not entries:
+            return
+        with self.transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO frontier(run_id, site, url, depth, priority) VALUES (?,?,?,?,?)",
+                           [(run_id, site, u, d, p) for u, d, p in entries])
+
+    def frontier_state(self, run_id: int, site: str) -> tuple[list[tuple[str, int, int]], set[str]]:
+        """-> (pending (url, depth, priority) in discovery order, every URL the run already knows)."""
+        with self._conn() as db:
+            rows = db.execute("SELECT url, depth, priority, done FROM frontier WHERE run_id=? AND site=? "
+                              "ORDER BY rowid", (run_id, site)).fetchall()
+        return [(u, d, p) for u, d, p, done in rows if not done], {r[0] for r in rows}
+
+    def frontier_done(self, run_id: int, url: str) -> None:
+        with self.transaction() as db:
+            self._done(db, run_id, url)
+
+    def frontier_clear(self, site: str, keep_run: int | None = None) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM frontier WHERE site=? AND run_id IS NOT ?", (site, keep_run))
+
+    # ------------------------------------------------------------ writes: one per outcome
+    def _log(self, db, run_id, url, status, elapsed_ms, nbytes, error):
+        db.execute("INSERT INTO fetches(run_id, url, status, fetched_at, elapsed_ms, bytes, error) "
+                   "VALUES (?,?,?,?,?,?,?)", (run_id, url, status, now(), elapsed_ms, nbytes, error or None))
+
+    @staticmethod
+    def _done(db, run_id, url):
+        if run_id is not None:
+            db.execute("UPDATE frontier SET done=1 WHERE run_id=? AND url=?", (run_id, url))
+
+    def _upsert_page(self, db, url: str, site: str, **cols) -> None:
+        cols.setdefault("first_seen", now())
+        names = ["url", "site"] + list(cols)
+        update = ", ".join(f"{c}=excluded.{c}" for c in ["site"] + list(cols) if c != "first_seen")
+        db.execute(f"INSERT INTO pages({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+                   f"ON CONFLICT(url) DO UPDATE SET {update}", [url, site] + list(cols.values()))
+
+    def record_content(self, *, run_id: int | None, site: str, url: str, status: int, body: bytes,
+                       extract: dict, indexable: bool, skip_reason: str = "", content_type: str = "",
+                       etag: str = "", last_modified: str = "", depth: int = 0, elapsed_ms: int = 0,
+                       revisit_days: float = 1.0, error: str = "") -> str:
+        """A page with a body. Returns 'new', 'changed' or 'unchanged' (same content as last time)."""
+        digest = content_hash(body)
+        stamp = now()
+        with self.transaction() as db:
+            self._log(db, run_id, url, status, elapsed_ms, len(body), error)
+            prev = db.execute("SELECT content_hash, unchanged_streak, indexable, last_changed FROM pages WHERE url=?",
+                              (url,)).fetchone()
+            if not db.execute("SELECT 1 FROM contents WHERE content_hash=?", (digest,)).fetchone():
+                db.execute("INSERT INTO contents(content_hash, raw, title, text, passages, meta, links, extracted_at) "
+                           "VALUES (?,?,?,?,?,?,?,?)",
+                           (digest, zlib.compress(body, 6), extract.get("title", ""), extract.get("text", ""),
+                            json.dumps(extract.get("passages", []), ensure_ascii=False),
+                            json.dumps(extract.get("meta", {}), ensure_ascii=False),
+                            json.dumps(extract.get("links", [])), stamp))
+            db.execute("INSERT OR IGNORE INTO versions(url, content_hash, first_seen) VALUES (?,?,?)",
+                       (url, digest, stamp))
+            if prev is None or prev[0] is None:
+                outcome, streak, changed_at = "new", 0, stamp
+            elif prev[0] != digest:
+                outcome, streak, changed_at = "changed", 0, stamp
+            else:
+                outcome, streak, changed_at = "unchanged", prev[1] + 1, prev[3]
+            self._upsert_page(db, url, site, final_url=url, status=status, fetched_at=stamp,
+                              content_type=content_type, etag=etag or None, last_modified=last_modified or None,
+                              content_hash=digest, depth=depth, indexable=int(indexable),
+                              skip_reason=skip_reason or None, error=error or None, last_changed=changed_at,
+                              unchanged_streak=streak, missing_count=0, tombstoned_at=None,
+                              next_visit=next_visit_after(revisit_days, streak))
+            self._done(db, run_id, url)
+        return outcome
+
+    def record_not_modified(self, *, run_id: int | None, site: str, url: str, elapsed_ms: int = 0,
+                            revisit_days: float = 1.0) -> None:
+        """A 304 answer to a conditional GET: nothing to extract, nothing to re-index."""
+        with self.transaction() as db:
+            self._log(db, run_id, url, 304, elapsed_ms, 0, "")
+            db.execute("UPDATE pages SET fetched_at=?, unchanged_streak=unchanged_streak+1, missing_count=0, "
+                       "error=NULL WHERE url=?", (now(), url))
+            streak = db.execute("SELECT unchanged_streak FROM pages WHERE url=?", (url,)).fetchone()
+            db.execute("UPDATE pages SET next_visit=? WHERE url=?",
+                       (next_visit_after(revisit_days, streak[0] if streak else 0), url))
+            self._done(db, run_id, url)
+
+    def record_redirect(self, *, run_id: int | None, site: str, url: str, target: str, status: int,
+                        depth: int = 0, elapsed_ms: int = 0) -> bool:
+        """The URL now redirects: it stops being a document (its target replaces it). True if it was one."""
+        with self.transaction() as db:
+            self._log(db, run_id, url, status, elapsed_ms, 0, "")
+            prev = db.execute("SELECT indexable FROM pages WHERE url=?", (url,)).fetchone()
+            self._upsert_page(db, url, site, final_url=target, status=status, fetched_at=now(), depth=depth,
+                              indexable=0, skip_reason="redirect", error=None)
+            self._done(db, run_id, url)
+        return bool(prev and prev[0])
+
+    def record_skip(self, *, run_id: int | None, site: str, url: str, reason: str, status: int | None = None,
+                    content_type: str = "", depth: int = 0, elapsed_ms: int = 0, fetched: bool = True,
+                    error: str = "") -> bool:
+        """Not a document (robots, content type, noindex, too large ...). True if it was one before."""
+        with self.transaction() as db:
+            if fetched:
+                self._log(db, run_id, url, status, elapsed_ms, 0, error or reason)
+            prev = db.execute("SELECT indexable FROM pages WHERE url=?", (url,)).fetchone()
+            self._upsert_page(db, url, site, final_url=url, status=status, fetched_at=now() if fetched else None,
+                              content_type=content_type, depth=depth, indexable=0, skip_reason=reason,
+                              error=error or None)
+            self._done(db, run_id, url)
+        return bool(prev and prev[0])
+
+    def record_failure(self, *, run_id: int | None, site: str, url: str, status: int | None, error: str,
+                       depth: int = 0, elapsed_ms: int = 0, revisit_days: float = 1.0) -> bool:
+        """An error answer. 404/410 count towards a tombstone (MISSING_LIMIT visits in a row); any other
+        failure (5xx, timeout) keeps the page as it was. True when this visit tombstoned a document."""
+        gone = status in (404, 410)
+        with self.transaction() as db:
+            self._log(db, run_id, url, status, elapsed_ms, 0, error)
+            prev = db.execute("SELECT indexable, missing_count FROM pages WHERE url=?", (url,)).fetchone()
+            missing = (prev[1] if prev else 0) + 1 if gone else (prev[1] if prev else 0)
+            tombstone = gone and missing >= MISSING_LIMIT
+            cols = dict(status=status, fetched_at=now(), error=error, depth=depth, missing_count=missing,
+                        next_visit=next_visit_after(revisit_days, 0))
+            if prev is None:
+                cols.update(final_url=url, indexable=0, skip_reason="error")
+            if tombstone:
+                cols.update(indexable=0, skip_reason="gone", tombstoned_at=now())
+            self._upsert_page(db, url, site, **cols)
+            self._done(db, run_id, url)
+        return bool(tombstone and prev and prev[0])
+
+    def note_sitemap_lastmod(self, url: str, lastmod: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE pages SET sitemap_lastmod=? WHERE url=?", (lastmod, url))
 
     # ------------------------------------------------------------ reads
     def page(self, url: str) -> dict | None:
         with self._conn() as db:
-            db.row_factory = sqlite3.Row
-            row = db.execute("SELECT * FROM pages WHERE url=?", (url,)).fetchone()
-            db.row_factory = None
-            return dict(row) if row else None
+            cur = db.execute("SELECT * FROM pages WHERE url=?", (url,))
+            row = cur.fetchone()
+            return dict(zip([c[0] for c in cur.description], row)) if row else None
+
+    def known_pages(self, site: str) -> dict[str, tuple]:
+        """url -> (etag, last_modified, next_visit, sitemap_lastmod, fetched_at, content_hash, depth)."""
+        with self._conn() as db:
+            rows = db.execute("SELECT url, etag, last_modified, next_visit, sitemap_lastmod, fetched_at, "
+                              "content_hash, depth, tombstoned_at FROM pages WHERE site=?", (site,)).fetchall()
+        return {r[0]: r[1:] for r in rows}
+
+    def stored_links(self, digest: str) -> list[str]:
+        with self._conn() as db:
+            row = db.execute("SELECT links FROM contents WHERE content_hash=?", (digest,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else []
 
     def raw_body(self, digest: str) -> bytes | None:
         with self._conn() as db:
             row = db.execute("SELECT raw FROM contents WHERE content_hash=?", (digest,)).fetchone()
         return zlib.decompress(row[0]) if row and row[0] is not None else None
+
+    def versions(self, url: str) -> list[tuple[str, str]]:
+        """(content_hash, first_seen) of every version of the page, oldest first."""
+        with self._conn() as db:
+            return db.execute("SELECT content_hash, first_seen FROM versions WHERE url=? ORDER BY first_seen, rowid",
+                              (url,)).fetchall()
+
+    def text_of(self, digest: str) -> str:
+        with self._conn() as db:
+            row = db.execute("SELECT text FROM contents WHERE content_hash=?", (digest,)).fetchone()
+        return row[0] if row else ""
 
     def count_documents(self, sites: list[str] | None = None) -> int:
         sql, args = "SELECT COUNT(*) FROM pages WHERE indexable=1", []
@@ -188,19 +388,32 @@ class CrawlStore:
         with self._conn() as db:
             return db.execute(sql, args).fetchone()[0]
 
-    def documents(self, sites: list[str] | None = None) -> Iterator[DocumentRecord]:
-        """Every indexable page as a DocumentRecord, in URL order."""
-        sql = ("SELECT p.url, p.final_url, p.site, p.fetched_at, p.content_hash, c.title, c.text, c.passages, c.meta "
+    def document_hashes(self, site: str | None = None) -> dict[str, str]:
+        """url -> content hash of every indexable page (what the index should contain)."""
+        sql, args = "SELECT url, content_hash FROM pages WHERE indexable=1", ()
+        if site:
+            sql, args = sql + " AND site=?", (site,)
+        with self._conn() as db:
+            return dict(db.execute(sql, args).fetchall())
+
+    def documents(self, sites: list[str] | None = None, urls: list[str] | None = None) -> Iterator[DocumentRecord]:
+        """Indexable pages as DocumentRecords, in URL order (optionally only these sites or URLs)."""
+        sql = ("SELECT p.url, p.final_url, p.site, p.fetched_at, p.content_hash, c.title, c.text, c.passages, c.meta, "
+               "(SELECT COUNT(*) FROM versions v WHERE v.url = p.url) "
                "FROM pages p JOIN contents c ON c.content_hash = p.content_hash WHERE p.indexable = 1")
         args: list = []
         if sites:
             sql += f" AND p.site IN ({','.join('?' * len(sites))})"
-            args = list(sites)
-        sql += " ORDER BY p.url"
+            args += list(sites)
         db = self._connect()  # own connection: a long read must not hold the thread's writer
         try:
-            for url, final_url, site, fetched_at, digest, title, text, passages, meta in db.execute(sql, args):
-                yield to_record(url, final_url, site, fetched_at, digest, title, text, passages, meta)
+            if urls is not None:
+                db.execute("CREATE TEMP TABLE wanted(url TEXT PRIMARY KEY)")
+                db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", [(u,) for u in urls])
+                sql += " AND p.url IN (SELECT url FROM wanted)"
+            sql += " ORDER BY p.url"
+            for row in db.execute(sql, args):
+                yield to_record(*row)
         finally:
             db.close()
 
@@ -210,8 +423,12 @@ class CrawlStore:
                               "FROM pages GROUP BY site").fetchall()
         return {site: {"pages": n, "documents": docs or 0, "errors": errs or 0} for site, n, docs, errs in rows}
 
+    def integrity_ok(self) -> bool:
+        with self._conn() as db:
+            return db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
-def to_record(url, final_url, site, fetched_at, digest, title, text, passages, meta) -> DocumentRecord:
+
+def to_record(url, final_url, site, fetched_at, digest, title, text, passages, meta, version=1) -> DocumentRecord:
     meta = json.loads(meta or "{}")
     return DocumentRecord(
         url=url, final_url=final_url or url, site=site, title=title or "", text=text or "",
@@ -219,4 +436,4 @@ def to_record(url, final_url, site, fetched_at, digest, title, text, passages, m
         organisation=meta.get("organisation", ""), city=meta.get("city", ""), doctype=meta.get("doctype", ""),
         date=meta.get("date", ""), language=meta.get("language", ""), identifier=meta.get("identifier", ""),
         short_title=meta.get("short_title", ""), description=meta.get("description", ""),
-        content_hash=digest or "", fetched_at=fetched_at or "")
+        content_hash=digest or "", fetched_at=fetched_at or "", version=version or 1)

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import posixpath
 import re
-from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Characters that may stay as they are in a path; everything else is percent-encoded once.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _QUERY_SAFE = _PATH_SAFE + "?"
+# Query parameters that identify a visitor or a campaign, not a page: dropped, so one page has one URL.
+SESSION_PARAMS = {"jsessionid", "phpsessid", "sid", "sessionid", "session_id", "sessid", "aspsessionid",
+                  "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "fbclid", "gclid"}
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid)=[^/?#]*", re.I)
 
 
 def _requote(part: str, safe: str) -> str:
@@ -40,7 +44,7 @@ def normalize_url(url: str, base: str | None = None) -> str | None:
         host = f"[{host}]"
     if port and port != _DEFAULT_PORTS[scheme]:
         host = f"{host}:{port}"
-    path = parts.path or "/"
+    path = _PATH_SESSION.sub("", parts.path) or "/"
     trailing = path.endswith("/")
     path = posixpath.normpath(path)
     if path.startswith("//"):
@@ -48,7 +52,11 @@ def normalize_url(url: str, base: str | None = None) -> str | None:
     if trailing and not path.endswith("/"):
         path += "/"
     path = _requote(path, _PATH_SAFE)
-    query = _requote(parts.query, _QUERY_SAFE) if parts.query else ""
+    query = parts.query
+    if query and any(k.lower() in SESSION_PARAMS for k, _ in parse_qsl(query, keep_blank_values=True)):
+        query = urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+                           if k.lower() not in SESSION_PARAMS])
+    query = _requote(query, _QUERY_SAFE) if query else ""
     return urlunsplit((scheme, host, path, query, ""))
 
 

@@ -158,8 +158,8 @@ def test_document_text_with_markup_is_escaped_in_snippets_and_pages(tmp_path):
     from indexer.build import IndexLocation, build_index
     store = CrawlStore(tmp_path / "crawl.sqlite3")
     evil = 'Subsidie <script>alert("x")</script> <img src=x onerror=alert(1)> voor woningen'
-    store.record_fetch(run_id=None, site="t", url="http://t.nl/x", final_url="http://t.nl/x", status=200,
-                       content_type="text/html", body=b"x", indexable=True,
+    store.record_content(run_id=None, site="t", url="http://t.nl/x", status=200,
+                         content_type="text/html", body=b"x", indexable=True,
                        extract={"title": "<b>Titel</b>", "text": evil, "meta": {}})
     build_index(store, IndexLocation(tmp_path / "index"), progress=False)
     c = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()

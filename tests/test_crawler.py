@@ -4,7 +4,7 @@ import zlib
 import pytest
 
 from crawler.config import ConfigError, Site, load_sites, select
-from crawler.crawl import SiteCrawler, crawl
+from crawler.crawl import crawl
 from crawler.store import CrawlStore
 from loopback import LoopbackSite, Response, page
 
@@ -12,6 +12,11 @@ from loopback import LoopbackSite, Response, page
 def make_site(base: str, **kw) -> Site:
     return Site(name=kw.pop("name", "test"), title="Test", start=(base,), allow=(base,), rate=0,
                 organisation=kw.pop("organisation", "Gemeente Test"), city="Test", **kw)
+
+
+def crawl_one(site: Site, store: CrawlStore):
+    (report,) = crawl([site], store, progress=False, sleep=lambda s: None)
+    return report
 
 
 @pytest.fixture()
@@ -27,11 +32,13 @@ def site():
                                    "<a href='/weg/'>Weg</a> <a href='/oud/'>Oud</a> <a href='mailto:x@y.nl'>mail</a> "
                                    "<a href='http://elders.example/'>elders</a> <a href='/beleid/#top'>Beleid</a>")),
         "/beleid/": Response(page("Beleid wonen", "<p>Woningen en huurders.</p><a href='/'>Home</a> "
-                                                  "<a href='/beleid/nota.pdf'>Nota</a> <a href='/verborgen/'>v</a>")),
+                                                  "<a href='/beleid/nota.pdf'>Nota</a> <a href='/verborgen/'>v</a> "
+                                                  "<a href='/data/export'>Export</a>")),
         "/intern/geheim/": Response(page("Geheim", "<p>Mag niet gecrawld worden.</p>")),
         "/oud/": Response("", 301, {"Location": "/nieuw/"}),
         "/nieuw/": Response(page("Nieuw", "<p>Hierheen verhuisd.</p>")),
-        "/beleid/nota.pdf": Response(b"%PDF-1.4 ...", headers={"Content-Type": "application/pdf"}),
+        "/beleid/nota.pdf": Response(b"%PDF-1.4 kapot", headers={"Content-Type": "application/pdf"}),
+        "/data/export": Response(b"PK\x03\x04...", headers={"Content-Type": "application/zip"}),
         "/verborgen/": Response(page("Verborgen", "<p>Niet in de index.</p>",
                                      head="<meta name='robots' content='noindex'>")),
     }
@@ -40,7 +47,7 @@ def site():
 
 
 def test_crawl_follows_links_obeys_robots_and_stores_every_fetch(site, store):
-    report = SiteCrawler(make_site(site.url), store).run()
+    report = crawl_one(make_site(site.url), store)
     fetched = site.paths()
     assert "/intern/geheim/" not in fetched                     # robots.txt Disallow
     assert report.robots_blocked == 1
@@ -55,21 +62,23 @@ def test_crawl_follows_links_obeys_robots_and_stores_every_fetch(site, store):
 
 
 def test_a_redirect_is_stored_as_such_and_the_target_as_the_document(site, store):
-    SiteCrawler(make_site(site.url), store).run()
+    crawl_one(make_site(site.url), store)
     old = store.page(site.url + "oud/")
     assert old["final_url"] == site.url + "nieuw/" and old["indexable"] == 0 and old["skip_reason"] == "redirect"
     assert store.page(site.url + "nieuw/")["indexable"] == 1
 
 
-def test_non_html_and_noindex_pages_are_recorded_but_not_indexed(site, store):
-    report = SiteCrawler(make_site(site.url), store).run()
-    assert store.page(site.url + "beleid/nota.pdf")["skip_reason"] == "type"
+def test_unwanted_types_broken_documents_and_noindex_pages_are_recorded_but_not_indexed(site, store):
+    report = crawl_one(make_site(site.url), store)
+    assert store.page(site.url + "data/export")["skip_reason"] == "type"
+    broken = store.page(site.url + "beleid/nota.pdf")
+    assert broken["skip_reason"] == "unreadable" and "PDF" in broken["error"]
     assert store.page(site.url + "verborgen/")["skip_reason"] == "noindex"
-    assert report.skipped == {"type": 1, "noindex": 1}
+    assert report.skipped == {"type": 1, "noindex": 1, "unreadable": 1}
 
 
 def test_the_store_keeps_raw_body_compressed_with_validators_and_hash(site, store):
-    SiteCrawler(make_site(site.url), store).run()
+    crawl_one(make_site(site.url), store)
     row = store.page(site.url + "beleid/")
     body = store.raw_body(row["content_hash"])
     assert b"Woningen en huurders." in body
@@ -80,7 +89,7 @@ def test_the_store_keeps_raw_body_compressed_with_validators_and_hash(site, stor
 
 
 def test_honest_user_agent_is_sent(site, store):
-    SiteCrawler(make_site(site.url, user_agent="Beleidszoeker/0.1 (test)"), store).run()
+    crawl_one(make_site(site.url, user_agent="Beleidszoeker/0.1 (test)"), store)
     assert all(h.get("User-Agent") == "Beleidszoeker/0.1 (test)" for _, _, h in site.requests)
 
 
@@ -94,16 +103,16 @@ def test_sitemap_urls_are_crawled_even_without_links(store):
     }
     with LoopbackSite(routes) as s:
         s.routes["/sitemap.xml"].body = s.routes["/sitemap.xml"].body.replace("{base}", s.url)
-        SiteCrawler(make_site(s.url), store).run()
+        crawl_one(make_site(s.url), store)
         assert "/los/" in s.paths()
 
 
 def test_robots_5xx_means_the_host_is_off_limits_and_4xx_means_allowed(store):
     with LoopbackSite({"/robots.txt": Response("kapot", 503), "/": Response(page("Home", "<p>x</p>"))}) as s:
-        report = SiteCrawler(make_site(s.url), store).run()
-        assert s.paths() == ["/robots.txt"] and report.failed
+        report = crawl_one(make_site(s.url), store)
+        assert set(s.paths()) == {"/robots.txt"} and report.failed  # retried, then the host is off-limits
     with LoopbackSite({"/": Response(page("Home", "<p>x</p>"))}) as s:  # robots.txt 404
-        report = SiteCrawler(make_site(s.url, name="b"), store).run()
+        report = crawl_one(make_site(s.url, name="b"), store)
         assert "/" in s.paths() and report.documents == 1 and not report.failed
 
 
@@ -115,7 +124,7 @@ def test_unreachable_site_fails_alone_while_others_run(store, site):
 
 
 def test_max_pages_limits_a_run(site, store):
-    report = SiteCrawler(make_site(site.url, max_pages=2), store).run()
+    report = crawl_one(make_site(site.url, max_pages=2), store)
     assert report.fetched == 2
 
 

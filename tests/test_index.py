@@ -26,8 +26,8 @@ def test_the_corpus_index_has_every_crawled_document_with_fields(corpus_data):
 def _store_with(tmp_path, texts):
     store = CrawlStore(tmp_path / "crawl.sqlite3")
     for i, text in enumerate(texts):
-        store.record_fetch(run_id=None, site="t", url=f"http://t.nl/{i}", final_url=f"http://t.nl/{i}", status=200,
-                           content_type="text/html", body=text.encode(), indexable=True,
+        store.record_content(run_id=None, site="t", url=f"http://t.nl/{i}", status=200,
+                             content_type="text/html", body=text.encode(), indexable=True,
                            extract={"title": f"Doc {i}", "text": text, "meta": {"organisation": "Gemeente T"}})
     return store
 
@@ -70,8 +70,8 @@ def test_the_engine_reopens_when_a_new_build_is_published(tmp_path):
     build_index(store, loc, progress=False)
     engine = SearchEngine(tmp_path / "index")
     assert engine.search(SearchRequest(q="schulden")).total == 0
-    store.record_fetch(run_id=None, site="t", url="http://t.nl/new", final_url="http://t.nl/new", status=200,
-                       content_type="text/html", body=b"x", indexable=True,
+    store.record_content(run_id=None, site="t", url="http://t.nl/new", status=200,
+                         content_type="text/html", body=b"x", indexable=True,
                        extract={"title": "Nieuw", "text": "schulden", "meta": {}})
     build_index(store, loc, progress=False)
     assert engine.search(SearchRequest(q="schulden")).total == 1
