@@ -7,6 +7,7 @@
     python run.py serve                  serve the web app under gunicorn on http://127.0.0.1:8000
     python run.py search "query"         search from the terminal (--json prints what /api/search returns)
     python run.py setup                  mirror + crawl + index, but only what is missing (used by make run)
+    python run.py nightly [--group g40]  crawl -> incremental index update -> report (for cron)
 
 Data (crawl store, index, rendered mirrors) lives in ./data, or in $BELEIDSZOEKER_DATA, or in --data.
 """
@@ -90,19 +91,29 @@ def cmd_mirror(args) -> int:
 
 # ------------------------------------------------------------------ crawl
 
-def _crawl(args, sites) -> int:
+def _run_crawl(args, sites):
     from crawler.crawl import crawl
     from crawler.store import CrawlStore
     data = data_dir(args)
     store = CrawlStore(data / "crawl.sqlite3")
     with mirrors_running(sites, data):
-        reports = crawl(sites, store, progress=not args.quiet)
-    failed = [r for r in reports if r.failed]
+        return store, crawl(sites, store, progress=not args.quiet)
+
+
+def site_summary(r) -> str:
+    errors = ", ".join(f"{k} {v}" for k, v in sorted(r.errors.items())) or "geen"
+    skipped = ", ".join(f"{k} {v}" for k, v in sorted(r.skipped.items()))
+    return (f"{r.site:20s} opgehaald {r.fetched:5d} | nieuw {r.new} gewijzigd {r.changed} ongewijzigd {r.unchanged} "
+            f"verwijderd {r.removed} | robots {r.robots_blocked} | fouten: {errors}"
+            + (f" | overgeslagen: {skipped}" if skipped else "") + f" | {r.bytes / 1e6:.1f} MB {r.duration_s:.1f}s"
+            + (" (hervat)" if r.resumed else "") + (f"  MISLUKT: {r.failed}" if r.failed else ""))
+
+
+def _crawl(args, sites) -> int:
+    _, reports = _run_crawl(args, sites)
     for r in reports:
-        errors = ", ".join(f"{k} {v}" for k, v in sorted(r.errors.items())) or "geen"
-        say(f"{r.site:20s} opgehaald {r.fetched:5d}  documenten {r.documents:5d}  robots {r.robots_blocked:3d}  "
-            f"fouten: {errors}  ({r.duration_s:.1f}s){'  MISLUKT: ' + r.failed if r.failed else ''}")
-    return 1 if failed else 0
+        say(site_summary(r))
+    return 1 if any(r.failed for r in reports) else 0
 
 
 def _sites(args):
@@ -120,9 +131,18 @@ def cmd_crawl(args) -> int:
 
 # ------------------------------------------------------------------ index
 
+def index_summary(report) -> str:
+    if report.mode == "none":
+        return f"index: niets gewijzigd, niets opnieuw geïndexeerd ({report.documents} documenten, live: {report.path})"
+    what = (f"{report.added} nieuw, {report.updated} gewijzigd, {report.deleted} verwijderd"
+            if report.mode == "incremental" else f"volledig opnieuw gebouwd{' (' + report.reason + ')' if report.reason else ''}")
+    return (f"index: {what}; {report.documents} documenten, {report.seconds:.1f}s, {report.size_bytes / 1e6:.0f} MB, "
+            f"gepubliceerd: {report.path}")
+
+
 def cmd_index(args) -> int:
     from crawler.store import CrawlStore
-    from indexer.build import IndexLocation, build_index
+    from indexer.build import IndexLocation, build_index, update_index
     data = data_dir(args)
     store_path = data / "crawl.sqlite3"
     if not store_path.exists():
@@ -130,10 +150,106 @@ def cmd_index(args) -> int:
     store = CrawlStore(store_path)
     if store.count_documents() == 0:
         return fail("de crawl-store bevat nog geen documenten; eerst: python run.py crawl")
-    report = build_index(store, IndexLocation(data / "index"), procs=args.procs, progress=not args.quiet)
-    say(f"index: {report.documents} documenten in {report.seconds:.1f}s ({report.docs_per_second:.0f}/s), "
-        f"{report.size_bytes / 1e6:.0f} MB, live: {report.path}")
+    location = IndexLocation(data / "index")
+    if getattr(args, "rebuild", True):
+        report = build_index(store, location, procs=args.procs, progress=not args.quiet, reason="--rebuild")
+    else:
+        report = update_index(store, location, procs=args.procs, progress=not args.quiet)
+    say(index_summary(report))
     return 0
+
+
+# ------------------------------------------------------------------ nightly
+
+class NightlyLock:
+    """An exclusive flock on <data>/nightly.lock. The kernel drops it when the holder dies, so a lock
+    left by a killed run is never stale; its file still names that run, which is reported."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fd = None
+        self.previous: dict = {}
+
+    def acquire(self) -> bool:
+        import fcntl
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.previous = self._read()
+            os.close(self.fd)
+            self.fd = None
+            return False
+        self.previous = self._read()
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, json.dumps({"pid": os.getpid(), "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}).encode(), 0)
+        return True
+
+    def _read(self) -> dict:
+        try:
+            return json.loads(os.pread(self.fd, 4096, 0) or b"{}")
+        except ValueError:
+            return {}
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _write_json_atomic(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    os.replace(tmp, path)
+
+
+def cmd_nightly(args) -> int:
+    from dataclasses import asdict
+    from indexer.build import IndexLocation, update_index
+    data = data_dir(args)
+    lock = NightlyLock(data / "nightly.lock")
+    if not lock.acquire():
+        held = lock.previous
+        return fail(f"er draait al een nightly-run (pid {held.get('pid', '?')}, gestart {held.get('started_at', '?')}); "
+                    "deze run stopt zonder iets te doen", code=3)
+    log = logging.getLogger("beleidszoeker.nightly")
+    try:
+        if lock.previous.get("pid"):
+            log.warning("previous nightly run did not finish; resuming it", extra={"previous": lock.previous})
+            say(f"let op: de vorige run (pid {lock.previous['pid']}) is niet afgemaakt; die wordt hervat")
+        started = time.time()
+        sites = _sites(args)
+        if not sites:
+            return fail("geen sites gekozen")
+        log.info("nightly start", extra={"sites": [s.name for s in sites]})
+        store, reports = _run_crawl(args, sites)
+        index = update_index(store, IndexLocation(data / "index"), procs=args.procs, progress=not args.quiet)
+        failed = [r.site for r in reports if r.failed]
+        code = 1 if failed else 0
+        report = {
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "duration_s": round(time.time() - started, 1),
+            "exit_code": code,
+            "failed_sites": failed,
+            "sites": {r.site: {**r.as_dict(), "documents": r.documents} for r in reports},
+            "index": asdict(index),
+        }
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        _write_json_atomic(data / "reports" / f"nightly-{stamp}.json", report)
+        _write_json_atomic(data / "reports" / "latest.json", report)
+        for r in reports:
+            say(site_summary(r))
+        say(index_summary(index))
+        say(f"rapport: {data / 'reports' / f'nightly-{stamp}.json'}"
+            + (f"  — MISLUKT: {', '.join(failed)}" if failed else ""))
+        log.info("nightly done", extra={"exit_code": code, "index_mode": index.mode, "failed_sites": failed})
+        return code
+    finally:
+        lock.release()
 
 
 # ------------------------------------------------------------------ setup (make run)
@@ -148,7 +264,7 @@ def cmd_setup(args) -> int:
     except IndexMissing:
         pass
     say("Eerste start: de gebundelde bronnen worden als lokale websites geserveerd, gecrawld en geïndexeerd.")
-    args.site, args.group = None, "mirror"
+    args.site, args.group, args.rebuild = None, "mirror", True
     code = _crawl(args, _sites(args))
     if code:
         return code
@@ -218,7 +334,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="data directory (default: $BELEIDSZOEKER_DATA or ./data)")
     p.add_argument("--sites-file", default=str(REPO / "corpus" / "sites.toml"), help="site list (TOML)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING (default), ERROR")
+    p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING, ERROR (default: INFO for nightly, "
+                                                     "WARNING otherwise)")
+    p.add_argument("--log-format", choices=["text", "json"], default="text",
+                   help="json: one JSON object per line on stderr (for log collectors)")
     sub = p.add_subparsers(dest="command", required=True)
 
     m = sub.add_parser("mirror", help="serve the bundled corpus as local websites")
@@ -232,13 +351,20 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_crawl)
 
     i = sub.add_parser("index", help="build the index from the store and publish it")
-    i.add_argument("--rebuild", action="store_true", help="full rebuild (currently every build is full)")
+    i.add_argument("--rebuild", action="store_true",
+                   help="build everything anew (default: update only new, changed and removed documents)")
     i.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1), help="indexing processes")
     i.set_defaults(func=cmd_index)
 
     s = sub.add_parser("setup", help="mirror + crawl + index, only if there is no index yet")
     s.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1))
     s.set_defaults(func=cmd_setup)
+
+    n = sub.add_parser("nightly", help="crawl, update the index incrementally, write a report (for cron)")
+    n.add_argument("--site", action="append", help="site name from sites.toml (repeatable)")
+    n.add_argument("--group", choices=["mirror", "g40"], help="all sites of a group (default: mirror)")
+    n.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1))
+    n.set_defaults(func=cmd_nightly)
 
     v = sub.add_parser("serve", help="serve the app under gunicorn")
     v.add_argument("--host", default="127.0.0.1")
@@ -260,10 +386,43 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+_STANDARD_LOG_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per event: time, level, logger, message and every `extra` field."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        event = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}
+        event.update({k: v for k, v in vars(record).items() if k not in _STANDARD_LOG_FIELDS})
+        if record.exc_info:
+            event["exception"] = self.formatException(record.exc_info)
+        return json.dumps(event, ensure_ascii=False, default=str)
+
+
+class TextLogFormatter(logging.Formatter):
+    """time level logger message key=value ... (the extra fields, so text logs stay structured too)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = " ".join(f"{k}={v}" for k, v in vars(record).items() if k not in _STANDARD_LOG_FIELDS)
+        return f"{line} {extras}" if extras else line
+
+
+def setup_logging(level: str, fmt: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter() if fmt == "json"
+                         else TextLogFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(getattr(logging, str(level).upper(), logging.WARNING))
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    setup_logging(args.log_level or ("INFO" if args.command == "nightly" else "WARNING"), args.log_format)
     from crawler.config import ConfigError
     from indexer.themes import ThemeConfigError
     try:

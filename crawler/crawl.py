@@ -208,7 +208,7 @@ class SiteCrawler:
         known = self.known.get(url)
         if not self._due(url):
             self.report.not_due += 1
-            self._enqueue(self.store.stored_links(known[5]) if known[5] else [], depth + 1)
+            self._enqueue(self.store.stored_links(known[5], url) if known[5] else [], depth + 1)
             self.store.frontier_done(self.run_id, url)
             return
         headers = {}
@@ -246,10 +246,11 @@ class SiteCrawler:
             log.info("fetch problem", extra={"site": site.name, "url": url, "kind": kind, "detail": res.error})
             return
         if res.status == 304:
-            self.report.unchanged += 1
+            if url in self.was_document:
+                self.report.unchanged += 1
             self.store.record_not_modified(run_id=self.run_id, site=site.name, url=url, elapsed_ms=res.elapsed_ms,
                                            revisit_days=site.revisit_days)
-            self._enqueue(self.store.stored_links(known[5]) if known and known[5] else [], depth + 1)
+            self._enqueue(self.store.stored_links(known[5], url) if known and known[5] else [], depth + 1)
             return
         if res.status is None or res.status >= 300:
             self._errors[f"http-{res.status}"] += 1

@@ -359,10 +359,17 @@ class CrawlStore:
                               "content_hash, depth, tombstoned_at FROM pages WHERE site=?", (site,)).fetchall()
         return {r[0]: r[1:] for r in rows}
 
-    def stored_links(self, digest: str) -> list[str]:
+    def stored_links(self, digest: str, url: str) -> list[str]:
+        """The links of a stored body (for a page answered with 304). Bodies stored before links were
+        kept are parsed again from the raw HTML."""
         with self._conn() as db:
-            row = db.execute("SELECT links FROM contents WHERE content_hash=?", (digest,)).fetchone()
-        return json.loads(row[0]) if row and row[0] else []
+            row = db.execute("SELECT links, raw FROM contents WHERE content_hash=?", (digest,)).fetchone()
+        if not row:
+            return []
+        if row[0] is not None:
+            return json.loads(row[0])
+        from .extract import extract_html
+        return extract_html(zlib.decompress(row[1]), url).links if row[1] else []
 
     def raw_body(self, digest: str) -> bytes | None:
         with self._conn() as db:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from urllib.parse import parse_qsl, urlsplit
 
 MAX_URL_LENGTH = 400
 MAX_QUERY_PARAMS = 6
-MAX_SEGMENT_REPEATS = 2
+# Relative-link loops: one segment four times in a row (/a/a/a/a/), or a block of two or three segments three
+# times in a row (/a/b/a/b/a/b/). Real paths repeat less: the BWB has /wijzigingswet/wet/wet/wet/...
+_REPEATING_BLOCK = re.compile(r"(?:(/[^/]+)\1{3}|(/[^/]+(?:/[^/]+){1,2})\2\2)(?:/|$)")
 MAX_PATH_DEPTH = 20
 
 # Query parameters that page through dates (calendars, agendas, archives).
@@ -25,7 +26,7 @@ def trap_reason(url: str) -> str:
     segments = [s for s in parts.path.split("/") if s]
     if len(segments) > MAX_PATH_DEPTH:
         return "deep-path"
-    if segments and Counter(segments).most_common(1)[0][1] > MAX_SEGMENT_REPEATS:
+    if _REPEATING_BLOCK.search(parts.path):
         return "repeating-path"
     params = parse_qsl(parts.query, keep_blank_values=True)
     if len(params) > MAX_QUERY_PARAMS:
