@@ -13,6 +13,11 @@ class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - signature from the base class
         pass
 
+    def list_directory(self, path):
+        """A real site has no directory listings: a folder without index.html is a 404."""
+        self.send_error(404, "Not Found")
+        return None
+
 
 class MirrorServer:
     """A running set of static sites; use as a context manager or call close()."""

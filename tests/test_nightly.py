@@ -415,3 +415,48 @@ def test_kill_9_mid_crawl_leaves_a_consistent_store_and_the_next_run_resumes(tmp
     assert report["sites"]["veel"]["resumed"] is True
     assert CrawlStore(tmp_path / "data" / "crawl.sqlite3").count_documents() == n_pages
     assert report["index"]["documents"] == n_pages
+
+
+def _docx(paragraphs: list[tuple[str, str]]) -> bytes:
+    import io
+    import docx
+    d = docx.Document()
+    d.core_properties.title = "Woonvisie"
+    for style, text in paragraphs:
+        d.add_heading(text, level=1) if style == "h" else d.add_paragraph(text)
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()
+
+
+def _odt(paragraphs: list[tuple[str, str]]) -> bytes:
+    import io
+    from odf.opendocument import OpenDocumentText
+    from odf.text import H, P
+    d = OpenDocumentText()
+    for style, text in paragraphs:
+        d.text.addElement(H(outlinelevel=1, text=text) if style == "h" else P(text=text))
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()
+
+
+def test_office_documents_and_x_robots_tag(store):
+    parts = [("h", "Inleiding"), ("p", "Wij bouwen woningen voor starters."), ("h", "Uitvoering"),
+             ("p", "De corporaties doen mee.")]
+    docx_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    routes = {"/robots.txt": ALLOW_ALL,
+              "/": Response(page("Home", "<a href='/visie.docx'>d</a><a href='/visie.odt'>o</a><a href='/priv/'>p</a>")),
+              "/visie.docx": Response(_docx(parts), headers={"Content-Type": docx_type}),
+              "/visie.odt": Response(_odt(parts), headers={"Content-Type": "application/vnd.oasis.opendocument.text"}),
+              "/priv/": Response(page("Privé", "<p>niet indexeren</p>"),
+                                 headers={"Content-Type": "text/html", "X-Robots-Tag": "noindex"})}
+    with LoopbackSite(routes) as s:
+        report = run_crawl(store, site_for(s))
+    docs = {d.url.rsplit("/", 1)[-1] or d.url.rstrip("/").rsplit("/", 1)[-1]: d for d in store.documents()}
+    for name in ("visie.docx", "visie.odt"):
+        doc = docs[name]
+        assert "woningen voor starters" in doc.text
+        assert [p.heading for p in doc.passages] == ["Inleiding", "Uitvoering"]
+    assert docs["visie.docx"].title == "Woonvisie"
+    assert report.skipped == {"noindex": 1}
