@@ -6,6 +6,7 @@
     python run.py index [--rebuild]      build the search index from the store and publish it atomically
     python run.py serve                  serve the web app under gunicorn on http://127.0.0.1:8000
     python run.py search "query"         search from the terminal (--json prints what /api/search returns)
+    python run.py eval [--per-query]     relevance on the evaluation set (nDCG@10, P@10, recall@100, MRR)
     python run.py setup                  mirror + crawl + index, but only what is missing (used by make run)
     python run.py nightly [--group g40]  crawl -> incremental index update -> report (for cron)
 
@@ -327,6 +328,35 @@ def cmd_search(args) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ eval
+
+def cmd_eval(args) -> int:
+    from indexer.build import IndexMissing
+    from search_app.engine import SearchEngine
+    from search_app.evaluation import EVAL_DIR, evaluate, read_queries, write_run
+    eval_dir = Path(args.set) if args.set else EVAL_DIR
+    try:
+        result = evaluate(SearchEngine(data_dir(args) / "index"), eval_dir)
+    except IndexMissing as e:
+        return fail(str(e))
+    if args.json:
+        print(json.dumps({"means": result.means, "unjudged@10": result.unjudged_at_10,
+                          "per_query": result.per_query}, indent=2))
+        return 0
+    if args.per_query:
+        texts = dict(read_queries(eval_dir / "queries.tsv"))
+        for qid, scores in result.per_query.items():
+            say(f"{qid} {texts.get(qid, '')[:40]:40s} " + " ".join(f"{m}={v:.3f}" for m, v in scores.items()))
+    say(f"queries: {len(result.per_query)} ({eval_dir})")
+    for name, value in result.means.items():
+        say(f"{name:12s} {value:.4f}")
+    say(f"{'unjudged@10':12s} {result.unjudged_at_10:.4f}")
+    if args.run_file:
+        write_run(result, Path(args.run_file))
+        say(f"run: {args.run_file}")
+    return 0
+
+
 # ------------------------------------------------------------------ CLI
 
 def parser() -> argparse.ArgumentParser:
@@ -372,6 +402,13 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--workers", type=int, default=min(4, 2 * (os.cpu_count() or 1)))
     v.add_argument("--access-log", action="store_true")
     v.set_defaults(func=cmd_serve)
+
+    e = sub.add_parser("eval", help="relevance: nDCG@10, P@10, recall@100, MRR on bench/eval (or --set DIR)")
+    e.add_argument("--set", help="folder with queries.tsv, qrels.tsv and score.py (default: bench/eval)")
+    e.add_argument("--per-query", action="store_true")
+    e.add_argument("--json", action="store_true")
+    e.add_argument("--run-file", help="also write a TREC run file")
+    e.set_defaults(func=cmd_eval)
 
     q = sub.add_parser("search", help="search the index")
     q.add_argument("query")

@@ -1,0 +1,63 @@
+"""Relevance evaluation: every query of a TREC-style set through the real search path, scored with the
+set's own scorer (bench/eval/score.py), so the numbers are the ones the project reports."""
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+from .engine import SearchEngine, SearchRequest
+
+EVAL_DIR = Path(__file__).resolve().parent.parent / "bench" / "eval"
+DEPTH = 100
+
+
+def _scorer(eval_dir: Path):
+    spec = importlib.util.spec_from_file_location("eval_score", eval_dir / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_queries(path: Path) -> list[tuple[str, str]]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            qid, _, text = line.partition("\t")
+            out.append((qid.strip(), text.strip()))
+    return out
+
+
+@dataclass
+class EvalResult:
+    means: dict[str, float]
+    per_query: dict[str, dict[str, float]]
+    unjudged_at_10: float
+    run: dict[str, list[str]]
+
+
+def evaluate(engine: SearchEngine, eval_dir: Path = EVAL_DIR, k: int = 10) -> EvalResult:
+    scorer = _scorer(eval_dir)
+    qrels = scorer.read_qrels(str(eval_dir / "qrels.tsv"))
+    run: dict[str, list[str]] = {}
+    for qid, text in read_queries(eval_dir / "queries.tsv"):
+        result = engine.search(SearchRequest(q=text, page_size=DEPTH))
+        run[qid] = [h.identifier or h.url for h in result.hits]
+    per_query, totals, unjudged = {}, {}, 0.0
+    used = [q for q in sorted(qrels) if any(g >= 1 for g in qrels[q].values())]
+    for qid in used:
+        scores = scorer.score_query(run.get(qid, []), qrels[qid], k, DEPTH)
+        per_query[qid] = scores
+        unjudged += sum(1 for d in run.get(qid, [])[:k] if d not in qrels[qid]) / k
+        for name, value in scores.items():
+            totals[name] = totals.get(name, 0.0) + value
+    n = max(1, len(used))
+    return EvalResult({m: v / n for m, v in totals.items()}, per_query, unjudged / n, run)
+
+
+def write_run(result: EvalResult, path: Path, tag: str = "beleidszoeker") -> None:
+    """TREC run file, readable by score.py."""
+    with open(path, "w", encoding="utf-8") as f:
+        for qid, docs in result.run.items():
+            for rank, doc in enumerate(docs, 1):
+                f.write(f"{qid} Q0 {doc} {rank} {DEPTH - rank + 1} {tag}\n")
