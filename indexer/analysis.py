@@ -48,14 +48,41 @@ class ApostropheFilter(Filter):
             yield t
 
 
-def dutch_analyzer():
+class DecompoundFilter(Filter):
+    """After each compound, its parts at the same position and characters (woningbouwprogramma ->
+    + woning, bouw, programma, woningbouw), so a search for a part finds the compound and highlighting
+    marks the whole word. The splitter is loaded lazily and is not part of the pickled schema."""
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        pass
+
+    def __call__(self, tokens):
+        from .compounds import MIN_WORD, splitter
+        split = splitter().split
+        for t in tokens:
+            yield t
+            if t.stopped or len(t.text) < MIN_WORD:
+                continue
+            original = t.text
+            for part in split(original):
+                t.text = part
+                yield t
+            t.text = original
+
+
+def dutch_analyzer(decompound: bool = True):
     """The Whoosh analysis chain for Dutch text fields."""
-    return (RegexTokenizer(TOKEN_PATTERN)
-            | LowercaseFilter()
-            | CharsetFilter(accent_map)
-            | ApostropheFilter()
-            | StopFilter(stoplist=dutch_stopwords(), minsize=1, maxsize=None)
-            | StemFilter(lang="nl", cachesize=-1))
+    chain = (RegexTokenizer(TOKEN_PATTERN)
+             | LowercaseFilter()
+             | CharsetFilter(accent_map)
+             | ApostropheFilter()
+             | StopFilter(stoplist=dutch_stopwords(), minsize=1, maxsize=None))
+    if decompound:
+        chain = chain | DecompoundFilter()
+    return chain | StemFilter(lang="nl", cachesize=-1)
 
 
 def folding_analyzer():
@@ -63,12 +90,11 @@ def folding_analyzer():
     return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map) | ApostropheFilter()
 
 
-_ANALYZER = None
+_ANALYZERS: dict[bool, object] = {}
 
 
-def stems(text: str) -> list[str]:
-    """The analysed terms of `text`, in order (what the index sees)."""
-    global _ANALYZER
-    if _ANALYZER is None:
-        _ANALYZER = dutch_analyzer()
-    return [t.text for t in _ANALYZER(text)]
+def stems(text: str, decompound: bool = False) -> list[str]:
+    """The analysed terms of `text`, in order (with decompound=True: what the index sees, parts included)."""
+    if decompound not in _ANALYZERS:
+        _ANALYZERS[decompound] = dutch_analyzer(decompound)
+    return [t.text for t in _ANALYZERS[decompound](text)]

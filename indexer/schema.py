@@ -9,14 +9,12 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from crawler.record import DocumentRecord
 
-from .analysis import dutch_analyzer
+from .analysis import dutch_analyzer, folding_analyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-# Field weights for BM25F. Kept modest: a strong title boost lost ground on the dev set
-# (long national laws have short, generic titles).
-TITLE_BOOST = 2.0
-SHORT_TITLE_BOOST = 1.5
+# Field weights are applied at query time (search_app.query.Weights), so they can be measured without
+# rebuilding the index.
 
 MISSING_DATE = datetime(1800, 1, 1)
 
@@ -32,11 +30,12 @@ def build_schema() -> Schema:
         id=ID(stored=True, unique=True),
         url=ID(stored=True),
         identifier=ID(stored=True),
-        title=TEXT(analyzer=ana, stored=True, field_boost=TITLE_BOOST),
-        short_title=TEXT(analyzer=ana, stored=True, field_boost=SHORT_TITLE_BOOST),
+        title=TEXT(analyzer=ana, stored=True),
+        short_title=TEXT(analyzer=ana, stored=True),
         body=TEXT(analyzer=ana, stored=True),
         site=ID(stored=True, sortable=True),
         organisation=ID(stored=True, sortable=True),
+        org_words=TEXT(analyzer=folding_analyzer()),
         city=ID(stored=True),
         doctype=ID(stored=True, sortable=True),
         year=ID(stored=True, sortable=True),
@@ -67,6 +66,7 @@ def to_index_fields(rec: DocumentRecord, themes: list) -> dict:
         "body": rec.text,
         "site": rec.site,
         "organisation": rec.organisation or "Onbekend",
+        "org_words": rec.organisation,
         "city": rec.city,
         "doctype": rec.doctype or "pagina",
         "year": rec.year or "onbekend",

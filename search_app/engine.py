@@ -14,16 +14,15 @@ import threading
 from dataclasses import dataclass, field
 from html import escape
 
-from whoosh import highlight, sorting
-from whoosh.query import And, Every, NullQuery, Or, Term
-from whoosh.qparser import MultifieldParser, OrGroup
-from whoosh.qparser import plugins as qplugins
+from whoosh import highlight, scoring, sorting
+from whoosh.query import And, NullQuery, Or, Term
 
 from indexer.analysis import TOKEN_PATTERN
 from indexer.build import IndexLocation, IndexMissing
 from indexer.schema import MISSING_DATE
 
-SEARCH_FIELDS = ["title", "short_title", "body"]
+from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
+
 FACET_FIELDS = ["themes", "organisation", "doctype", "year"]
 SORTS = ("relevantie", "datum")
 PAGE_SIZE = 10
@@ -139,14 +138,19 @@ def _first_chars(text: str, n: int = SNIPPET_CHARS) -> str:
 
 # ------------------------------------------------------------------ the engine
 
+def bm25f(weights: Weights) -> scoring.BM25F:
+    return scoring.BM25F(B=weights.b, K1=weights.k1, title_B=weights.title_b, short_title_B=weights.title_b)
+
+
 class SearchEngine:
-    def __init__(self, index_root):
+    def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS):
         self.location = IndexLocation(index_root)
+        self.weights = weights
+        self.builder = QueryBuilder(weights)
         self._lock = threading.RLock()
         self._target: str | None = None
         self._ix = None
         self._searcher = None
-        self._parser = None
 
     # -- the open searcher
     def _current(self):
@@ -159,18 +163,13 @@ class SearchEngine:
             ix = self.location.open_live()
             self._close()
             self._ix, self._target = ix, target
-            self._searcher = ix.searcher()
-            parser = MultifieldParser(SEARCH_FIELDS, ix.schema, group=OrGroup.factory(0.9))
-            # Field syntax (titel:, thema:, ...) comes with the query-syntax work; until then 'a:b' is text.
-            parser.remove_plugin_class(qplugins.FieldsPlugin)
-            parser.remove_plugin_class(qplugins.BoostPlugin)
-            self._parser = parser
+            self._searcher = ix.searcher(weighting=bm25f(self.weights))
         return self._searcher
 
     def _close(self):
         if self._searcher is not None:
             self._searcher.close()
-        self._searcher = self._ix = self._parser = self._target = None
+        self._searcher = self._ix = self._target = None
 
     def close(self):
         with self._lock:
@@ -188,22 +187,20 @@ class SearchEngine:
 
     # -- query
     def _parse(self, q: str, notices: list[str]):
-        if not q.strip():
-            return Every()
         problem = syntax_problem(q)
         if problem:
             notices.append(f"Uw zoekvraag bevat {problem}. We hebben gezocht op de losse woorden: "
                            f"{plain_terms(q) or '(geen)'}.")
             q = plain_terms(q)
         try:
-            query = self._parser.parse(q)
+            built = self.builder.build(q)
         except Exception:  # the parser is lenient, but a query string must never cause a 500
             notices.append("Uw zoekvraag kon niet gelezen worden. We hebben gezocht op de losse woorden.")
-            query = self._parser.parse(plain_terms(q))
-        if query is NullQuery:
+            built = self.builder.build(plain_terms(q))
+        if built.query is NullQuery:
             notices.append("Uw zoekvraag bevat alleen woorden die te algemeen zijn om op te zoeken "
                            "(zoals 'de', 'het', 'van').")
-        return query
+        return built
 
     @staticmethod
     def _filter(filters: dict[str, list[str]]):
@@ -231,7 +228,8 @@ class SearchEngine:
         with self._lock:
             searcher = self._current()
             notices: list[str] = []
-            query = self._parse(req.q, notices)
+            built = self._parse(req.q, notices)
+            query = built.query
             facets = {name: sorting.FieldFacet(name, allow_overlap=(name == "themes")) for name in FACET_FIELDS}
             kwargs = dict(filter=self._filter(req.filters), groupedby=facets, terms=True)
             sort = req.sort if req.q.strip() else "datum"

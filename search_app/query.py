@@ -1,0 +1,223 @@
+"""From what a person types to a Whoosh query.
+
+Syntax is Whoosh's: its parser reads the query on *raw* words ("phrase", -word, word*, AND/OR/NOT,
+titel:, gemeente:, thema:). Meaning is ours: every word is then expanded over the index fields with
+their weights, with its compound parts (woningtoewijzing -> woning AND toewijzing, weaker) and its
+synonyms (wmo -> "wet maatschappelijke ondersteuning"), and a proximity clause rewards documents where
+the words stand close together. Ranking knobs are the Weights value, not code.
+
+Every term the expansion adds is remembered with where it came from, so a result can say why it matched.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from whoosh.analysis import LowercaseFilter, RegexTokenizer
+from whoosh.fields import KEYWORD, TEXT, Schema
+from whoosh.qparser import OrGroup, QueryParser
+from whoosh.qparser import plugins as qplugins
+from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Term, Wildcard
+
+from indexer.analysis import LANG_DIR, dutch_stopwords, folding_analyzer
+from indexer.compounds import splitter
+
+SYNONYMS = LANG_DIR / "synonyms-nl.toml"
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Ranking knobs (measured with run.py eval; see docs/RELEVANCE.md)."""
+    title: float = 2.0
+    short_title: float = 2.0
+    body: float = 1.0
+    parts: float = 0.5          # a query compound's parts, all required, found apart
+    synonym: float = 0.8
+    proximity: float = 1.0      # the query words within `slop` positions of each other, in order
+    slop: int = 6
+    coord: float = 0.9          # Or scale: documents matching more query words rank higher
+    b: float = 0.75             # BM25 length normalisation of the body (1 = full)
+    title_b: float = 0.5        # ... of titles
+    k1: float = 1.2
+    decompound: bool = True
+    synonyms: bool = True
+
+
+DEFAULT_WEIGHTS = Weights()
+TEXT_FIELDS = ("title", "short_title", "body")
+
+
+@lru_cache(maxsize=4)
+def load_synonyms(path: Path = SYNONYMS) -> dict[str, tuple[str, ...]]:
+    """word or phrase (folded) -> the other members of its group."""
+    groups = tomllib.loads(path.read_text(encoding="utf-8")).get("groups", [])
+    fold = folding_analyzer()
+    out: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        keys = [" ".join(t.text for t in fold(member)) for member in group]
+        for key in keys:
+            out[key] = tuple(dict.fromkeys(k for k in keys if k != key))
+    return out
+
+
+def _raw_schema() -> Schema:
+    raw = RegexTokenizer(r"\w+(?:['’.-]\w+)*") | LowercaseFilter()
+    return Schema(text=TEXT(analyzer=raw), titel=TEXT(analyzer=raw), gemeente=TEXT(analyzer=raw),
+                  thema=KEYWORD(lowercase=True))
+
+
+@dataclass
+class BuiltQuery:
+    query: object
+    origins: dict[tuple[str, str], str] = field(default_factory=dict)  # (field, term) -> why it is there
+    words: list[str] = field(default_factory=list)                    # folded content words, in order
+
+
+class QueryBuilder:
+    def __init__(self, weights: Weights = DEFAULT_WEIGHTS, stem=None):
+        from whoosh.lang import stemmer_for_language
+        self.w = weights
+        self.stem = stem or stemmer_for_language("nl")
+        self.fold = folding_analyzer()
+        self.stop = dutch_stopwords()
+        self.synonyms = load_synonyms() if weights.synonyms else {}
+        self.split = splitter().split if weights.decompound else (lambda word: ())
+        parser = QueryParser("text", _raw_schema(), group=OrGroup.factory(weights.coord))
+        parser.add_plugin(qplugins.PlusMinusPlugin())
+        parser.remove_plugin_class(qplugins.BoostPlugin)
+        parser.add_plugin(qplugins.FieldAliasPlugin({"titel": ["title"], "gemeente": ["organisatie", "org"]}))
+        self.parser = parser
+
+    # ---------------------------------------------------------------- words
+    def _folded(self, text: str) -> list[str]:
+        return [t.text for t in self.fold(text)]
+
+    def _note(self, built: BuiltQuery, fieldname: str, term: str, why: str) -> None:
+        built.origins.setdefault((fieldname, term), why)
+
+    def _term_over_fields(self, built: BuiltQuery, stem: str, boost: float, why: str, fields=TEXT_FIELDS):
+        weights = {"title": self.w.title, "short_title": self.w.short_title, "body": self.w.body}
+        out = []
+        for f in fields:
+            self._note(built, f, stem, why)
+            out.append(Term(f, stem, boost=boost * weights[f]))
+        return Or(out)
+
+    def _phrase_over_fields(self, built: BuiltQuery, words: list[str], boost: float, why: str, slop: int = 1):
+        stems = [self.stem(w) for w in words if w not in self.stop]
+        if not stems:
+            return None
+        if len(stems) == 1:
+            return self._term_over_fields(built, stems[0], boost, why)
+        for s in stems:
+            self._note(built, "body", s, why)
+            self._note(built, "title", s, why)
+        return Or([Phrase("body", stems, slop=slop, boost=boost * self.w.body),
+                   Phrase("title", stems, slop=slop, boost=boost * self.w.title)])
+
+    def word(self, built: BuiltQuery, raw: str, negative: bool = False):
+        """One typed word: its stem in every text field, its compound parts, its synonyms.
+        A word to exclude (-word, NOT word) is only the word itself."""
+        folded = self._folded(raw)
+        if len(folded) != 1:   # "huur-/koopwoning" and the like: each piece as a word
+            subs = [q for q in (self.word(built, f, negative) for f in folded) if q is not None]
+            return Or(subs) if subs else None
+        word = folded[0]
+        if word in self.stop:
+            return None
+        stem = self.stem(word)
+        if negative:
+            return Or([Term(f, stem) for f in TEXT_FIELDS])
+        built.words.append(word)
+        clauses = [self._term_over_fields(built, stem, 1.0, f"'{word}' (stam {stem})")]
+        leaves = [p for p in self.split(word) if len(p) < len(word)]
+        smallest = [p for p in leaves if not any(q != p and q in p for q in leaves)]
+        if len(smallest) >= 2:
+            clauses.append(And([self._term_over_fields(built, self.stem(p), self.w.parts,
+                                                       f"deel '{p}' van '{word}'", ("title", "body"))
+                                for p in smallest]))
+        for alt in self.synonyms.get(word, ()):
+            q = self._phrase_over_fields(built, alt.split(), self.w.synonym, f"synoniem '{alt}' van '{word}'")
+            if q is not None:
+                clauses.append(q)
+        return clauses[0] if len(clauses) == 1 else Or(clauses)
+
+    # ---------------------------------------------------------------- the tree
+    def expand(self, built: BuiltQuery, node, negative: bool = False):
+        if isinstance(node, Term):
+            fieldname, text = node.fieldname, node.text
+            if fieldname == "thema":
+                return Term("themes", text)
+            if fieldname == "gemeente":
+                return Or([Term("org_words", w) for w in self._folded(text)] or [NullQuery])
+            q = self.word(built, text, negative)
+            if q is not None and fieldname == "titel":
+                stem = self.stem(self._folded(text)[0]) if self._folded(text) else text
+                q = Or([Term("title", stem, boost=self.w.title), Term("short_title", stem, boost=self.w.short_title)])
+                self._note(built, "title", stem, f"'{text}' in de titel")
+            return q
+        if isinstance(node, Phrase):
+            words = [w for raw in node.words for w in self._folded(raw)]
+            q = self._phrase_over_fields(built, words, 1.0, f'woordgroep "{" ".join(words)}"')
+            built.words.extend(w for w in words if w not in self.stop)
+            return q
+        if isinstance(node, (Prefix, Wildcard)):
+            text = self._folded(node.text.rstrip("*?"))
+            if not text or len(text[0]) < 3:
+                return None   # 'a*' would match half the index
+            return Or([Prefix(f, text[0], boost=b) for f, b in (("title", self.w.title), ("body", self.w.body))])
+        if isinstance(node, Not):
+            inner = self.expand(built, node.query, negative=True)
+            return Not(inner) if inner is not None else None
+        if isinstance(node, AndNot):
+            positive = self.expand(built, node.a, negative)
+            excluded = self.expand(built, node.b, negative=True)
+            if positive is None:
+                return None
+            return AndNot(positive, excluded) if excluded is not None else positive
+        if isinstance(node, AndMaybe):
+            a, b = self.expand(built, node.a, negative), self.expand(built, node.b, negative)
+            return AndMaybe(a, b) if a is not None and b is not None else a
+        if isinstance(node, (And, Or)):
+            subs = [q for q in (self.expand(built, s, negative) for s in node.subqueries) if q is not None]
+            if not subs:
+                return None
+            if len(subs) == 1:
+                return subs[0]
+            if isinstance(node, And):
+                return And(subs)
+            return Or(subs, scale=self.w.coord)
+        if isinstance(node, Every):
+            return node
+        return None
+
+    def build(self, text: str) -> BuiltQuery:
+        """The full query for `text`; raises nothing for odd input (the caller checks syntax first)."""
+        built = BuiltQuery(NullQuery)
+        if not text.strip():
+            built.query = Every()
+            return built
+        parsed = self.parser.parse(text)
+        parsed = Or([parsed]) if not isinstance(parsed, (And, Or)) else parsed
+        main = self.expand(built, parsed)
+        if main is None:
+            return built
+        # multi-word synonyms typed out in full ("wet maatschappelijke ondersteuning" -> wmo): alternatives
+        phrase = " ".join(built.words)
+        alternatives = []
+        for key, alts in self.synonyms.items():
+            if " " in key and f" {key} " in f" {phrase} ":
+                for alt in alts:
+                    q = self._phrase_over_fields(built, alt.split(), self.w.synonym, f"synoniem '{alt}' van '{key}'")
+                    if q is not None:
+                        alternatives.append(q)
+        if alternatives:
+            main = Or([main] + alternatives)
+        # proximity: optional, it only adds to the score of documents that match anyway
+        if self.w.proximity and len(built.words) >= 2:
+            stems = [self.stem(w) for w in built.words]
+            main = AndMaybe(main, Phrase("body", stems, slop=self.w.slop, boost=self.w.proximity))
+        built.query = main
+        return built
