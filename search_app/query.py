@@ -30,12 +30,12 @@ SYNONYMS = LANG_DIR / "synonyms-nl.toml"
 @dataclass(frozen=True)
 class Weights:
     """Ranking knobs (measured with run.py eval; see docs/RELEVANCE.md)."""
-    title: float = 2.0
-    short_title: float = 2.0
+    title: float = 1.0
+    short_title: float = 1.0
     body: float = 1.0
-    parts: float = 0.5          # a query compound's parts, all required, found apart
+    parts: float = 0.7          # a query compound's parts, all required, found apart
     synonym: float = 0.8
-    proximity: float = 1.0      # the query words within `slop` positions of each other, in order
+    proximity: float = 2.0      # the query words within `slop` positions of each other, in order
     slop: int = 6
     coord: float = 0.9          # Or scale: documents matching more query words rank higher
     b: float = 0.75             # BM25 length normalisation of the body (1 = full)
@@ -51,7 +51,10 @@ TEXT_FIELDS = ("title", "short_title", "body")
 
 @lru_cache(maxsize=4)
 def load_synonyms(path: Path = SYNONYMS) -> dict[str, tuple[str, ...]]:
-    """word or phrase (folded) -> the other members of its group."""
+    """word or phrase (folded) -> the other members of its group.
+
+    A law's name is also used without its leading "wet": people write "openbaarheid van bestuur" for the
+    Wet openbaarheid van bestuur (when at least two words remain)."""
     groups = tomllib.loads(path.read_text(encoding="utf-8")).get("groups", [])
     fold = folding_analyzer()
     out: dict[str, tuple[str, ...]] = {}
@@ -59,6 +62,10 @@ def load_synonyms(path: Path = SYNONYMS) -> dict[str, tuple[str, ...]]:
         keys = [" ".join(t.text for t in fold(member)) for member in group]
         for key in keys:
             out[key] = tuple(dict.fromkeys(k for k in keys if k != key))
+        for key in keys:
+            short = key[len("wet "):] if key.startswith("wet ") else ""
+            if len(short.split()) >= 2 and short not in out:
+                out[short] = tuple(k for k in keys if k != key) + (key,)
     return out
 
 
@@ -205,10 +212,11 @@ class QueryBuilder:
         if main is None:
             return built
         # multi-word synonyms typed out in full ("wet maatschappelijke ondersteuning" -> wmo): alternatives
-        phrase = " ".join(built.words)
+        phrase = " ".join(built.words)   # content words only: compare keys without their stop words
         alternatives = []
         for key, alts in self.synonyms.items():
-            if " " in key and f" {key} " in f" {phrase} ":
+            content = " ".join(w for w in key.split() if w not in self.stop)
+            if " " in content and f" {content} " in f" {phrase} ":
                 for alt in alts:
                     q = self._phrase_over_fields(built, alt.split(), self.w.synonym, f"synoniem '{alt}' van '{key}'")
                     if q is not None:
@@ -218,6 +226,7 @@ class QueryBuilder:
         # proximity: optional, it only adds to the score of documents that match anyway
         if self.w.proximity and len(built.words) >= 2:
             stems = [self.stem(w) for w in built.words]
-            main = AndMaybe(main, Phrase("body", stems, slop=self.w.slop, boost=self.w.proximity))
+            main = AndMaybe(main, Or([Phrase("body", stems, slop=self.w.slop, boost=self.w.proximity),
+                                      Phrase("title", stems, slop=self.w.slop, boost=self.w.proximity * self.w.title)]))
         built.query = main
         return built
