@@ -166,12 +166,13 @@ def _finish(build_dir: Path, location: IndexLocation, report: BuildReport, manif
 
 
 def build_index(store: CrawlStore, location: IndexLocation, themes_path=None, procs: int = 1,
-                progress: bool = True, sites: list[str] | None = None, reason: str = "") -> BuildReport:
+                progress: bool = True, sites: list[str] | None = None, reason: str = "",
+                decompound: bool = True) -> BuildReport:
     """Index every document of the store into a new build and publish it."""
     matcher = ThemeMatcher(load_themes(themes_path) if themes_path else load_themes())
     started = time.monotonic()
     build_dir = location.new_build_dir()
-    ix = whoosh.index.create_in(str(build_dir), build_schema())
+    ix = whoosh.index.create_in(str(build_dir), build_schema(decompound))
     total = store.count_documents(sites)
     writer = ix.writer(procs=procs, multisegment=True, limitmb=256) if procs > 1 else ix.writer(limitmb=256)
     theme_counts: dict[str, int] = {}

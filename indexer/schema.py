@@ -24,8 +24,9 @@ def doc_id(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
 
 
-def build_schema() -> Schema:
-    ana = dutch_analyzer()
+def build_schema(decompound: bool = True) -> Schema:
+    """decompound=False only for measuring what index-time compound splitting is worth (bench/)."""
+    ana = dutch_analyzer(decompound)
     return Schema(
         id=ID(stored=True, unique=True),
         url=ID(stored=True),

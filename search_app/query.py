@@ -35,9 +35,10 @@ class Weights:
     body: float = 1.0
     parts: float = 0.7          # a query compound's parts, all required, found apart
     synonym: float = 0.8
-    proximity: float = 2.0      # the query words within `slop` positions of each other, in order
+    proximity: float = 1.0      # the query words within `slop` positions of each other, in order
     slop: int = 6
     coord: float = 0.9          # Or scale: documents matching more query words rank higher
+    pairs: float = 0.5  # bonus per pair of query words that both occur (word-level coordination)
     b: float = 0.75             # BM25 length normalisation of the body (1 = full)
     title_b: float = 0.5        # ... of titles
     k1: float = 1.2
@@ -80,6 +81,7 @@ class BuiltQuery:
     query: object
     origins: dict[tuple[str, str], str] = field(default_factory=dict)  # (field, term) -> why it is there
     words: list[str] = field(default_factory=list)                    # folded content words, in order
+    word_queries: list = field(default_factory=list)                  # the expansion of each of those words
 
 
 class QueryBuilder:
@@ -137,7 +139,6 @@ class QueryBuilder:
         stem = self.stem(word)
         if negative:
             return Or([Term(f, stem) for f in TEXT_FIELDS])
-        built.words.append(word)
         clauses = [self._term_over_fields(built, stem, 1.0, f"'{word}' (stam {stem})")]
         leaves = [p for p in self.split(word) if len(p) < len(word)]
         smallest = [p for p in leaves if not any(q != p and q in p for q in leaves)]
@@ -149,7 +150,10 @@ class QueryBuilder:
             q = self._phrase_over_fields(built, alt.split(), self.w.synonym, f"synoniem '{alt}' van '{word}'")
             if q is not None:
                 clauses.append(q)
-        return clauses[0] if len(clauses) == 1 else Or(clauses)
+        q = clauses[0] if len(clauses) == 1 else Or(clauses)
+        built.words.append(word)
+        built.word_queries.append(q)
+        return q
 
     # ---------------------------------------------------------------- the tree
     def expand(self, built: BuiltQuery, node, negative: bool = False):
@@ -223,10 +227,17 @@ class QueryBuilder:
                         alternatives.append(q)
         if alternatives:
             main = Or([main] + alternatives)
-        # proximity: optional, it only adds to the score of documents that match anyway
+        # optional bonuses, they only add to the score of documents that match anyway:
+        # proximity (the words close together, in order) and coordination (pairs of words both present)
+        bonus = []
         if self.w.proximity and len(built.words) >= 2:
             stems = [self.stem(w) for w in built.words]
-            main = AndMaybe(main, Or([Phrase("body", stems, slop=self.w.slop, boost=self.w.proximity),
-                                      Phrase("title", stems, slop=self.w.slop, boost=self.w.proximity * self.w.title)]))
+            bonus += [Phrase("body", stems, slop=self.w.slop, boost=self.w.proximity),
+                      Phrase("title", stems, slop=self.w.slop, boost=self.w.proximity * self.w.title)]
+        if self.w.pairs and 2 <= len(built.word_queries) <= 5:
+            qs = built.word_queries
+            bonus += [And([qs[i], qs[j]], boost=self.w.pairs) for i in range(len(qs)) for j in range(i + 1, len(qs))]
+        if bonus:
+            main = AndMaybe(main, Or(bonus))
         built.query = main
         return built
