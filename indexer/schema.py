@@ -42,6 +42,7 @@ def build_schema(decompound: bool = True) -> Schema:
         year=ID(stored=True, sortable=True),
         date=DATETIME(stored=True, sortable=True),
         themes=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
+        spell=KEYWORD(scorable=False, lowercase=False),   # distinct surface words: did-you-mean
         theme_evidence=STORED,
         passages=STORED,
         content_hash=ID(stored=True),
@@ -54,6 +55,29 @@ def _parse_date(value: str) -> datetime:
         return datetime.strptime(value[:10], "%Y-%m-%d")
     except (TypeError, ValueError):
         return MISSING_DATE
+
+
+def passage_offsets(rec: DocumentRecord) -> list[list]:
+    """[anchor, heading, start, end] of each passage within the body text, which the extractors build as
+    the passages' "heading\ntext" pieces joined by blank lines; [] if the text was built otherwise."""
+    out, pos = [], 0
+    for p in rec.passages:
+        piece = (p.heading + "\n" + p.text).strip()
+        if not piece:
+            continue
+        if rec.text[pos:pos + len(piece)] != piece:
+            return []
+        out.append([p.anchor, p.heading, pos, pos + len(piece)])
+        pos += len(piece) + 2
+    return out
+
+
+def spelling_words(text: str) -> str:
+    """The distinct folded words of a text (4 to 30 letters), for suggestions from the index's own vocabulary."""
+    return " ".join(sorted({t.text for t in _FOLD(text) if 4 <= len(t.text) <= 30 and t.text.isalpha()}))
+
+
+_FOLD = folding_analyzer()
 
 
 def to_index_fields(rec: DocumentRecord, themes: list) -> dict:
@@ -75,7 +99,8 @@ def to_index_fields(rec: DocumentRecord, themes: list) -> dict:
         "themes": ",".join(ev.slug for ev in themes),
         "theme_evidence": json.dumps({ev.slug: dict(ev.keywords.most_common(8)) for ev in themes},
                                      ensure_ascii=False),
-        "passages": json.dumps([[p.anchor, p.heading, len(p.text)] for p in rec.passages], ensure_ascii=False),
+        "passages": json.dumps(passage_offsets(rec), ensure_ascii=False),
+        "spell": spelling_words(rec.title + "\n" + rec.text),
         "content_hash": rec.content_hash,
         "fetched_at": rec.fetched_at,
     }

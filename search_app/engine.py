@@ -62,11 +62,15 @@ class Hit:
     snippet: str          # HTML: escaped text with <mark> around matches, nothing else
     identifier: str
     site: str
+    passage: str = ""     # heading of the best-matching article/section/page
+    deep_link: str = ""   # url#anchor of that passage
+    why: list[dict] = field(default_factory=list)   # [{"reason": ..., "fields": [...]}]
 
     def as_json(self) -> dict:
         return {"id": self.id, "url": self.url, "title": self.title, "score": round(self.score, 4),
                 "themes": self.themes, "organisation": self.organisation, "type": self.doctype,
-                "date": self.date or None, "snippet": self.snippet, "identifier": self.identifier}
+                "date": self.date or None, "snippet": self.snippet, "identifier": self.identifier,
+                "passage": self.passage or None, "deep_link": self.deep_link or self.url, "why": self.why}
 
 
 @dataclass
@@ -81,10 +85,12 @@ class SearchResult:
     sort: str
     notices: list[str] = field(default_factory=list)
     interpreted_as: str = ""
+    suggestion: str = ""      # a corrected query ("Bedoelde u ...?"), or ''
 
     def as_json(self) -> dict:
         return {"query": self.query, "total": self.total, "page": self.page, "pages": self.pages,
                 "page_size": self.page_size, "sort": self.sort, "notices": self.notices,
+                "suggestion": self.suggestion or None,
                 "results": [h.as_json() for h in self.hits],
                 "facets": {name: [{"value": v, "count": c} for v, c in values]
                            for name, values in self.facets.items()}}
@@ -119,13 +125,47 @@ def plain_terms(q: str) -> str:
 
 
 class MarkFormatter(highlight.HtmlFormatter):
-    """Escaped text with <mark> around matched terms (no classes, no other markup)."""
+    """Escaped text with <mark> around matched terms (no classes, no other markup). Remembers the
+    fragments it formatted last, so the best one can be traced to its passage."""
 
     def __init__(self):
         super().__init__(tagname="mark", between=" … ")
+        self.fragments = []
+
+    def format(self, fragments, replace=False):
+        self.fragments = list(fragments)
+        return super().format(fragments, replace)
 
     def format_token(self, text, token, replace=False):
         return "<mark>" + escape(highlight.get_text(text, token, replace)) + "</mark>"
+
+
+FIELD_LABELS = {"title": "titel", "short_title": "citeertitel", "body": "tekst"}
+
+
+def explain(matched: set[tuple[str, str]], origins: dict[tuple[str, str], str]) -> list[dict]:
+    """Which query words, compound parts and synonyms a document matched, and in which fields."""
+    reasons: dict[str, list[str]] = {}
+    for fieldname, term in sorted(matched):
+        why = origins.get((fieldname, term))
+        if why is None or fieldname not in FIELD_LABELS:
+            continue
+        fields = reasons.setdefault(why, [])
+        if FIELD_LABELS[fieldname] not in fields:
+            fields.append(FIELD_LABELS[fieldname])
+    return [{"reason": why, "fields": fields} for why, fields in reasons.items()]
+
+
+def _passage_at(passages_json: str | None, offset: int) -> tuple[str, str]:
+    """(heading, anchor) of the passage that holds character `offset` of the body."""
+    try:
+        passages = json.loads(passages_json or "[]")
+    except ValueError:
+        return "", ""
+    for item in passages:
+        if len(item) == 4 and item[2] <= offset < item[3]:
+            return item[1], item[0]
+    return "", ""
 
 
 def _first_chars(text: str, n: int = SNIPPET_CHARS) -> str:
@@ -248,25 +288,52 @@ class SearchEngine:
             results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80,
                                                              charlimit=HIGHLIGHT_CHAR_LIMIT)
             results.formatter = MarkFormatter()
-            hits = [self._hit(h, scored=(sort == "relevantie"))
+            results.order = highlight.SCORE          # the best fragment first: it names the passage
+            hits = [self._hit(h, results.formatter, built.origins, scored=(sort == "relevantie"))
                     for h in list(results)[start:start + req.page_size]]
             facet_counts = {}
             for name in FACET_FIELDS:
                 groups = results.groups(name)
                 counted = [(str(k), len(v)) for k, v in groups.items() if k not in (None, "")]
                 facet_counts[name] = sorted(counted, key=lambda kv: (-kv[1], kv[0]))
+            suggestion = self._suggest(searcher, built.words, total) if req.q.strip() else ""
             return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,
                                 pages=pages, page_size=req.page_size, sort=sort, notices=notices,
-                                interpreted_as=str(query))
+                                interpreted_as=str(query), suggestion=suggestion)
 
-    def _hit(self, hit, scored: bool = True) -> Hit:
+    @staticmethod
+    def _suggest(searcher, words: list[str], total: int) -> str:
+        """A corrected query from the index's own vocabulary: for every query word the index does not
+        know (or, with no results, that is rare), the most frequent word within two edits."""
+        if not words:
+            return ""
+        corrected, changed = [], False
+        for word in words:
+            known = searcher.doc_frequency("spell", word)
+            if known and (total or known > 2) or len(word) < 4 or not word.isalpha():
+                corrected.append(word)
+                continue
+            options = [o for o in searcher.suggest("spell", word, limit=5, maxdist=2, prefix=1) if o != word]
+            best = max(options, key=lambda o: searcher.doc_frequency("spell", o), default="")
+            if best and searcher.doc_frequency("spell", best) > known:
+                corrected.append(best)
+                changed = True
+            else:
+                corrected.append(word)
+        return " ".join(corrected) if changed else ""
+
+    def _hit(self, hit, formatter: MarkFormatter | None = None, origins=None, scored: bool = True) -> Hit:
         stored = hit.fields()
-        snippet = ""
+        snippet, passage, deep_link = "", "", ""
         if stored.get("body"):
             try:
                 snippet = hit.highlights("body", top=2)
             except Exception:  # highlighting is decoration; never fail a search over it
                 snippet = ""
+            if snippet and formatter is not None and formatter.fragments:
+                passage, anchor = _passage_at(stored.get("passages"), formatter.fragments[0].startchar)
+                if anchor:
+                    deep_link = f"{stored['url']}#{anchor}"
             if not snippet:
                 snippet = _first_chars(stored["body"])
         date = stored.get("date")
@@ -275,7 +342,10 @@ class SearchEngine:
                    organisation=stored.get("organisation", ""), doctype=stored.get("doctype", ""),
                    year=stored.get("year", ""),
                    date=date.strftime("%Y-%m-%d") if date and date != MISSING_DATE else "",
-                   snippet=snippet, identifier=stored.get("identifier", ""), site=stored.get("site", ""))
+                   snippet=snippet, identifier=stored.get("identifier", ""), site=stored.get("site", ""),
+                   passage=passage, deep_link=deep_link,
+                   why=explain(set((f, t.decode("utf-8") if isinstance(t, bytes) else t)
+                                   for f, t in (hit.matched_terms() or [])), origins or {}))
 
     # -- one document
     def document(self, doc_id: str) -> dict | None:
