@@ -136,8 +136,13 @@ def _passages(main) -> list[Passage]:
             if el is not main and _is_boilerplate(el):
                 walker.skip_subtree()
             elif tag in HEADINGS:
-                passages.append(Passage(anchor, heading, clean_text("".join(buf))))
-                anchor, heading, buf = el.get("id", ""), _text_of(el), []
+                text = clean_text("".join(buf))
+                if heading and not text:   # "Artikel 3" directly followed by its title: one passage
+                    heading = f"{heading} – {_text_of(el)}"
+                    anchor = anchor or el.get("id", "")
+                else:
+                    passages.append(Passage(anchor, heading, text))
+                    anchor, heading, buf = el.get("id", ""), _text_of(el), []
                 walker.skip_subtree()  # its text is the heading, taken whole
             elif el.text:
                 buf.append(el.text)

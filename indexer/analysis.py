@@ -63,14 +63,13 @@ class DecompoundFilter(Filter):
         from .compounds import MIN_WORD, splitter
         split = splitter().split
         for t in tokens:
+            original = t.text   # read before yielding: later filters change t.text in place
             yield t
-            if t.stopped or len(t.text) < MIN_WORD:
+            if t.stopped or len(original) < MIN_WORD:
                 continue
-            original = t.text
             for part in split(original):
                 t.text = part
                 yield t
-            t.text = original
 
 
 def dutch_analyzer(decompound: bool = True):

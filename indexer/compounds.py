@@ -23,6 +23,8 @@ SHORT_HEADS = frozenset({"wet", "weg", "gas", "dak", "lid", "dag", "tol", "zee",
 MIN_PART_ZIPF = 3.0     # a part must be at least this common (Zipf scale: 3 = once per million words)
 LINKERS = ("", "s", "en", "e", "er")
 EXTRA_PART_PENALTY = 0.4   # each part beyond two costs this much Zipf: prefer the plainest reading
+KNOWN_WORD_MARGIN = 0.5    # a word in the list is split only if its parts beat it by this much: lexicalised
+                           # compounds (wethouder, samenwerking) are words of their own
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +60,10 @@ class CompoundSplitter:
         (minus a penalty per extra part), if that beats the whole word's own frequency."""
         if len(word) < MIN_WORD or not word.isalpha():
             return None
-        best, best_score = None, self.freqs.get(word, 0.0)
+        # the whole word's frequency, also through its singular (wethouders -> wethouder)
+        whole = max(self.freqs.get(word, 0.0), self.freqs.get(word[:-1], 0.0) if word.endswith("s") else 0.0,
+                    self.freqs.get(word[:-2], 0.0) if word.endswith("en") else 0.0)
+        best, best_score = None, whole + KNOWN_WORD_MARGIN if whole else 0.0
         for i in range(3, len(word) - 2):
             left, rest = word[:i], word[i:]
             if not self._part_ok(left):

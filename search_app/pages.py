@@ -66,8 +66,10 @@ def search():
     def sort_url(sort: str) -> str:
         return url_for("pages.search", **_multi([(k, v) for k, v in kept if k != "sort"] + [("sort", sort)]))
 
+    suggestion_url = url_for("pages.search", **_multi([(k, v) for k, v in kept if k != "q"]
+                                                      + [("q", result.suggestion)])) if result.suggestion else ""
     return render_template("results.html", req=req, result=result, facets=facets, active=active,
-                           page_url=page_url, sort_url=sort_url, theme_labels=labels)
+                           page_url=page_url, sort_url=sort_url, theme_labels=labels, suggestion_url=suggestion_url)
 
 
 def _multi(pairs):

@@ -192,14 +192,25 @@ class QueryBuilder:
             a, b = self.expand(built, node.a, negative), self.expand(built, node.b, negative)
             return AndMaybe(a, b) if a is not None and b is not None else a
         if isinstance(node, (And, Or)):
-            subs = [q for q in (self.expand(built, s, negative) for s in node.subqueries) if q is not None]
-            if not subs:
-                return None
-            if len(subs) == 1:
-                return subs[0]
+            # gemeente: and thema: restrict, whatever the grouping: they are filters, not extra words
+            required = [self.expand(built, s, negative) for s in node.subqueries
+                        if isinstance(s, Term) and s.fieldname in ("gemeente", "thema")]
+            subs = [self.expand(built, s, negative) for s in node.subqueries
+                    if not (isinstance(s, Term) and s.fieldname in ("gemeente", "thema"))]
+            subs = [q for q in subs if q is not None]
+            required = [q for q in required if q is not None]
             if isinstance(node, And):
-                return And(subs)
-            return Or(subs, scale=self.w.coord)
+                subs = subs + required
+                return None if not subs else subs[0] if len(subs) == 1 else And(subs)
+            # "a NOT b" in an OR group means a without b (Whoosh would read it as "a, or anything but b")
+            excluded = [q.query for q in subs if isinstance(q, Not)]
+            subs = [q for q in subs if not isinstance(q, Not)]
+            rest = None if not subs else subs[0] if len(subs) == 1 else Or(subs, scale=self.w.coord)
+            if rest is not None and excluded:
+                rest = AndNot(rest, excluded[0] if len(excluded) == 1 else Or(excluded))
+            if required:
+                return And(required + ([rest] if rest is not None else []))
+            return rest
         if isinstance(node, Every):
             return node
         return None
