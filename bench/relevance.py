@@ -8,8 +8,10 @@ the same crawl store.  usage: python bench/relevance.py [--data DIR] [--set benc
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
+import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -19,8 +21,8 @@ sys.path.insert(0, str(REPO))
 
 from crawler.store import CrawlStore  # noqa: E402
 from indexer.build import IndexLocation, build_index  # noqa: E402
-from search_app.engine import SearchEngine  # noqa: E402
-from search_app.evaluation import EVAL_DIR, evaluate  # noqa: E402
+from search_app.engine import SearchEngine, SearchRequest  # noqa: E402
+from search_app.evaluation import EVAL_DIR, evaluate, read_queries  # noqa: E402
 from search_app.query import DEFAULT_WEIGHTS as FULL  # noqa: E402
 
 QUERY_TIME = [
@@ -47,6 +49,72 @@ def row(name, result, full) -> str:
             f"{m['MRR']:.3f} | {result.unjudged_at_10:.3f} | {better} / {worse} |")
 
 
+LATENCY_QUERIES = ["wmo", "ozb", "schuldhulpverlening", "woningtoewijzing urgentie", "statushouders huisvesting",
+                   '"beslagvrije voet"', "jeugdzorg -pleegzorg", "subsidie duurzame energie zonnepanelen",
+                   "gemeenschappelijke regeling samenwerking gemeenten"]
+
+
+def latency(engine: SearchEngine, queries: list[str], rounds: int = 5) -> tuple[float, float]:
+    """p50/p95 milliseconds of a page-1 search (snippets, facets included) with a warm searcher."""
+    for q in queries:
+        engine.search(SearchRequest(q=q))
+    times = []
+    for _ in range(rounds):
+        for q in queries:
+            t = time.perf_counter()
+            engine.search(SearchRequest(q=q))
+            times.append(1000 * (time.perf_counter() - t))
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
+def splitter_quality() -> str:
+    from indexer.compounds import splitter
+    rows = [line.split("\t") for line in (EVAL_DIR / "compounds.tsv").read_text().splitlines()
+            if line and not line.startswith("#")]
+    s = splitter()
+    compounds = [w for w, label in rows if label == "1"]
+    plain = [w for w, label in rows if label == "0"]
+    split_ok = [w for w in compounds if s.split(w) and all(p in w for p in s.split(w))]
+    wrongly = [w for w in plain if s.split(w)]
+    splits = len(split_ok) + len(wrongly)
+    return (f"On `bench/eval/compounds.tsv` ({len(compounds)} compounds, {len(plain)} words that are not): "
+            f"{len(split_ok)}/{len(compounds)} compounds split (recall {len(split_ok) / len(compounds):.2f}), "
+            f"{len(wrongly)} of the non-compounds split (precision {len(split_ok) / max(1, splits):.2f})"
+            + (f"; wrongly split: {', '.join(wrongly)}" if wrongly else "")
+            + ". Examples: " + "; ".join(f"{w} → {', '.join(s.split(w))}" for w in
+                                         ("woningbouwprogramma", "huisvestingsverordening", "jeugdzorgaanbieder"))
+            + "; gemeente, gemeenten, wethouders, samenwerking stay whole. The list is small and was written "
+            "with the splitter, so it guards against regressions rather than estimating precision on all Dutch; "
+            "a known flaw is a real but unintended part now and then (huisvesting → huis + vesting).")
+
+
+NOTES = """## Decisions and what the numbers say
+
+- **Compound splitting is the big win** (−0.166 without it). Dutch policy language is compound-heavy and
+  queries and documents use different forms (woningtoewijzing / toewijzing van woningen). Parts are indexed at
+  the compound's position, so phrase queries still work and highlighting marks the whole word; at query time a
+  compound also searches its parts, all required, at weight 0.7.
+- **Synonyms** (+0.015, no query hurt): abbreviations and official names of public administration in
+  `corpus/lang/synonyms-nl.toml`; a law's name also counts without its leading "wet". The list holds no
+  entries made for the evaluation queries.
+- **Title weight 1**: a boosted title lost ground (−0.010 at 2, −0.030 at 4), as in the reference runs: long
+  national laws have long, generic titles ("Wet van 9 februari 2012 tot ...").
+- **Bonuses**: word-pair coordination (documents containing several query words) and proximity (words within six
+  positions, in order) overlap: either alone recovers most of the −0.070 of having neither. Proximity on top of
+  pairs is within noise (±0.003, 2 better / 1 worse); it is kept because it is what makes phrase-like queries work
+  in the app without quotes.
+- **Length normalisation** b stays 0.75: b=0.5 (+0.006) and b=0.9 (+0.001) are within the noise of 16 queries.
+- **Not tuned per query**: weights sit on plateaus (0.5–1.0 for pairs, 1–2 for proximity give the same score
+  within 0.01); the held-out set is the real check.
+- **Latency**: the full chain costs about 30 ms more at the median and doubles p95 against plain BM25 (table
+  above): more terms per query (parts, synonyms, pair clauses) score more documents. Profile: collecting and
+  scoring large OR result sets with facet counts is about 60%, highlighting long laws about 35%. Both are above
+  the benchmark issue's budget already for plain BM25; that issue owns the fix (result caching by index
+  version, lighter snippets from the best passage only, precomputed facet counts).
+"""
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(REPO / "data"))
@@ -56,12 +124,15 @@ def main():
     data, eval_dir = Path(a.data), Path(a.set)
     full = evaluate(SearchEngine(data / "index", FULL), eval_dir)
     rows = [row(name, evaluate(SearchEngine(data / "index", w), eval_dir), full) for name, w in QUERY_TIME]
+    queries = LATENCY_QUERIES + [q for _, q in read_queries(eval_dir / "queries.tsv")]
+    full_ms = latency(SearchEngine(data / "index", FULL), queries)
     with tempfile.TemporaryDirectory() as tmp:
         build_index(CrawlStore(data / "crawl.sqlite3"), IndexLocation(tmp), procs=2, progress=False, decompound=False)
         rows.append(row("− index-time compound splitting (and query-side parts)",
                         evaluate(SearchEngine(tmp, replace(FULL, decompound=False)), eval_dir), full))
         rows.append(row("plain BM25F + classic Snowball (no splitting, synonyms, bonuses)",
                         evaluate(SearchEngine(tmp, PLAIN), eval_dir), full))
+        plain_ms = latency(SearchEngine(tmp, PLAIN), queries)
     per_query = "\n".join(f"| {q} | {s['nDCG@10']:.3f} | {s['P@10']:.2f} | {s['recall@100']:.2f} | {s['MRR']:.2f} |"
                           for q, s in full.per_query.items())
     text = f"""# Relevance: measured
@@ -81,6 +152,18 @@ Reference points given with the set: BM25 + classic Snowball Dutch 0.55 nDCG@10,
 |---|---:|---:|---:|---:|---:|---:|---:|
 {chr(10).join(rows)}
 
+## Latency (engine, warm searcher, page 1 with snippets and facets; {len(queries)} queries × 5 rounds)
+
+| chain | p50 ms | p95 ms |
+|---|---:|---:|
+| plain BM25F + Snowball, index without parts | {plain_ms[0]:.1f} | {plain_ms[1]:.1f} |
+| full chain | {full_ms[0]:.1f} | {full_ms[1]:.1f} |
+
+## Compound splitter
+
+{splitter_quality()}
+
+{NOTES}
 ## The full chain, per query
 
 | query | nDCG@10 | P@10 | recall@100 | MRR |
