@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import unquote
 
 from flask import Flask
 
@@ -39,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     app.extensions["engine"] = SearchEngine(app.config["INDEX_DIR"])
+    app.jinja_env.filters["display_url"] = lambda url: unquote(url or "")
     app.extensions["themes"] = load_themes(app.config["THEMES_FILE"])
 
     from . import api, pages
