@@ -256,19 +256,27 @@ def cmd_nightly(args) -> int:
 # ------------------------------------------------------------------ setup (make run)
 
 def cmd_setup(args) -> int:
-    from indexer.build import IndexLocation, IndexMissing
+    """What make run needs: an index built by this version of the code. Crawls the mirrors only when
+    there is no crawl store yet; rebuilds when the index is missing or outdated."""
+    from indexer.build import IndexLocation, IndexMissing, config_hash
     data = data_dir(args)
+    location = IndexLocation(data / "index")
+    args.site, args.group, args.rebuild = None, "mirror", True
     try:
-        IndexLocation(data / "index").live_path()
-        say(f"index aanwezig in {data / 'index'}")
-        return 0
+        location.live_path()
+        if location.info().get("config_hash") == config_hash():
+            say(f"index aanwezig in {data / 'index'}")
+            return 0
+        say("De index is gebouwd door een oudere versie; hij wordt opnieuw gebouwd.")
     except IndexMissing:
         pass
-    say("Eerste start: de gebundelde bronnen worden als lokale websites geserveerd, gecrawld en geïndexeerd.")
-    args.site, args.group, args.rebuild = None, "mirror", True
-    code = _crawl(args, _sites(args))
-    if code:
-        return code
+    from crawler.store import CrawlStore
+    store_path = data / "crawl.sqlite3"
+    if not store_path.exists() or CrawlStore(store_path).count_documents() == 0:
+        say("Eerste start: de gebundelde bronnen worden als lokale websites geserveerd, gecrawld en geïndexeerd.")
+        code = _crawl(args, _sites(args))
+        if code:
+            return code
     return cmd_index(args)
 
 

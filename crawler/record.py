@@ -33,6 +33,7 @@ class DocumentRecord:
     description: str = ""
     content_hash: str = ""
     fetched_at: str = ""
+    changed_at: str = ""      # when the content last changed (first seen for a new page)
     version: int = 1
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 

@@ -129,10 +129,16 @@ def next_visit_after(base_days: float, unchanged_streak: int, at: datetime | Non
 class CrawlStore:
     """Thread-safe: one SQLite connection per thread, writes serialised by SQLite's own lock."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, readonly: bool = False):
+        """readonly=True (the web app): no migration, no writes, and a missing store is an error."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
         self._local = threading.local()
+        if readonly:
+            if not self.path.exists():
+                raise FileNotFoundError(f"no crawl store at {self.path}")
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._conn() as db:
             self._migrate(db)
 
@@ -143,6 +149,11 @@ class CrawlStore:
             db.executescript("BEGIN IMMEDIATE;\n" + script + f"\nPRAGMA user_version = {n};\nCOMMIT;")
 
     def _connect(self) -> sqlite3.Connection:
+        if self.readonly:
+            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=60, isolation_level=None,
+                                 check_same_thread=False)
+            db.execute("PRAGMA busy_timeout=60000")
+            return db
         db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
@@ -406,7 +417,7 @@ class CrawlStore:
     def documents(self, sites: list[str] | None = None, urls: list[str] | None = None) -> Iterator[DocumentRecord]:
         """Indexable pages as DocumentRecords, in URL order (optionally only these sites or URLs)."""
         sql = ("SELECT p.url, p.final_url, p.site, p.fetched_at, p.content_hash, c.title, c.text, c.passages, c.meta, "
-               "(SELECT COUNT(*) FROM versions v WHERE v.url = p.url) "
+               "(SELECT COUNT(*) FROM versions v WHERE v.url = p.url), p.last_changed "
                "FROM pages p JOIN contents c ON c.content_hash = p.content_hash WHERE p.indexable = 1")
         args: list = []
         if sites:
@@ -435,7 +446,8 @@ class CrawlStore:
             return db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def to_record(url, final_url, site, fetched_at, digest, title, text, passages, meta, version=1) -> DocumentRecord:
+def to_record(url, final_url, site, fetched_at, digest, title, text, passages, meta, version=1,
+              changed_at=None) -> DocumentRecord:
     meta = json.loads(meta or "{}")
     return DocumentRecord(
         url=url, final_url=final_url or url, site=site, title=title or "", text=text or "",
@@ -443,4 +455,5 @@ def to_record(url, final_url, site, fetched_at, digest, title, text, passages, m
         organisation=meta.get("organisation", ""), city=meta.get("city", ""), doctype=meta.get("doctype", ""),
         date=meta.get("date", ""), language=meta.get("language", ""), identifier=meta.get("identifier", ""),
         short_title=meta.get("short_title", ""), description=meta.get("description", ""),
-        content_hash=digest or "", fetched_at=fetched_at or "", version=version or 1)
+        content_hash=digest or "", fetched_at=fetched_at or "", version=version or 1,
+        changed_at=changed_at or fetched_at or "")

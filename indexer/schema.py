@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
@@ -11,7 +11,7 @@ from crawler.record import DocumentRecord
 
 from .analysis import dutch_analyzer, folding_analyzer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Field weights are applied at query time (search_app.query.Weights), so they can be measured without
 # rebuilding the index.
@@ -47,6 +47,7 @@ def build_schema(decompound: bool = True) -> Schema:
         passages=STORED,
         content_hash=ID(stored=True),
         fetched_at=STORED,
+        changed_at=DATETIME(stored=True, sortable=True),   # Atom feeds: new and changed documents first
     )
 
 
@@ -55,6 +56,14 @@ def _parse_date(value: str) -> datetime:
         return datetime.strptime(value[:10], "%Y-%m-%d")
     except (TypeError, ValueError):
         return MISSING_DATE
+
+
+def _parse_datetime(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return MISSING_DATE
+    return parsed.replace(tzinfo=None) if parsed.tzinfo is None else parsed.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def passage_offsets(rec: DocumentRecord) -> list[list]:
@@ -103,4 +112,5 @@ def to_index_fields(rec: DocumentRecord, themes: list) -> dict:
         "spell": spelling_words(rec.title + "\n" + rec.text),
         "content_hash": rec.content_hash,
         "fetched_at": rec.fetched_at,
+        "changed_at": _parse_datetime(rec.changed_at),
     }

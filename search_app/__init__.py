@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 from flask import Flask
 
+from crawler.store import CrawlStore
 from indexer.themes import DEFAULT_THEMES, load_themes
 
 from .engine import SearchEngine
@@ -31,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
         INDEX_DIR=str(default_data_dir() / "index"),
+        STORE_PATH=str(default_data_dir() / "crawl.sqlite3"),
         THEMES_FILE=str(DEFAULT_THEMES),
         JSON_SORT_KEYS=False,
     )
@@ -42,10 +44,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["engine"] = SearchEngine(app.config["INDEX_DIR"])
     app.jinja_env.filters["display_url"] = lambda url: unquote(url or "")
     app.extensions["themes"] = load_themes(app.config["THEMES_FILE"])
+    try:   # the store holds versions and coverage; the app works without it
+        app.extensions["store"] = CrawlStore(app.config["STORE_PATH"], readonly=True)
+    except FileNotFoundError:
+        app.extensions["store"] = None
 
-    from . import api, pages
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
+    from . import api, coverage, explore, feeds, pages
+    for blueprint in (pages.bp, api.bp, explore.bp, feeds.bp, coverage.bp):
+        app.register_blueprint(blueprint)
 
     @app.after_request
     def security_headers(resp):

@@ -19,7 +19,7 @@ from whoosh.query import And, NullQuery, Or, Term
 
 from indexer.analysis import TOKEN_PATTERN
 from indexer.build import IndexLocation, IndexMissing
-from indexer.schema import MISSING_DATE
+from indexer.schema import MISSING_DATE, SCHEMA_VERSION
 
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
 
@@ -62,6 +62,8 @@ class Hit:
     snippet: str          # HTML: escaped text with <mark> around matches, nothing else
     identifier: str
     site: str
+    changed_at: str = ""  # when the crawler last saw its content change (RFC 3339, UTC)
+    fetched_at: str = ""
     passage: str = ""     # heading of the best-matching article/section/page
     deep_link: str = ""   # url#anchor of that passage
     why: list[dict] = field(default_factory=list)   # [{"reason": ..., "fields": [...]}]
@@ -156,6 +158,15 @@ def explain(matched: set[tuple[str, str]], origins: dict[tuple[str, str], str]) 
     return [{"reason": why, "fields": fields} for why, fields in reasons.items()]
 
 
+def _day(value) -> str:
+    return value.strftime("%Y-%m-%d") if value and value != MISSING_DATE else ""
+
+
+def _timestamp(value) -> str:
+    """UTC timestamp as RFC 3339 ('' when unknown)."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value and value != MISSING_DATE else ""
+
+
 def _passage_at(passages_json: str | None, offset: int) -> tuple[str, str]:
     """(heading, anchor) of the passage that holds character `offset` of the body."""
     try:
@@ -200,6 +211,10 @@ class SearchEngine:
             self._close()
             raise IndexMissing(f"no index published in {self.location.root}; build one with: python run.py index")
         if target != self._target or self._searcher is None:
+            built_with = self.location.info().get("schema_version")
+            if built_with != SCHEMA_VERSION:
+                raise IndexMissing(f"the live index was built by an older version (schema {built_with}, this code "
+                                   f"needs {SCHEMA_VERSION}); rebuild it with: python run.py index --rebuild")
             ix = self.location.open_live()
             self._close()
             self._ix, self._target = ix, target
@@ -256,7 +271,8 @@ class SearchEngine:
             return None
         return parts[0] if len(parts) == 1 else And(parts)
 
-    def search(self, req: SearchRequest) -> SearchResult:
+    def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
+               order: str | None = None) -> SearchResult:
         if req.sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}")
         if not 1 <= req.page <= MAX_PAGE:
@@ -270,10 +286,15 @@ class SearchEngine:
             notices: list[str] = []
             built = self._parse(req.q, notices)
             query = built.query
-            facets = {name: sorting.FieldFacet(name, allow_overlap=(name == "themes")) for name in FACET_FIELDS}
-            kwargs = dict(filter=self._filter(req.filters), groupedby=facets, terms=True)
+            groups = {name: sorting.FieldFacet(name, allow_overlap=(name == "themes")) for name in FACET_FIELDS}
+            kwargs = dict(filter=self._filter(req.filters), terms=snippets)
+            if facets:
+                kwargs["groupedby"] = groups
             sort = req.sort if req.q.strip() else "datum"
-            if sort == "datum":
+            if order == "changed":      # Atom feeds: the most recently new or changed documents first
+                kwargs["sortedby"] = sorting.MultiFacet([sorting.FieldFacet("changed_at", reverse=True),
+                                                         sorting.ScoreFacet()])
+            elif sort == "datum":
                 kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
             # limit covers the requested page; a page past the end is clamped to the last one,
             # whose hits are within that limit too.
@@ -289,12 +310,12 @@ class SearchEngine:
                                                              charlimit=HIGHLIGHT_CHAR_LIMIT)
             results.formatter = MarkFormatter()
             results.order = highlight.SCORE          # the best fragment first: it names the passage
-            hits = [self._hit(h, results.formatter, built.origins, scored=(sort == "relevantie"))
+            scored = sort == "relevantie" and order is None
+            hits = [self._hit(h, results.formatter, built.origins, scored=scored, snippets=snippets)
                     for h in list(results)[start:start + req.page_size]]
             facet_counts = {}
-            for name in FACET_FIELDS:
-                groups = results.groups(name)
-                counted = [(str(k), len(v)) for k, v in groups.items() if k not in (None, "")]
+            for name in FACET_FIELDS if facets else ():
+                counted = [(str(k), len(v)) for k, v in results.groups(name).items() if k not in (None, "")]
                 facet_counts[name] = sorted(counted, key=lambda kv: (-kv[1], kv[0]))
             suggestion = self._suggest(searcher, built.words, total) if req.q.strip() else ""
             return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,
@@ -322,10 +343,11 @@ class SearchEngine:
                 corrected.append(word)
         return " ".join(corrected) if changed else ""
 
-    def _hit(self, hit, formatter: MarkFormatter | None = None, origins=None, scored: bool = True) -> Hit:
+    def _hit(self, hit, formatter: MarkFormatter | None = None, origins=None, scored: bool = True,
+             snippets: bool = True) -> Hit:
         stored = hit.fields()
         snippet, passage, deep_link = "", "", ""
-        if stored.get("body"):
+        if snippets and stored.get("body"):
             try:
                 snippet = hit.highlights("body", top=2)
             except Exception:  # highlighting is decoration; never fail a search over it
@@ -344,8 +366,9 @@ class SearchEngine:
                    date=date.strftime("%Y-%m-%d") if date and date != MISSING_DATE else "",
                    snippet=snippet, identifier=stored.get("identifier", ""), site=stored.get("site", ""),
                    passage=passage, deep_link=deep_link,
+                   changed_at=_timestamp(stored.get("changed_at")), fetched_at=stored.get("fetched_at", ""),
                    why=explain(set((f, t.decode("utf-8") if isinstance(t, bytes) else t)
-                                   for f, t in (hit.matched_terms() or [])), origins or {}))
+                                   for f, t in (hit.matched_terms() or [])), origins or {}) if snippets else [])
 
     # -- one document
     def document(self, doc_id: str) -> dict | None:
@@ -357,6 +380,30 @@ class SearchEngine:
             doc = dict(stored)
             doc["themes"] = [t for t in doc.get("themes", "").split(",") if t]
             doc["theme_evidence"] = json.loads(doc.get("theme_evidence") or "{}")
-            date = doc.get("date")
-            doc["date"] = date.strftime("%Y-%m-%d") if date and date != MISSING_DATE else ""
+            doc["date"] = _day(doc.get("date"))
+            doc["changed_at"] = _day(doc.get("changed_at"))
+            doc["docnum"] = searcher.document_number(id=doc_id)
             return doc
+
+    def similar(self, doc_id: str, top: int = 5) -> list[Hit]:
+        """Documents that look like this one ("lijkt op"): Whoosh more-like-this on the first part of the text."""
+        with self._lock:
+            searcher = self._current()
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is None:
+                return []
+            body = searcher.stored_fields(docnum).get("body", "")[:20_000]
+            results = searcher.more_like(docnum, "body", text=body, top=top, numterms=12)
+            return [self._hit(h, snippets=False) for h in results]
+
+    def all_hits(self, req: SearchRequest, limit: int):
+        """Every result of a search up to `limit`, in rank (or date) order, without snippets: for exports."""
+        with self._lock:
+            searcher = self._current()
+            built = self._parse(req.q, [])
+            kwargs = dict(filter=self._filter(req.filters), limit=limit)
+            if req.sort == "datum" or not req.q.strip():
+                kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+            results = searcher.search(built.query, **kwargs)
+            scored = req.sort == "relevantie" and bool(req.q.strip())
+            return len(results), [self._hit(h, scored=scored, snippets=False) for h in results]

@@ -8,6 +8,7 @@ from indexer.build import IndexMissing
 from .engine import QueryError
 from .facets import FACETS
 from .params import ParamError, search_request
+from .versions import paragraph_diff
 
 bp = Blueprint("pages", __name__)
 
@@ -68,8 +69,11 @@ def search():
 
     suggestion_url = url_for("pages.search", **_multi([(k, v) for k, v in kept if k != "q"]
                                                       + [("q", result.suggestion)])) if result.suggestion else ""
+    plain = _multi(kept)
     return render_template("results.html", req=req, result=result, facets=facets, active=active,
-                           page_url=page_url, sort_url=sort_url, theme_labels=labels, suggestion_url=suggestion_url)
+                           page_url=page_url, sort_url=sort_url, theme_labels=labels, suggestion_url=suggestion_url,
+                           feed_url=url_for("feeds.atom", **plain), csv_url=url_for("feeds.export", **plain),
+                           jsonl_url=url_for("feeds.export", **plain).replace("/export.csv", "/export.jsonl", 1))
 
 
 def _multi(pairs):
@@ -86,4 +90,20 @@ def document(doc_id: str):
     doc = engine().document(doc_id)
     if doc is None:
         abort(404)
-    return render_template("document.html", doc=doc, theme_labels=theme_labels())
+    versions, diff, pair = _versions(doc)
+    return render_template("document.html", doc=doc, theme_labels=theme_labels(), versions=versions, diff=diff,
+                           pair=pair, similar=engine().similar(doc_id), title=doc["title"])
+
+
+def _versions(doc):
+    """The page's versions from the crawl store and the diff between two of them (?van=&naar=, short hashes)."""
+    store = current_app.extensions.get("store")
+    if store is None:
+        return [], [], None
+    versions = store.versions(doc["url"])
+    if len(versions) < 2:
+        return versions, [], None
+    by_prefix = {h[:12]: h for h, _ in versions}
+    old = by_prefix.get(request.args.get("van", "")[:12], versions[-2][0])
+    new = by_prefix.get(request.args.get("naar", "")[:12], versions[-1][0])
+    return versions, paragraph_diff(store.text_of(old), store.text_of(new)), (old, new)

@@ -16,7 +16,7 @@ def test_home_shows_search_box_and_theme_entry_points(client):
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and '<html lang="nl">' in html
     assert '<label for="q">' in html and 'role="search"' in html
-    assert html.count('href="/zoeken?thema=') == 10
+    assert html.count('href="/thema/') == 10   # the themes as entry points, to their theme pages
     assert "documenten doorzoekbaar" in html
 
 

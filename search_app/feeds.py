@@ -1,0 +1,124 @@
+"""Machine-readable views of a search: Atom feed (saved searches without accounts), CSV / JSON Lines
+export of the whole result set (streamed), and an OpenSearch description for browsers."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone
+from xml.sax.saxutils import escape, quoteattr
+
+from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+
+from .engine import QueryError, SearchRequest
+from .params import ParamError, search_request
+
+bp = Blueprint("feeds", __name__)
+
+FEED_ENTRIES = 50
+EXPORT_MAX = 10_000     # documented in the README and the OpenAPI file
+EXPORT_FIELDS = ["id", "url", "title", "organisation", "type", "date", "themes", "score", "identifier"]
+
+
+def _engine():
+    return current_app.extensions["engine"]
+
+
+def _bad(message: str, status: int = 400) -> Response:
+    return Response(json.dumps({"error": "bad_request", "message": message}, ensure_ascii=False), status,
+                    mimetype="application/json")
+
+
+def _iso(stamp: str) -> str:
+    return stamp or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@bp.route("/zoeken.atom")
+def atom():
+    """The newest new or changed documents matching a search, by the date the crawler saw them change."""
+    try:
+        req = search_request(request.args)
+        req.page, req.page_size = 1, FEED_ENTRIES
+        result = _engine().search(req, snippets=False, facets=False, order="changed")
+    except (ParamError, QueryError) as e:
+        return _bad(str(e))
+    args = request.args.to_dict(flat=False)
+    self_url = url_for("feeds.atom", _external=True, **args)
+    html_url = url_for("pages.search", _external=True, **args)
+    title = f"Beleidszoeker: {req.q}" if req.q else "Beleidszoeker: nieuwe en gewijzigde documenten"
+    updated = max((_iso(h.changed_at) for h in result.hits), default=_iso(""))
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">',
+           f"<title>{escape(title)}</title>", f"<id>{escape(self_url)}</id>", f"<updated>{updated}</updated>",
+           f'<link rel="self" type="application/atom+xml" href={quoteattr(self_url)}/>',
+           f'<link rel="alternate" type="text/html" href={quoteattr(html_url)}/>',
+           "<author><name>Beleidszoeker</name></author>", '<generator>Beleidszoeker</generator>']
+    for h in result.hits:
+        doc_url = url_for("pages.document", doc_id=h.id, _external=True)
+        summary = f"{h.organisation} · {h.doctype}" + (f" · {h.date}" if h.date else "")
+        out += ["<entry>", f"<title>{escape(h.title)}</title>", f"<id>{escape(doc_url)}</id>",
+                f"<updated>{_iso(h.changed_at)}</updated>", f'<link rel="alternate" href={quoteattr(h.url)}/>',
+                f'<link rel="related" type="text/html" href={quoteattr(doc_url)}/>',
+                f"<summary>{escape(summary)}</summary>"]
+        out += [f"<category term={quoteattr(t)}/>" for t in h.themes]
+        out.append("</entry>")
+    out.append("</feed>")
+    return Response("\n".join(out), mimetype="application/atom+xml")
+
+
+def _export(req: SearchRequest):
+    total, hits = _engine().all_hits(req, EXPORT_MAX)
+    rows = ({"id": h.id, "url": h.url, "title": h.title, "organisation": h.organisation, "type": h.doctype,
+             "date": h.date, "themes": h.themes, "score": round(h.score, 4), "identifier": h.identifier}
+            for h in hits)
+    return total, rows
+
+
+@bp.route("/export.csv")
+@bp.route("/export.jsonl")
+def export():
+    """The whole result set of a search (up to EXPORT_MAX), streamed, in rank order (or by date)."""
+    try:
+        req = search_request(request.args)
+        total, rows = _export(req)
+    except (ParamError, QueryError) as e:
+        return _bad(str(e))
+    as_csv = request.path.endswith(".csv")
+    headers = {"X-Total-Count": str(total), "X-Export-Max": str(EXPORT_MAX),
+               "X-Export-Truncated": "true" if total > EXPORT_MAX else "false",
+               "Content-Disposition": f'attachment; filename="beleidszoeker.{"csv" if as_csv else "jsonl"}"'}
+
+    def generate_csv():
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(dict(row, themes=";".join(row["themes"])))
+            if buf.tell() > 64 * 1024:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+        yield buf.getvalue()
+
+    def generate_jsonl():
+        for row in rows:
+            yield json.dumps(row, ensure_ascii=False) + "\n"
+
+    if as_csv:
+        return Response(stream_with_context(generate_csv()), mimetype="text/csv", headers=headers)
+    return Response(stream_with_context(generate_jsonl()), mimetype="application/x-ndjson", headers=headers)
+
+
+@bp.route("/opensearch.xml")
+def opensearch():
+    search = url_for("pages.search", _external=True)
+    atom_url = url_for("feeds.atom", _external=True)
+    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">
+  <ShortName>Beleidszoeker</ShortName>
+  <Description>Zoeken in beleid van de G40-steden</Description>
+  <InputEncoding>UTF-8</InputEncoding>
+  <Language>nl</Language>
+  <Url type="text/html" method="get" template="{escape(search)}?q={{searchTerms}}"/>
+  <Url type="application/atom+xml" method="get" template="{escape(atom_url)}?q={{searchTerms}}"/>
+</OpenSearchDescription>"""
+    return Response(xml, mimetype="application/opensearchdescription+xml")
