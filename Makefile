@@ -20,8 +20,9 @@ $(VENV)/.installed: setup.cfg pyproject.toml | $(PY)
 	$(PIP) install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+$(VENV)/.installed-test: $(VENV)/.installed tests/js/package-lock.json
 	$(PIP) install --quiet -e '.[test]'
+	cd tests/js && npm ci --no-audit --no-fund --silent
 	touch $@
 
 install: $(VENV)/.installed

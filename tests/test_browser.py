@@ -105,3 +105,57 @@ def test_facets_work_with_the_keyboard_alone(server, browser):
     page.wait_for_url(f"**type={value}**")
     assert page.locator('a.selected[data-facet="type"]').count() == 1
     page.close()
+
+
+AXE = Path(__file__).resolve().parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
+PAGES = {
+    "home": "",
+    "results": "zoeken?q=schuldhulpverlening",
+    "theme": "thema/schulden-en-armoede",
+    "themes": "thema",
+    "compare": "vergelijk?q=participatie&gemeente=Gemeente+Amsterdam&gemeente=Gemeente+Rotterdam",
+    "coverage": "dekking",
+}
+
+
+@pytest.fixture(scope="module")
+def axe_source():
+    if not AXE.exists():
+        pytest.fail(f"axe-core missing at {AXE}: run `make test` (it runs npm ci in tests/js)")
+    return AXE.read_text()
+
+
+def _document_path(server) -> str:
+    first = requests.get(server + "api/search?q=schuldhulpverlening", timeout=10).json()["results"][0]
+    return f"document/{first['id']}"
+
+
+@pytest.mark.parametrize("name", list(PAGES) + ["document"])
+def test_every_page_works_in_chromium_and_passes_axe(server, browser, axe_source, name):
+    path = _document_path(server) if name == "document" else PAGES[name]
+    context = browser.new_context(bypass_csp=True)   # lets the test inject axe; the app's own CSP stays on
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    response = page.goto(server + path)
+    assert response.status == 200
+    assert page.locator("main h1").count() == 1
+    page.evaluate(axe_source)
+    result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})")
+    violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
+    context.close()
+    assert violations == [] and errors == []
+
+
+def test_theme_trend_chart_and_compare_columns_render(server, browser):
+    page = browser.new_page()
+    page.goto(server + "thema/schulden-en-armoede")
+    chart = page.locator("figure.trend svg")
+    assert chart.count() == 1 and chart.locator("rect").count() >= 1 and chart.bounding_box()["width"] > 200
+    page.goto(server + PAGES["compare"])
+    assert page.locator(".compare .column").count() == 2
+    boxes = [c.bounding_box() for c in page.locator(".compare .column").all()]
+    assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"]   # side by side
+    page.close()
