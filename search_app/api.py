@@ -1,6 +1,8 @@
 """JSON API: /api/search takes the same parameters as /zoeken and returns the same result."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, current_app, jsonify, request
 
 from indexer.build import IndexMissing
@@ -9,6 +11,7 @@ from .engine import QueryError
 from .params import ParamError, search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+OPENAPI = Path(__file__).resolve().parent / "openapi.json"
 
 
 @bp.errorhandler(IndexMissing)
@@ -24,6 +27,12 @@ def search():
     except (ParamError, QueryError) as e:
         return jsonify(error="bad_request", message=str(e)), 400
     return jsonify(result.as_json())
+
+
+@bp.route("/openapi.json")
+def openapi():
+    """The API described as OpenAPI 3 (search_app/openapi.json)."""
+    return current_app.response_class(OPENAPI.read_bytes(), mimetype="application/json")
 
 
 @bp.route("/status")
