@@ -474,6 +474,9 @@ def main(argv=None) -> int:
         return args.func(args)
     except (ConfigError, ThemeConfigError) as e:
         return fail(str(e))
+    except OSError as e:   # disk full, read-only data directory, permissions: say so, no traceback
+        logging.getLogger("beleidszoeker").debug("stopped by an OS error", exc_info=True)
+        return fail(f"{e.strerror or e} ({e.filename or data_dir(args)}); de vorige index blijft in gebruik", code=1)
     except KeyboardInterrupt:
         return 130
 

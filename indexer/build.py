@@ -92,8 +92,10 @@ class IndexLocation:
     def open_live(self):
         path = self.live_path()
         try:
-            return whoosh.index.open_dir(str(path))
-        except (whoosh.index.EmptyIndexError, OSError, EOFError, ValueError) as e:
+            ix = whoosh.index.open_dir(str(path))
+            ix.doc_count()   # reads the table of contents and segment list: fails here if they are damaged
+            return ix
+        except Exception as e:  # Whoosh raises many kinds on damaged files (IndexError, EOFError, pickle errors)
             raise IndexMissing(f"the live index {path} cannot be opened ({type(e).__name__}: {e}); "
                                f"rebuild it with: python run.py index --rebuild") from None
 

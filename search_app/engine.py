@@ -217,8 +217,12 @@ class SearchEngine:
                                    f"needs {SCHEMA_VERSION}); rebuild it with: python run.py index --rebuild")
             ix = self.location.open_live()
             self._close()
-            self._ix, self._target = ix, target
-            self._searcher = ix.searcher(weighting=bm25f(self.weights))
+            try:
+                searcher = ix.searcher(weighting=bm25f(self.weights))
+            except Exception as e:  # damaged segment files
+                raise IndexMissing(f"the live index cannot be read ({type(e).__name__}: {e}); "
+                                   f"rebuild it with: python run.py index --rebuild") from None
+            self._ix, self._target, self._searcher = ix, target, searcher
         return self._searcher
 
     def _close(self):
