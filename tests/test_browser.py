@@ -159,3 +159,63 @@ def test_theme_trend_chart_and_compare_columns_render(server, browser):
     boxes = [c.bounding_box() for c in page.locator(".compare .column").all()]
     assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"]   # side by side
     page.close()
+
+
+XSS = ['<script>window.__xss=1</script>', '<img src=x onerror="window.__xss=1">', '"><svg onload="window.__xss=1">',
+       "javascript:window.__xss=1"]
+
+
+@pytest.fixture(scope="module")
+def xss_server(tmp_path_factory):
+    """The app over documents whose titles, texts, organisations and URLs carry script payloads."""
+    from crawler.store import CrawlStore
+    from indexer.build import IndexLocation, build_index
+    data = tmp_path_factory.mktemp("xss")
+    store = CrawlStore(data / "crawl.sqlite3")
+    for i, payload in enumerate(XSS):
+        text = f"Woonbeleid {payload} en huurwoningen {payload}\n\nArtikel 2 {payload}"
+        for version in (1, 2):
+            store.record_content(run_id=None, site="xss", url=f"http://t.nl/{i}?x=\"><script>window.__xss=1</script>",
+                                 status=200, content_type="text/html", body=f"{text} v{version}".encode(),
+                                 indexable=True,
+                                 extract={"title": f"Woonbeleid {payload}", "text": f"{text} v{version}",
+                                          "meta": {"organisation": f"Gemeente {payload}"},
+                                          "passages": [{"anchor": f"a{payload}", "heading": payload, "text": text}]})
+    build_index(store, IndexLocation(data / "index"), progress=False)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, str(REPO / "run.py"), "--data", str(data), "serve", "--port", str(port),
+                             "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(150):
+        try:
+            requests.get(url, timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_no_payload_executes_on_any_page(xss_server, browser):
+    doc_id = requests.get(xss_server + "api/search?q=woonbeleid", timeout=10).json()["results"][0]["id"]
+    payload_q = requests.utils.quote('woonbeleid <script>window.__xss=1</script>')
+    pages = [f"zoeken?q={payload_q}", f"document/{doc_id}", "thema/wonen", f"vergelijk?q={payload_q}&gemeente="
+             + requests.utils.quote('Gemeente <script>window.__xss=1</script>'), f"zoeken.atom?q={payload_q}",
+             "dekking", f"zoeken?q=woonbeleid&gemeente={requests.utils.quote(XSS[1])}"]
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for path in pages:
+        response = page.goto(xss_server + path)
+        assert response.status in (200, 400), path
+        page.wait_for_timeout(100)
+        assert page.evaluate("window.__xss") is None, path
+        if path.startswith((f"zoeken?q={payload_q}", "document/")):
+            # escaped, not dropped: the payload is visible as text, and no element came out of it
+            assert "<script>window.__xss=1</script>" in page.inner_text("main"), path
+            assert page.locator("main script, main svg[onload], main img[onerror]").count() == 0, path
+        for link in page.locator("a[href^='javascript:']").all():
+            pytest.fail(f"javascript: link on {path}: {link.get_attribute('href')}")
+    assert dialogs == []
+    page.close()
