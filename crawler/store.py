@@ -212,13 +212,6 @@ class CrawlStore:
                        "ON CONFLICT(run_id, site) DO UPDATE SET finished_at=excluded.finished_at, "
                        "report=excluded.report", (run_id, site, now(), json.dumps(report)))
 
-    def last_runs(self, limit: int = 5) -> list[dict]:
-        with self._conn() as db:
-            rows = db.execute("SELECT id, started_at, finished_at, sites, stats FROM runs ORDER BY id DESC LIMIT ?",
-                              (limit,)).fetchall()
-        return [{"id": r[0], "started_at": r[1], "finished_at": r[2], "sites": json.loads(r[3] or "[]"),
-                 "stats": json.loads(r[4] or "{}")} for r in rows]
-
     # ------------------------------------------------------------ frontier
     def frontier_add(self, run_id: int, site: str, entries: list[tuple[str, int, int]]) -> None:
         """Remember discovered URLs (url, depth, priority) of a run; known ones are left as they are."""
@@ -435,11 +428,33 @@ class CrawlStore:
         finally:
             db.close()
 
-    def stats(self) -> dict:
+    def coverage(self) -> list[dict]:
+        """Per site: pages known, indexed, skipped (by reason), failing (by kind), and the last finished crawl."""
         with self._conn() as db:
-            rows = db.execute("SELECT site, COUNT(*), SUM(indexable), SUM(status >= 400 OR status IS NULL) "
-                              "FROM pages GROUP BY site").fetchall()
-        return {site: {"pages": n, "documents": docs or 0, "errors": errs or 0} for site, n, docs, errs in rows}
+            rows = db.execute(
+                "SELECT site, COUNT(*), SUM(indexable), SUM(skip_reason IS NOT NULL AND indexable = 0), "
+                "SUM(status >= 400 OR (status IS NULL AND error IS NOT NULL)) FROM pages GROUP BY site ORDER BY site"
+            ).fetchall()
+            reasons = db.execute("SELECT site, skip_reason, COUNT(*) FROM pages WHERE indexable = 0 AND skip_reason "
+                                 "IS NOT NULL GROUP BY site, skip_reason").fetchall()
+            errors = db.execute("SELECT site, COALESCE(CAST(status AS TEXT), error), COUNT(*) FROM pages "
+                                "WHERE status >= 400 OR (status IS NULL AND error IS NOT NULL) "
+                                "GROUP BY site, 2").fetchall()
+            last = db.execute("SELECT s.site, s.finished_at, s.report FROM site_runs s JOIN "
+                              "(SELECT site, MAX(run_id) AS run_id FROM site_runs WHERE finished_at IS NOT NULL "
+                              "GROUP BY site) m ON m.site = s.site AND m.run_id = s.run_id").fetchall()
+        by_site = {r[0]: {"site": r[0], "known": r[1], "indexed": r[2] or 0, "skipped": r[3] or 0,
+                          "errors": r[4] or 0, "skip_reasons": {}, "error_kinds": {}, "last_crawl": "", "report": {}}
+                   for r in rows}
+        for site, reason, n in reasons:
+            by_site[site]["skip_reasons"][reason] = n
+        for site, kind, n in errors:
+            by_site[site]["error_kinds"][f"HTTP {kind}" if str(kind).isdigit() else kind] = n
+        for site, finished, report in last:
+            if site in by_site:
+                by_site[site]["last_crawl"] = finished or ""
+                by_site[site]["report"] = json.loads(report or "{}")
+        return list(by_site.values())
 
     def integrity_ok(self) -> bool:
         with self._conn() as db:

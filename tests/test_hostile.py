@@ -5,7 +5,6 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from protego import Protego
@@ -17,7 +16,6 @@ from crawler.sitemaps import parse_sitemap
 from crawler.store import CrawlStore
 from crawler.traps import trap_reason
 from crawler.urls import normalize_url
-from search_app.engine import QueryError, SearchRequest
 from search_app.query import QueryBuilder
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
