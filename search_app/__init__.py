@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         INDEX_DIR=str(default_data_dir() / "index"),
         STORE_PATH=str(default_data_dir() / "crawl.sqlite3"),
+        RESULT_CACHE=int(os.environ.get("BELEIDSZOEKER_RESULT_CACHE", "512")),   # results per worker; 0 = off
         THEMES_FILE=str(DEFAULT_THEMES),
         JSON_SORT_KEYS=False,
     )
@@ -41,7 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
-    app.extensions["engine"] = SearchEngine(app.config["INDEX_DIR"])
+    app.extensions["engine"] = SearchEngine(app.config["INDEX_DIR"], cache_size=app.config["RESULT_CACHE"])
     app.jinja_env.filters["display_url"] = lambda url: unquote(url or "")
     app.extensions["themes"] = load_themes(app.config["THEMES_FILE"])
     try:   # the store holds versions and coverage; the app works without it

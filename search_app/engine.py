@@ -7,10 +7,12 @@ reopens it when the live index pointer moves to a new build.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from html import escape
 
@@ -30,7 +32,9 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 1000
 MAX_QUERY_LENGTH = 500
 SNIPPET_CHARS = 300
-HIGHLIGHT_CHAR_LIMIT = 60_000   # highlighting re-analyses text: only the first part of very long laws
+HIGHLIGHT_CHAR_LIMIT = 30_000   # highlighting re-analyses text: only the first part of very long laws
+CACHE_SIZE = 512                # results kept per worker, per index build (the theme and facet pages repeat a lot)
+SUGGEST_BELOW = 5               # suggest a spelling only when a search finds fewer results than this
 
 _OPERATOR = re.compile(r"^(AND|OR|NOT|ANDNOT|ANDMAYBE)$")
 
@@ -194,11 +198,13 @@ def bm25f(weights: Weights) -> scoring.BM25F:
 
 
 class SearchEngine:
-    def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS):
+    def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
         self.location = IndexLocation(index_root)
+        self.cache_size = cache_size
         self.weights = weights
         self.builder = QueryBuilder(weights)
         self._lock = threading.RLock()
+        self._cache: OrderedDict = OrderedDict()
         self._target: str | None = None
         self._ix = None
         self._searcher = None
@@ -277,6 +283,23 @@ class SearchEngine:
 
     def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
                order: str | None = None) -> SearchResult:
+        """Cached per index build: the same request on the same build gives the same result."""
+        key = (self.location.live_target(), req.q, tuple(sorted((k, tuple(v)) for k, v in req.filters.items())),
+               req.sort, req.page, req.page_size, snippets, facets, order)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return copy.deepcopy(cached)
+        result = self._search(req, snippets, facets, order)
+        with self._lock:
+            if self.cache_size:
+                self._cache[key] = copy.deepcopy(result)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return result
+
+    def _search(self, req: SearchRequest, snippets: bool, facets: bool, order: str | None) -> SearchResult:
         if req.sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}")
         if not 1 <= req.page <= MAX_PAGE:
@@ -321,7 +344,8 @@ class SearchEngine:
             for name in FACET_FIELDS if facets else ():
                 counted = [(str(k), len(v)) for k, v in results.groups(name).items() if k not in (None, "")]
                 facet_counts[name] = sorted(counted, key=lambda kv: (-kv[1], kv[0]))
-            suggestion = self._suggest(searcher, built.words, total) if req.q.strip() else ""
+            suggestion = (self._suggest(searcher, built.words, total)
+                          if req.q.strip() and total < SUGGEST_BELOW else "")
             return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,
                                 pages=pages, page_size=req.page_size, sort=sort, notices=notices,
                                 interpreted_as=str(query), suggestion=suggestion)
