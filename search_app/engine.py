@@ -171,6 +171,36 @@ def _timestamp(value) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value and value != MISSING_DATE else ""
 
 
+LONG_BODY = 4000   # below this, the whole text is highlighted; above it, only the best passage
+
+
+def _needles(hit, origins: dict) -> list[str]:
+    """The stems this hit matched in its text (words, compound parts, synonyms), to find its best passage."""
+    return sorted({(t.decode("utf-8") if isinstance(t, bytes) else t) for f, t in (hit.matched_terms() or [])
+                   if f == "body"}, key=len, reverse=True)
+
+
+def _best_passage(passages_json: str | None, body: str, needles: list[str]):
+    """(anchor, heading, start, end) of the passage of a long text holding the most different matched stems
+    (the earliest on a tie), or None for short texts and texts without usable passages."""
+    if len(body) < LONG_BODY or not needles:
+        return None
+    try:
+        passages = [p for p in json.loads(passages_json or "[]") if len(p) == 4]
+    except ValueError:
+        return None
+    if not passages:
+        return None
+    lower = body.lower()
+    best, best_score = None, 0
+    for anchor, heading, start, end in passages:
+        chunk = lower[start:end]
+        score = sum(1 for n in needles if n in chunk)
+        if score > best_score:
+            best, best_score = (anchor, heading, start, end), score
+    return best
+
+
 def _passage_at(passages_json: str | None, offset: int) -> tuple[str, str]:
     """(heading, anchor) of the passage that holds character `offset` of the body."""
     try:
@@ -375,17 +405,23 @@ class SearchEngine:
              snippets: bool = True) -> Hit:
         stored = hit.fields()
         snippet, passage, deep_link = "", "", ""
-        if snippets and stored.get("body"):
+        body = stored.get("body") or ""
+        if snippets and body:
+            best = _best_passage(stored.get("passages"), body, _needles(hit, origins or {}))
             try:
-                snippet = hit.highlights("body", top=2)
+                if best is not None:   # highlight only the best article/page: cheap, and it is the deep link
+                    anchor, passage, start, end = best
+                    snippet = hit.highlights("body", text=body[start:end], top=2)
+                    deep_link = f"{stored['url']}#{anchor}" if anchor else ""
+                else:
+                    snippet = hit.highlights("body", top=2)
+                    if snippet and formatter is not None and formatter.fragments:
+                        passage, anchor = _passage_at(stored.get("passages"), formatter.fragments[0].startchar)
+                        deep_link = f"{stored['url']}#{anchor}" if anchor else ""
             except Exception:  # highlighting is decoration; never fail a search over it
                 snippet = ""
-            if snippet and formatter is not None and formatter.fragments:
-                passage, anchor = _passage_at(stored.get("passages"), formatter.fragments[0].startchar)
-                if anchor:
-                    deep_link = f"{stored['url']}#{anchor}"
             if not snippet:
-                snippet = _first_chars(stored["body"])
+                snippet = _first_chars(body)
         date = stored.get("date")
         return Hit(id=stored["id"], url=stored["url"], title=stored.get("title", ""), score=float(hit.score or 0.0) if scored else 0.0,
                    themes=[t for t in stored.get("themes", "").split(",") if t],
