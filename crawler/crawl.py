@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 
 from .config import Site
 from .documents import DOCUMENT_TYPES, extract_document
-from .extract import extract_html
+from .extract import Extract, extract_html
 from .fetch import Fetcher, Redirecting, Retrying
 from .robots import RobotsCache
 from .sitemaps import parse_sitemap
@@ -115,6 +115,7 @@ class SiteCrawler:
         self._heap: list[tuple[int, int, str, int]] = []
         self._seq = itertools.count()
         self.known = store.known_pages(site.name)
+        self.starts = {normalize_url(u) for u in site.start}
         self.was_document = set(store.document_hashes(site.name))   # indexable when this run started
         self._now = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -172,7 +173,7 @@ class SiteCrawler:
                 if not url:
                     continue
                 known = self.known.get(url)
-                if known and entry.lastmod and _later(entry.lastmod, known[4]):
+                if known and entry.lastmod and _later(entry.lastmod, known.fetched_at):
                     changed.append(url)
                     self.store.note_sitemap_lastmod(url, entry.lastmod)
                 else:
@@ -181,7 +182,7 @@ class SiteCrawler:
         self._enqueue(listed, 1)
         # Known pages come back when due, even if nothing links to them any more (that is how a
         # removed page is noticed and tombstoned).
-        due = [(u, k[6] or 1) for u, k in self.known.items() if not k[7] and self._due(u)]
+        due = [(u, k.depth or 1) for u, k in self.known.items() if not k.tombstoned_at and self._due(u)]
         for url, depth in sorted(due, key=lambda x: x[1]):
             self._enqueue([url], depth)
 
@@ -189,10 +190,9 @@ class SiteCrawler:
         known = self.known.get(url)
         if known is None or self.site.revisit_days <= 0:
             return True
-        etag, last_modified, next_visit, sitemap_lastmod, fetched_at = known[:5]
-        if url in self.site.start or not next_visit or next_visit <= self._now:
+        if url in self.starts or not known.next_visit or known.next_visit <= self._now:
             return True
-        return _later(sitemap_lastmod, fetched_at)
+        return _later(known.sitemap_lastmod, known.fetched_at)
 
     # ------------------------------------------------------------ one URL
     def _process(self, url: str, depth: int) -> None:
@@ -208,15 +208,15 @@ class SiteCrawler:
         known = self.known.get(url)
         if not self._due(url):
             self.report.not_due += 1
-            self._enqueue(self.store.stored_links(known[5], url) if known[5] else [], depth + 1)
+            self._enqueue(self.store.stored_links(known.content_hash, url) if known.content_hash else [], depth + 1)
             self.store.frontier_done(self.run_id, url)
             return
         headers = {}
-        if known and known[5]:  # we hold its content: ask only for a newer one
-            if known[0]:
-                headers["If-None-Match"] = known[0]
-            if known[1]:
-                headers["If-Modified-Since"] = known[1]
+        if known and known.content_hash:  # we hold its content: ask only for a newer one
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
         res = self.download.get(url, headers or None)
         self.report.fetched += 1
         self.report.bytes += len(res.body)
@@ -250,7 +250,8 @@ class SiteCrawler:
                 self.report.unchanged += 1
             self.store.record_not_modified(run_id=self.run_id, site=site.name, url=url, elapsed_ms=res.elapsed_ms,
                                            revisit_days=site.revisit_days)
-            self._enqueue(self.store.stored_links(known[5], url) if known and known[5] else [], depth + 1)
+            self._enqueue(self.store.stored_links(known.content_hash, url) if known and known.content_hash else [],
+                          depth + 1)
             return
         if res.status is None or res.status >= 300:
             self._errors[f"http-{res.status}"] += 1
@@ -267,7 +268,6 @@ class SiteCrawler:
             ex = extract_html(res.body, url, res.charset) if is_html else extract_document(res.body, res.content_type)
         except Exception as e:  # an extractor bug must cost one page, not the crawl
             log.exception("extraction failed", extra={"site": site.name, "url": url})
-            from .extract import Extract
             ex = Extract(error=f"extraction failed: {type(e).__name__}: {e}")
         robots_header = res.headers.get("x-robots-tag", "").lower()
         reason = ""

@@ -23,7 +23,7 @@ import zlib
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from .record import DocumentRecord, Passage
 
@@ -106,7 +106,18 @@ CREATE TABLE IF NOT EXISTS frontier (
 CREATE INDEX IF NOT EXISTS frontier_todo ON frontier(run_id, site, done);
 """
 
-MIGRATIONS = [SCHEMA_V1, SCHEMA_V2]   # user_version N means MIGRATIONS[:N] have run
+MIGRATIONS = [SCHEMA_V1, SCHEMA_V2]
+
+
+class KnownPage(NamedTuple):
+    etag: str | None
+    last_modified: str | None
+    next_visit: str | None
+    sitemap_lastmod: str | None
+    fetched_at: str | None
+    content_hash: str | None
+    depth: int | None
+    tombstoned_at: str | None   # user_version N means MIGRATIONS[:N] have run
 
 MISSING_LIMIT = 2  # 404/410 on this many consecutive visits -> tombstone
 
@@ -356,12 +367,12 @@ class CrawlStore:
             row = cur.fetchone()
             return dict(zip([c[0] for c in cur.description], row)) if row else None
 
-    def known_pages(self, site: str) -> dict[str, tuple]:
-        """url -> (etag, last_modified, next_visit, sitemap_lastmod, fetched_at, content_hash, depth)."""
+    def known_pages(self, site: str) -> dict[str, "KnownPage"]:
+        """What the crawler needs to know about each page of a site it has seen before."""
         with self._conn() as db:
             rows = db.execute("SELECT url, etag, last_modified, next_visit, sitemap_lastmod, fetched_at, "
                               "content_hash, depth, tombstoned_at FROM pages WHERE site=?", (site,)).fetchall()
-        return {r[0]: r[1:] for r in rows}
+        return {r[0]: KnownPage(*r[1:]) for r in rows}
 
     def stored_links(self, digest: str, url: str) -> list[str]:
         """The links of a stored body (for a page answered with 304). Bodies stored before links were
