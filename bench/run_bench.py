@@ -159,9 +159,24 @@ def bench_load(base: str, concurrency: int, seconds: float) -> dict:
     return {"requests_per_s": round(done[0] / elapsed, 1), "errors": errors[0], "latency": summary(lat or [0.0])}
 
 
-def bench_crawl(tmp: Path) -> dict:
+def prepare_extended(work: Path) -> tuple[Path, Path]:
+    """A data directory with the extended corpus crawled and indexed (kept between runs), and its site list:
+    the bundled site list with the laws mirror serving core + extended regulations on other ports."""
+    work.mkdir(parents=True, exist_ok=True)
+    text = (REPO / "corpus" / "sites.toml").read_text()
+    text = text.replace('mirror = "laws"', 'mirror = "laws-extended"')
+    for old, new in (("8101", "8111"), ("8102", "8112"), ("8103", "8113"), ("8104", "8114")):
+        text = text.replace(f"127.0.0.1:{old}/", f"127.0.0.1:{new}/")
+    sites = work / "sites-extended.toml"
+    sites.write_text(text)
+    subprocess.run([sys.executable, str(REPO / "run.py"), "--data", str(work), "--sites-file", str(sites), "--quiet",
+                    "setup"], check=True)
+    return work, sites
+
+
+def bench_crawl(tmp: Path, sites_file: Path) -> dict:
     """Pages per second over the local mirrors with politeness off (rate 0)."""
-    cmd = [sys.executable, str(REPO / "run.py"), "--data", str(tmp), "--quiet", "crawl"]
+    cmd = [sys.executable, str(REPO / "run.py"), "--data", str(tmp), "--sites-file", str(sites_file), "--quiet", "crawl"]
     t = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
     seconds = time.perf_counter() - t
@@ -176,10 +191,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(REPO / "data"))
     ap.add_argument("--quick", action="store_true", help="fewer rounds, no build or crawl benchmark")
+    ap.add_argument("--corpus", choices=["bundled", "extended"], default="bundled",
+                    help="extended: the bundled sources plus the extended regulations (~13.6k documents), built in "
+                         "<data>/../bench-extended from scratch (render, crawl, index) before measuring")
     ap.add_argument("--cache", type=int, default=0,
                     help="result cache of the HTTP server (default 0: every request is computed; 512 as served)")
     a = ap.parse_args()
     data = Path(a.data)
+    sites_file = REPO / "corpus" / "sites.toml"
+    if a.corpus == "extended":
+        data, sites_file = prepare_extended(data.parent / "bench-extended")
     store = CrawlStore(data / "crawl.sqlite3")
     rounds = 2 if a.quick else 5
     results = {"date": date.today().isoformat(), "documents": store.count_documents(), "cpus": os.cpu_count(),
@@ -207,11 +228,14 @@ def main():
         server.wait(10)
     if not a.quick:
         with tempfile.TemporaryDirectory() as tmp:
-            results["crawl"] = bench_crawl(Path(tmp))
+            results["crawl"] = bench_crawl(Path(tmp), sites_file)
+    results["corpus"] = a.corpus
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / f"{results['date']}.json").write_text(json.dumps(results, indent=2))
-    write_markdown(results)
+    suffix = "" if a.corpus == "bundled" else f"-{a.corpus}"
+    (out / f"{results['date']}{suffix}.json").write_text(json.dumps(results, indent=2))
+    if a.corpus == "bundled":
+        write_markdown(results)
     print(json.dumps(results, indent=2))
 
 

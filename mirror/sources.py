@@ -85,7 +85,9 @@ _HREF = re.compile(r'href="([^"#:]*?)(README\.md|[^"/#:]+\.md)(#[^"]*)?"')
 
 # ---------------------------------------------------------------- laws-markdown
 
-LAW_TYPES = {"wet": "wet", "beleidsregel": "beleidsregel", "circulaire": "circulaire"}
+LAW_TYPES = {"wet": "wet", "beleidsregel": "beleidsregel", "circulaire": "circulaire", "AMvB": "amvb",
+             "ministeriele-regeling": "ministeriële regeling", "zbo": "zbo-regeling", "KB": "koninklijk besluit",
+             "rijkswet": "rijkswet"}
 
 
 def _law_markdown(raw: str) -> str:
@@ -319,8 +321,17 @@ def regelrecht_pages(root: Path | None = None) -> Iterator[Page]:
         )
 
 
+def extended_law_pages() -> Iterator[Page]:
+    """The core subset plus the extended regulations (AMvB, ministeriële regelingen, ZBO, KB, rijkswetten):
+    about 13,200 pages, for the scale benchmark."""
+    yield from law_pages()
+    yield from law_pages(CORPUS / "laws-markdown" / "extended-amvb-minreg-zbo-kb-rijkswet.tar.gz",
+                         CORPUS / "laws-markdown" / "manifest-extended.jsonl")
+
+
 SOURCES = {
     "laws": law_pages,
+    "laws-extended": extended_law_pages,
     "algoritmekader": algoritmekader_pages,
     "algoritmeregister": register_pages,
     "regelrecht": regelrecht_pages,
