@@ -9,7 +9,7 @@ MAX_QUERY_PARAMS = 6
 # Relative-link loops: one segment four times in a row (/a/a/a/a/), or a block of two or three segments three
 # times in a row (/a/b/a/b/a/b/). Real paths repeat less: the BWB has /wijzigingswet/wet/wet/wet/...
 _REPEATING_BLOCK = re.compile(r"(?:(/[^/]+)\1{3}|(/[^/]+(?:/[^/]+){1,2})\2\2)(?:/|$)")
-MAX_PATH_DEPTH = 20
+MAX_PATH_DEPTH = 30   # BWB citation-title paths reach 20+ segments
 
 # Query parameters that page through dates (calendars, agendas, archives).
 _CALENDAR_PARAMS = {"date", "datum", "day", "dag", "month", "maand", "year", "jaar", "week", "from", "to", "van",

@@ -92,6 +92,12 @@ class QueryBuilder:
         self.fold = folding_analyzer()
         self.stop = dutch_stopwords()
         self.synonyms = load_synonyms() if weights.synonyms else {}
+        # multi-word synonym keys by their content words (stop words out), computed once
+        self._phrase_keys = []
+        for key, alts in self.synonyms.items():
+            content = " ".join(w for w in key.split() if w not in self.stop)
+            if " " in content:
+                self._phrase_keys.append((f" {content} ", key, alts))
         self.split = splitter().split if weights.decompound else (lambda word: ())
         parser = QueryParser("text", _raw_schema(), group=OrGroup.factory(weights.coord))
         parser.add_plugin(qplugins.PlusMinusPlugin())
@@ -227,11 +233,10 @@ class QueryBuilder:
         if main is None:
             return built
         # multi-word synonyms typed out in full ("wet maatschappelijke ondersteuning" -> wmo): alternatives
-        phrase = " ".join(built.words)   # content words only: compare keys without their stop words
+        phrase = f" {' '.join(built.words)} "   # content words only, as the keys
         alternatives = []
-        for key, alts in self.synonyms.items():
-            content = " ".join(w for w in key.split() if w not in self.stop)
-            if " " in content and f" {content} " in f" {phrase} ":
+        for content, key, alts in self._phrase_keys:
+            if content in phrase:
                 for alt in alts:
                     q = self._phrase_over_fields(built, alt.split(), self.w.synonym, f"synoniem '{alt}' van '{key}'")
                     if q is not None:
