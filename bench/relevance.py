@@ -8,10 +8,8 @@ the same crawl store.  usage: python bench/relevance.py [--data DIR] [--set benc
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -21,9 +19,12 @@ sys.path.insert(0, str(REPO))
 
 from crawler.store import CrawlStore  # noqa: E402
 from indexer.build import IndexLocation, build_index  # noqa: E402
-from search_app.engine import SearchEngine, SearchRequest  # noqa: E402
+from search_app.engine import SearchEngine  # noqa: E402
 from search_app.evaluation import EVAL_DIR, evaluate, read_queries  # noqa: E402
 from search_app.query import DEFAULT_WEIGHTS as FULL  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_bench import summary, warm_latencies  # noqa: E402
 
 QUERY_TIME = [
     ("full chain", FULL),
@@ -55,17 +56,9 @@ LATENCY_QUERIES = ["wmo", "ozb", "schuldhulpverlening", "woningtoewijzing urgent
 
 
 def latency(engine: SearchEngine, queries: list[str], rounds: int = 5) -> tuple[float, float]:
-    """p50/p95 milliseconds of a page-1 search (snippets, facets included) with a warm searcher."""
-    for q in queries:
-        engine.search(SearchRequest(q=q))
-    times = []
-    for _ in range(rounds):
-        for q in queries:
-            t = time.perf_counter()
-            engine.search(SearchRequest(q=q))
-            times.append(1000 * (time.perf_counter() - t))
-    times.sort()
-    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+    """p50/p95 milliseconds of a page-1 search with a warm searcher (the same measurement as run_bench)."""
+    stats = summary(warm_latencies(engine, queries, rounds))
+    return stats["p50"], stats["p95"]
 
 
 def splitter_quality() -> str:
