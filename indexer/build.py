@@ -119,7 +119,11 @@ class IndexLocation:
         _fsync_dir(self.root)
 
     def prune(self, keep: int = 2) -> None:
-        """Remove old complete builds beyond `keep` and every incomplete one that is not live."""
+        """Remove old complete builds beyond `keep`, every incomplete one that is not live, and temporary
+        pointers left by a publisher that was killed between making and renaming one."""
+        for stale in self.root.glob(f".{POINTER}.*"):
+            if stale.is_symlink() and stale.name != f".{POINTER}.{os.getpid()}":
+                stale.unlink(missing_ok=True)
         if not self.builds.is_dir():
             return
         live = self.live_target()

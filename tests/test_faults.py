@@ -131,3 +131,29 @@ def test_a_full_disk_during_a_build_leaves_the_old_index(data, monkeypatch):
         build.build_index(store, loc, progress=False)
     assert loc.live_target() == live
     assert all((d / "BUILD.json").exists() for d in (data / "index" / "builds").iterdir())
+
+
+def test_sigkill_during_the_pointer_switch_leaves_a_complete_build_live(data):
+    """A process that does nothing but switch the live pointer between two complete builds, killed at random
+    moments: the pointer always names one of them, and a stale temporary pointer is cleaned up."""
+    loc = IndexLocation(data / "index")
+    first = loc.live_path()
+    second = loc.new_build_dir()
+    for f in first.iterdir():
+        shutil.copy2(f, second / f.name)
+    script = (f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
+              f"from pathlib import Path\nfrom indexer.build import IndexLocation\n"
+              f"loc = IndexLocation({str(data / 'index')!r})\n"
+              f"a, b = Path({str(first)!r}), Path({str(second)!r})\n"
+              "while True:\n    loc.publish(a)\n    loc.publish(b)\n")
+    rng = random.Random(7)
+    engine = SearchEngine(data / "index")
+    for _ in range(TRIALS * 3):
+        proc = subprocess.Popen([sys.executable, "-c", script])
+        time.sleep(rng.uniform(0.3, 0.8))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert loc.live_path() in (first, second)
+        assert engine.search(SearchRequest(q="schuldhulpverlening")).total > 0
+    loc.prune(keep=5)
+    assert not list((data / "index").glob(".current.*"))
