@@ -304,11 +304,10 @@ class CrawlStore:
         """A 304 answer to a conditional GET: nothing to extract, nothing to re-index."""
         with self.transaction() as db:
             self._log(db, run_id, url, 304, elapsed_ms, 0, "")
-            db.execute("UPDATE pages SET fetched_at=?, unchanged_streak=unchanged_streak+1, missing_count=0, "
-                       "error=NULL WHERE url=?", (now(), url))
-            streak = db.execute("SELECT unchanged_streak FROM pages WHERE url=?", (url,)).fetchone()
-            db.execute("UPDATE pages SET next_visit=? WHERE url=?",
-                       (next_visit_after(revisit_days, streak[0] if streak else 0), url))
+            row = db.execute("SELECT unchanged_streak FROM pages WHERE url=?", (url,)).fetchone()
+            streak = (row[0] if row else 0) + 1
+            db.execute("UPDATE pages SET fetched_at=?, unchanged_streak=?, missing_count=0, error=NULL, next_visit=? "
+                       "WHERE url=?", (now(), streak, next_visit_after(revisit_days, streak), url))
             self._done(db, run_id, url)
 
     def record_redirect(self, *, run_id: int | None, site: str, url: str, target: str, status: int,

@@ -422,12 +422,11 @@ class SearchEngine:
                 snippet = ""
             if not snippet:
                 snippet = _first_chars(body)
-        date = stored.get("date")
         return Hit(id=stored["id"], url=stored["url"], title=stored.get("title", ""), score=float(hit.score or 0.0) if scored else 0.0,
                    themes=[t for t in stored.get("themes", "").split(",") if t],
                    organisation=stored.get("organisation", ""), doctype=stored.get("doctype", ""),
                    year=stored.get("year", ""),
-                   date=date.strftime("%Y-%m-%d") if date and date != MISSING_DATE else "",
+                   date=_day(stored.get("date")),
                    snippet=snippet, identifier=stored.get("identifier", ""), site=stored.get("site", ""),
                    passage=passage, deep_link=deep_link,
                    changed_at=_timestamp(stored.get("changed_at")), fetched_at=stored.get("fetched_at", ""),

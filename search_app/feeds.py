@@ -73,16 +73,15 @@ def _export(req: SearchRequest):
     return total, rows
 
 
-@bp.route("/export.csv")
-@bp.route("/export.jsonl")
-def export():
+@bp.route("/export.<any(csv, jsonl):fmt>")
+def export(fmt: str):
     """The whole result set of a search (up to EXPORT_MAX), streamed, in rank order (or by date)."""
     try:
         req = search_request(request.args)
         total, rows = _export(req)
     except (ParamError, QueryError) as e:
         return _bad(str(e))
-    as_csv = request.path.endswith(".csv")
+    as_csv = fmt == "csv"
     headers = {"X-Total-Count": str(total), "X-Export-Max": str(EXPORT_MAX),
                "X-Export-Truncated": "true" if total > EXPORT_MAX else "false",
                "Content-Disposition": f'attachment; filename="beleidszoeker.{"csv" if as_csv else "jsonl"}"'}

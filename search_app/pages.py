@@ -72,8 +72,8 @@ def search():
     plain = _multi(kept)
     return render_template("results.html", req=req, result=result, facets=facets, active=active,
                            page_url=page_url, sort_url=sort_url, theme_labels=labels, suggestion_url=suggestion_url,
-                           feed_url=url_for("feeds.atom", **plain), csv_url=url_for("feeds.export", **plain),
-                           jsonl_url=url_for("feeds.export", **plain).replace("/export.csv", "/export.jsonl", 1))
+                           feed_url=url_for("feeds.atom", **plain), csv_url=url_for("feeds.export", fmt="csv", **plain),
+                           jsonl_url=url_for("feeds.export", fmt="jsonl", **plain))
 
 
 def _multi(pairs):
