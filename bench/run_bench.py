@@ -181,6 +181,24 @@ def prepare_extended(work: Path) -> tuple[Path, Path]:
     return work, sites
 
 
+def prepare_synthetic(work: Path, source: Path, count: int) -> tuple[Path, dict]:
+    """A data directory with `count` synthetic documents (bench/synthetic.py) and their index, built once with the
+    multisegment writer (its time is the build measurement: a second build of 100k documents would double the run)."""
+    from bench.synthetic import generate
+    work.mkdir(parents=True, exist_ok=True)
+    store = CrawlStore(work / "crawl.sqlite3")
+    t = time.perf_counter()
+    generate(CrawlStore(source / "crawl.sqlite3", readonly=True), store, count)
+    print(f"synthetic store: {store.count_documents()} documents ({time.perf_counter() - t:.0f} s)", file=sys.stderr)
+    location = IndexLocation(work / "index")
+    build = {}
+    if location.live_target() is None or location.info().get("documents") != store.count_documents():
+        r = build_index(store, location, procs=2, progress=False)
+        build["procs=2"] = {"seconds": r.seconds, "docs_per_s": r.docs_per_second, "documents": r.documents,
+                            "size_mb": round(r.size_bytes / 1e6, 1)}
+    return work, build
+
+
 def bench_crawl(tmp: Path, sites_file: Path) -> dict:
     """Pages per second over the local mirrors with politeness off (rate 0)."""
     cmd = [sys.executable, str(REPO / "run.py"), "--data", str(tmp), "--sites-file", str(sites_file), "--quiet", "crawl"]
@@ -198,21 +216,30 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(REPO / "data"))
     ap.add_argument("--quick", action="store_true", help="fewer rounds, no build or crawl benchmark")
-    ap.add_argument("--corpus", choices=["bundled", "extended"], default="bundled",
+    ap.add_argument("--corpus", choices=["bundled", "extended", "synthetic"], default="bundled",
                     help="extended: the bundled sources plus the extended regulations (~13.6k documents), built in "
-                         "<data>/../bench-extended from scratch (render, crawl, index) before measuring")
+                         "<data>/../bench-extended from scratch (render, crawl, index) before measuring; synthetic: "
+                         "--docs documents generated from the bundled corpus (bench/synthetic.py) in "
+                         "<data>/../bench-synthetic")
+    ap.add_argument("--docs", type=int, default=100_000, help="size of the synthetic corpus")
     ap.add_argument("--cache", type=int, default=0,
                     help="result cache of the HTTP server (default 0: every request is computed; 512 as served)")
     a = ap.parse_args()
     data = Path(a.data)
     sites_file = REPO / "corpus" / "sites.toml"
+    prepared_build = None
     if a.corpus == "extended":
         data, sites_file = prepare_extended(data.parent / "bench-extended")
+    elif a.corpus == "synthetic":
+        data, prepared_build = prepare_synthetic(data.parent / "bench-synthetic", data, a.docs)
     store = CrawlStore(data / "crawl.sqlite3")
     rounds = 2 if a.quick else 5
     results = {"date": date.today().isoformat(), "documents": store.count_documents(), "cpus": os.cpu_count(),
                "http_result_cache": a.cache}
-    if not a.quick:
+    if prepared_build is not None:
+        if prepared_build:
+            results["build"] = prepared_build
+    elif not a.quick:
         results["build"] = bench_build(store)
     results["engine"] = bench_engine(data / "index", rounds)
     results["fts5"] = bench_fts5(store, rounds)
@@ -233,7 +260,7 @@ def main():
     finally:
         server.terminate()
         server.wait(10)
-    if not a.quick:
+    if not a.quick and a.corpus != "synthetic":   # synthetic documents have no site to crawl
         with tempfile.TemporaryDirectory() as tmp:
             results["crawl"] = bench_crawl(Path(tmp), sites_file)
     results["corpus"] = a.corpus

@@ -1,14 +1,17 @@
-"""The crawl loop: per site a prioritised frontier, all sites in parallel threads.
+"""The crawl loop: per site a prioritised frontier in the store, all sites in parallel threads.
 
 Pieces with narrow jobs: Fetcher/Retrying/Redirecting (HTTP, crawler.fetch), RobotsCache (may we?),
 Throttle (when may we?), trap_reason (should we?), extract_html/extract_document (what is in it?),
 CrawlStore (remember it, and the frontier, so a killed run resumes). This module decides what to fetch
 next and classifies each answer into the outcomes the nightly report counts.
+
+The frontier lives in the store, not in memory: a worker claims one URL at a time (a lease), so a killed run
+resumes where it stopped and several workers (processes, or machines sharing a PostgreSQL store) crawl one run
+together without fetching a URL twice. Each site's frontier starts with a "seed" entry: whoever claims it reads
+the start pages, sitemaps and due known pages.
 """
 from __future__ import annotations
 
-import heapq
-import itertools
 import logging
 import threading
 import time
@@ -23,7 +26,7 @@ from .extract import Extract, extract_html
 from .fetch import Fetcher, Redirecting, Retrying
 from .robots import RobotsCache
 from .sitemaps import parse_sitemap
-from .store import CrawlStore
+from .store import LEASE_SECONDS, CrawlStore
 from .traps import trap_reason
 from .urls import host_of, looks_like_asset, normalize_url
 
@@ -32,8 +35,9 @@ log = logging.getLogger("beleidszoeker.crawler")
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 ALLOWED_TYPES = HTML_TYPES | frozenset(DOCUMENT_TYPES)
 
-# Frontier priorities (lower first): pages the sitemap says changed, then start pages, then by depth.
-PRIO_SITEMAP_CHANGED, PRIO_START = -2, -1
+# Frontier priorities (lower first): seeding, pages the sitemap says changed, start pages, then by depth.
+PRIO_SEED, PRIO_SITEMAP_CHANGED, PRIO_START = -3, -2, -1
+WAIT_FOR_OTHERS_S = 0.2   # nothing to claim, but another worker holds URLs whose pages may add links
 
 
 class Throttle:
@@ -52,6 +56,21 @@ class Throttle:
             self._next[host] = at + interval
         if at > now:
             time.sleep(at - now)
+
+
+class SharedThrottle:
+    """The same politeness, held in the store: requests by workers in other processes and machines count too."""
+
+    def __init__(self, store: CrawlStore, sleep=time.sleep):
+        self.store = store
+        self.sleep = sleep
+
+    def wait(self, host: str, interval: float) -> None:
+        if interval <= 0:
+            return
+        delay = self.store.host_slot(host, interval)
+        if delay > 0:
+            self.sleep(delay)
 
 
 @dataclass
@@ -77,6 +96,31 @@ class SiteReport:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SiteReport":
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def merge_reports(old: dict, new: dict) -> dict:
+    """Two workers' reports of one site in one run, as one: counts add up, the site failed only if both say so."""
+    out = dict(new)
+    for key, value in old.items():
+        other = new.get(key)
+        if key == "duration_s":
+            out[key] = max(value, other or 0)
+        elif key == "failed":
+            out[key] = value if value and other else ""
+        elif isinstance(value, bool):
+            out[key] = value or bool(other)
+        elif isinstance(value, (int, float)):
+            out[key] = value + (other or 0)
+        elif isinstance(value, dict):
+            merged = dict(value)
+            for k, n in (other or {}).items():
+                merged[k] = merged.get(k, 0) + n
+            out[key] = merged
+    return out
 
 
 def _later(a: str | None, b: str | None) -> bool:
@@ -111,9 +155,8 @@ class SiteCrawler:
         self.report = SiteReport(site.name)
         self._skipped: Counter = Counter()
         self._errors: Counter = Counter()
-        self.seen: set[str] = set()
-        self._heap: list[tuple[int, int, str, int]] = []
-        self._seq = itertools.count()
+        self.seen: set[str] = set()   # this worker's cache of what the run's frontier already holds
+        self.seed_url = f"seed:{site.name}"
         self.known = store.known_pages(site.name)
         self.starts = {normalize_url(u) for u in site.start}
         self.was_document = set(store.document_hashes(site.name))   # indexable when this run started
@@ -144,9 +187,7 @@ class SiteCrawler:
                 self.seen.add(url)
                 continue
             self.seen.add(url)
-            prio = depth if priority is None else priority
-            heapq.heappush(self._heap, (prio, next(self._seq), url, depth))
-            new.append((url, depth, prio))
+            new.append((url, depth, depth if priority is None else priority))
         self.store.frontier_add(self.run_id, self.site.name, new)
 
     def _seed(self) -> None:
@@ -227,8 +268,9 @@ class SiteCrawler:
             if self.store.record_redirect(url=hop, target=res.final_url, status=status, **common):
                 self.report.removed += 1
         if res.redirects and not res.error:
-            if res.final_url in self.seen and res.final_url != url:
-                return
+            if res.final_url != url and not self.store.frontier_offer(self.run_id, site.name, res.final_url, depth,
+                                                                      depth, lease_s=LEASE_SECONDS):
+                return   # the run already has the target: whoever has it stores it
             self.seen.add(res.final_url)
             url = res.final_url
 
@@ -308,18 +350,23 @@ class SiteCrawler:
     def run(self) -> SiteReport:
         started = time.monotonic()
         try:
-            pending, seen = self.store.frontier_state(self.run_id, self.site.name)
-            if seen:   # a killed run of this site: carry on where it stopped
-                self.report.resumed = True
-                self.seen = set(seen)
-                for url, depth, prio in pending:
-                    heapq.heappush(self._heap, (prio, next(self._seq), url, depth))
-                log.info("resuming", extra={"site": self.site.name, "pending": len(pending)})
-            else:
-                self._seed()
-            while self._heap and self.report.fetched < self.site.max_pages:
-                _, _, url, depth = heapq.heappop(self._heap)
-                self._process(url, depth)
+            if not self.store.frontier_offer(self.run_id, self.site.name, self.seed_url, 0, PRIO_SEED):
+                self.report.resumed = True   # a killed run of this site, or another worker's: carry on together
+                log.info("joining", extra={"site": self.site.name,
+                                           "pending": self.store.frontier_pending(self.run_id, self.site.name)})
+            while self.report.fetched < self.site.max_pages:
+                claim = self.store.frontier_claim(self.run_id, self.site.name)
+                if claim is None:
+                    if not self.store.frontier_pending(self.run_id, self.site.name):
+                        break
+                    time.sleep(WAIT_FOR_OTHERS_S)
+                    continue
+                url, depth = claim
+                if url == self.seed_url:
+                    self._seed()
+                    self.store.frontier_done(self.run_id, url)
+                else:
+                    self._process(url, depth)
             attempted = self.report.fetched + self.report.robots_blocked
             if attempted and not (self.report.documents or self.report.not_due) and (
                     sum(self._errors.values()) == self.report.fetched):
@@ -336,19 +383,21 @@ class SiteCrawler:
         self.report.errors = dict(self._errors)
         self.report.duration_s = round(time.monotonic() - started, 2)
         if not self.report.failed or self.report.fetched:
-            self.store.finish_site_run(self.run_id, self.site.name, self.report.as_dict())
+            self.store.finish_site_run(self.run_id, self.site.name, self.report.as_dict(), merge=merge_reports)
         self.store.close()
         return self.report
 
 
 def crawl(sites: list[Site], store: CrawlStore, progress: bool = True, sleep=time.sleep) -> list[SiteReport]:
-    """Crawl all sites in parallel (one thread per site), resuming a killed run; one report per site."""
-    run_id = store.unfinished_run()
-    if run_id is None:
-        run_id = store.start_run([s.name for s in sites])
-    else:
-        log.info("resuming killed run", extra={"run": run_id})
-    throttle = Throttle()
+    """Crawl all sites in parallel (one thread per site), resuming a killed run or joining the run other workers
+    are crawling in the same store; one report per site (all workers' work, as far as it is finished)."""
+    run_id, joined = store.join_or_start_run([s.name for s in sites])
+    if joined:
+        log.info("resuming or joining run", extra={"run": run_id})
+    store.frontier_release_abandoned()
+    for site in sites:   # what earlier runs left over
+        store.frontier_clear(site.name, keep_run=run_id)
+    throttle = SharedThrottle(store) if store.shared else Throttle()
     bar = None
     if progress:
         from tqdm import tqdm
@@ -362,18 +411,18 @@ def crawl(sites: list[Site], store: CrawlStore, progress: bool = True, sleep=tim
 
     def one(site: Site) -> SiteReport:
         done = store.site_run_report(run_id, site.name)
-        if done is not None:   # finished before the previous process was killed
-            report = SiteReport(**{k: v for k, v in done.items() if k in SiteReport.__dataclass_fields__})
+        if done is not None:   # finished before the previous process was killed, or by another worker
+            report = SiteReport.from_dict(done)
             report.resumed = True
             return report
-        return SiteCrawler(site, store, run_id, throttle, tick, sleep=sleep).run()
+        report = SiteCrawler(site, store, run_id, throttle, tick, sleep=sleep).run()
+        stored = store.site_run_report(run_id, site.name)   # with the other workers' share
+        return SiteReport.from_dict(stored) if stored else report
 
     with ThreadPoolExecutor(max_workers=max(1, min(len(sites), 16))) as pool:
         reports = list(pool.map(one, sites))
     if bar is not None:
         bar.close()
     store.finish_run(run_id, {r.site: r.as_dict() for r in reports})
-    for site in sites:
-        store.frontier_clear(site.name)
     store.close()
     return reports

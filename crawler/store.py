@@ -1,4 +1,4 @@
-"""The crawl store: every fetch and every page's state, in SQLite (WAL).
+"""The crawl store: every fetch and every page's state, in SQLite (WAL) or PostgreSQL (crawler.database).
 
 Tables:
   pages      one row per URL: status, final URL, validators (ETag/Last-Modified), content hash, whether it
@@ -7,24 +7,27 @@ Tables:
   versions   per URL, every content hash it has had: old texts stay, so a changed page keeps its history
   fetches    the log of every request made, per run
   runs       one row per crawl run; site_runs one per site in a run, with its report
-  frontier   the URLs a run has discovered and which of them are done: a killed run resumes from here
+  frontier   the URLs a run has discovered, which are done and which a worker holds (a lease with an expiry):
+             a killed run resumes from here, and several crawl workers share it without fetching a URL twice
+  host_slots per host, when the next request may start: politeness held across workers and machines
 
 Every outcome of a fetch is written in one transaction (log line, page state, content, version, frontier
 mark), so a crawl killed at any moment leaves a consistent store, and WAL lets the indexer and the app
-read while a crawl writes.
+read while a crawl writes. The SQL is written once for both engines; crawler.database holds what differs.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-import threading
+import os
+import socket
 import zlib
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
+from .database import Database, open_database
 from .record import DocumentRecord, Passage
 
 SCHEMA_V1 = """
@@ -106,7 +109,64 @@ CREATE TABLE IF NOT EXISTS frontier (
 CREATE INDEX IF NOT EXISTS frontier_todo ON frontier(run_id, site, done);
 """
 
-MIGRATIONS = [SCHEMA_V1, SCHEMA_V2]
+SCHEMA_V3 = """
+ALTER TABLE frontier ADD COLUMN leased_by TEXT;
+ALTER TABLE frontier ADD COLUMN lease_until REAL;
+CREATE INDEX IF NOT EXISTS frontier_next ON frontier(run_id, site, done, priority);
+ALTER TABLE fetches ADD COLUMN worker TEXT;
+CREATE TABLE IF NOT EXISTS host_slots (
+    host          TEXT PRIMARY KEY,
+    next_at       REAL NOT NULL
+);
+"""
+
+MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3]   # user_version N means MIGRATIONS[:N] have run
+
+# The same tables on PostgreSQL, created at once (it has no history to migrate). `rowid` is a real column
+# there, named after SQLite's implicit one so that "ORDER BY rowid" (insertion order) reads the same.
+POSTGRES_MIGRATIONS = ["""
+CREATE TABLE pages (
+    url TEXT PRIMARY KEY, site TEXT NOT NULL, final_url TEXT, status INTEGER, fetched_at TEXT, content_type TEXT,
+    etag TEXT, last_modified TEXT, content_hash TEXT, depth INTEGER, indexable INTEGER NOT NULL DEFAULT 0,
+    skip_reason TEXT, error TEXT, first_seen TEXT, last_changed TEXT, unchanged_streak INTEGER NOT NULL DEFAULT 0,
+    missing_count INTEGER NOT NULL DEFAULT 0, tombstoned_at TEXT, next_visit TEXT, sitemap_lastmod TEXT);
+CREATE INDEX pages_site ON pages(site, indexable);
+CREATE TABLE contents (
+    content_hash TEXT PRIMARY KEY, raw BYTEA, title TEXT, text TEXT, passages TEXT, meta TEXT, extracted_at TEXT,
+    links TEXT);
+CREATE TABLE fetches (
+    id BIGSERIAL PRIMARY KEY, run_id INTEGER, url TEXT NOT NULL, status INTEGER, fetched_at TEXT NOT NULL,
+    elapsed_ms INTEGER, bytes INTEGER, error TEXT, worker TEXT);
+CREATE TABLE runs (id SERIAL PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, sites TEXT, stats TEXT);
+CREATE TABLE versions (
+    url TEXT NOT NULL, content_hash TEXT NOT NULL, first_seen TEXT NOT NULL, rowid BIGSERIAL,
+    PRIMARY KEY (url, content_hash));
+CREATE TABLE site_runs (
+    run_id INTEGER NOT NULL, site TEXT NOT NULL, finished_at TEXT, report TEXT, PRIMARY KEY (run_id, site));
+CREATE TABLE frontier (
+    run_id INTEGER NOT NULL, site TEXT NOT NULL, url TEXT NOT NULL, depth INTEGER NOT NULL,
+    priority INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0, leased_by TEXT, lease_until DOUBLE PRECISION,
+    rowid BIGSERIAL, PRIMARY KEY (run_id, url));
+CREATE INDEX frontier_next ON frontier(run_id, site, done, priority, rowid);
+CREATE TABLE host_slots (host TEXT PRIMARY KEY, next_at DOUBLE PRECISION NOT NULL);
+"""]
+
+LEASE_SECONDS = 120   # a URL a worker claimed and did not finish goes back to the others after this
+
+
+def worker_id() -> str:
+    """Who holds a lease and made a fetch: host and process, so a dead local worker's leases can be freed."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class KnownPage(NamedTuple):
@@ -117,7 +177,7 @@ class KnownPage(NamedTuple):
     fetched_at: str | None
     content_hash: str | None
     depth: int | None
-    tombstoned_at: str | None   # user_version N means MIGRATIONS[:N] have run
+    tombstoned_at: str | None
 
 MISSING_LIMIT = 2  # 404/410 on this many consecutive visits -> tombstone
 
@@ -138,73 +198,56 @@ def next_visit_after(base_days: float, unchanged_streak: int, at: datetime | Non
 
 
 class CrawlStore:
-    """Thread-safe: one SQLite connection per thread, writes serialised by SQLite's own lock."""
+    """Thread-safe: one connection per thread; every write is one transaction."""
 
-    def __init__(self, path: Path | str, readonly: bool = False):
-        """readonly=True (the web app): no migration, no writes, and a missing store is an error."""
-        self.path = Path(path)
+    def __init__(self, location: Path | str | Database, readonly: bool = False):
+        """location: a path, sqlite:/// or postgresql:// URL, or an open Database. readonly=True (the web app):
+        no migration, no writes, and a missing store is an error."""
+        self.db = location if isinstance(location, Database) else open_database(location, readonly=readonly)
         self.readonly = readonly
-        self._local = threading.local()
-        if readonly:
-            if not self.path.exists():
-                raise FileNotFoundError(f"no crawl store at {self.path}")
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._conn() as db:
-            self._migrate(db)
+        if not readonly:
+            with self.db.connection() as db:
+                self.db.migrate(db, POSTGRES_MIGRATIONS if self.db.shared else MIGRATIONS)
 
-    @staticmethod
-    def _migrate(db: sqlite3.Connection) -> None:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        for n, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            db.executescript("BEGIN IMMEDIATE;\n" + script + f"\nPRAGMA user_version = {n};\nCOMMIT;")
+    def __str__(self):
+        return str(self.db)
 
-    def _connect(self) -> sqlite3.Connection:
-        if self.readonly:
-            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=60, isolation_level=None,
-                                 check_same_thread=False)
-            db.execute("PRAGMA busy_timeout=60000")
-            return db
-        db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=60000")
-        return db
+    @property
+    def shared(self) -> bool:
+        """Several crawl workers (on several machines) may use this store at once."""
+        return self.db.shared
 
-    @contextmanager
-    def _conn(self) -> Iterator[sqlite3.Connection]:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = self._connect()
-        yield db
+    def _conn(self):
+        return self.db.connection()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._conn() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def transaction(self):
+        return self.db.transaction()
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self.db.close()
 
     # ------------------------------------------------------------ runs
     def start_run(self, sites: list[str]) -> int:
         with self.transaction() as db:
-            return db.execute("INSERT INTO runs(started_at, sites) VALUES (?, ?)", (now(), json.dumps(sites))).lastrowid
+            return db.execute("INSERT INTO runs(started_at, sites) VALUES (?, ?) RETURNING id",
+                              (now(), json.dumps(sites))).fetchone()[0]
 
     def unfinished_run(self) -> int | None:
-        """The latest run that never finished (killed), if it is also the latest run."""
+        """The latest run that never finished (killed, or still going in another worker), if it is the latest."""
         with self._conn() as db:
             row = db.execute("SELECT id, finished_at FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         return row[0] if row and row[1] is None else None
+
+    def join_or_start_run(self, sites: list[str]) -> tuple[int, bool]:
+        """-> (run id, joined): the unfinished run if there is one (a killed run to resume, or the run other
+        workers are crawling), else a new one. Atomic: workers starting together end up in one run."""
+        with self.transaction() as db:
+            db.execute(self.db.lock_table_sql("runs"))
+            row = db.execute("SELECT id, finished_at FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+            if row and row[1] is None:
+                return row[0], True
+            return db.execute("INSERT INTO runs(started_at, sites) VALUES (?, ?) RETURNING id",
+                              (now(), json.dumps(sites))).fetchone()[0], False
 
     def finish_run(self, run_id: int, stats: dict) -> None:
         with self.transaction() as db:
@@ -217,11 +260,18 @@ class CrawlStore:
                              (run_id, site)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def finish_site_run(self, run_id: int, site: str, report: dict) -> None:
+    def finish_site_run(self, run_id: int, site: str, report: dict, merge=None) -> dict:
+        """Store a site's report for this run. When another worker already stored one, merge(old, new) makes
+        them one (under a row lock). Returns the stored report."""
         with self.transaction() as db:
-            db.execute("INSERT INTO site_runs(run_id, site, finished_at, report) VALUES (?,?,?,?) "
-                       "ON CONFLICT(run_id, site) DO UPDATE SET finished_at=excluded.finished_at, "
-                       "report=excluded.report", (run_id, site, now(), json.dumps(report)))
+            db.execute("INSERT INTO site_runs(run_id, site) VALUES (?,?) ON CONFLICT DO NOTHING", (run_id, site))
+            row = db.execute(f"SELECT report FROM site_runs WHERE run_id=? AND site=?{self.db.lock_row}",
+                             (run_id, site)).fetchone()
+            if row[0] and merge is not None:
+                report = merge(json.loads(row[0]), report)
+            db.execute("UPDATE site_runs SET finished_at=?, report=? WHERE run_id=? AND site=?",
+                       (now(), json.dumps(report), run_id, site))
+        return report
 
     # ------------------------------------------------------------ frontier
     def frontier_add(self, run_id: int, site: str, entries: list[tuple[str, int, int]]) -> None:
@@ -229,15 +279,56 @@ class CrawlStore:
         if not entries:
             return
         with self.transaction() as db:
-            db.executemany("INSERT OR IGNORE INTO frontier(run_id, site, url, depth, priority) VALUES (?,?,?,?,?)",
-                           [(run_id, site, u, d, p) for u, d, p in entries])
+            db.executemany("INSERT INTO frontier(run_id, site, url, depth, priority) VALUES (?,?,?,?,?) "
+                           "ON CONFLICT DO NOTHING", [(run_id, site, u, d, p) for u, d, p in entries])
 
-    def frontier_state(self, run_id: int, site: str) -> tuple[list[tuple[str, int, int]], set[str]]:
-        """-> (pending (url, depth, priority) in discovery order, every URL the run already knows)."""
+    def frontier_offer(self, run_id: int, site: str, url: str, depth: int, priority: int,
+                       lease_s: float | None = None) -> bool:
+        """Add one URL, leased to this worker when lease_s is given. False when the run already knew it
+        (another worker has it, or had it)."""
+        now_sql = self.db.now_sql
+        with self.transaction() as db:
+            row = db.execute(
+                f"INSERT INTO frontier(run_id, site, url, depth, priority, leased_by, lease_until) "
+                f"VALUES (?,?,?,?,?,?, {now_sql} + ?) ON CONFLICT DO NOTHING RETURNING url",
+                (run_id, site, url, depth, priority, worker_id() if lease_s else None, lease_s)).fetchone()
+        return row is not None
+
+    def frontier_claim(self, run_id: int, site: str, lease_s: float = LEASE_SECONDS) -> tuple[str, int] | None:
+        """-> (url, depth) of the site's most urgent URL nobody holds, now leased to this worker; None when
+        there is none. On PostgreSQL, rows another worker is claiming at this moment are skipped, not waited for."""
+        now_sql = self.db.now_sql
+        with self.transaction() as db:
+            row = db.execute(
+                f"SELECT url, depth FROM frontier WHERE run_id=? AND site=? AND done=0 AND "
+                f"(lease_until IS NULL OR lease_until < {now_sql}) ORDER BY priority, rowid LIMIT 1"
+                f"{self.db.for_update}", (run_id, site)).fetchone()
+            if row is None:
+                return None
+            db.execute(f"UPDATE frontier SET leased_by=?, lease_until={now_sql} + ? WHERE run_id=? AND url=?",
+                       (worker_id(), lease_s, run_id, row[0]))
+        return row[0], row[1]
+
+    def frontier_pending(self, run_id: int, site: str) -> int:
+        """URLs of the site not done yet in this run, held by a worker or not."""
         with self._conn() as db:
-            rows = db.execute("SELECT url, depth, priority, done FROM frontier WHERE run_id=? AND site=? "
-                              "ORDER BY rowid", (run_id, site)).fetchall()
-        return [(u, d, p) for u, d, p, done in rows if not done], {r[0] for r in rows}
+            return db.execute("SELECT COUNT(*) FROM frontier WHERE run_id=? AND site=? AND done=0",
+                              (run_id, site)).fetchone()[0]
+
+    def frontier_release_abandoned(self) -> int:
+        """Give back the leases of crawl processes on this machine that are gone (killed): a resumed run need
+        not wait for their expiry. Leases of other machines expire by themselves. Returns how many."""
+        mine = [worker_id().rsplit(":", 1)[0] + ":%"]
+        released = 0
+        with self.transaction() as db:
+            owners = [r[0] for r in db.execute("SELECT DISTINCT leased_by FROM frontier WHERE done=0 AND "
+                                               "leased_by LIKE ?", mine).fetchall()]
+            for owner in owners:
+                pid = owner.rsplit(":", 1)[1]
+                if pid.isdigit() and not _alive(int(pid)):
+                    released += db.execute("UPDATE frontier SET leased_by=NULL, lease_until=NULL WHERE done=0 AND "
+                                           "leased_by=?", (owner,)).rowcount
+        return released
 
     def frontier_done(self, run_id: int, url: str) -> None:
         with self.transaction() as db:
@@ -245,17 +336,29 @@ class CrawlStore:
 
     def frontier_clear(self, site: str, keep_run: int | None = None) -> None:
         with self.transaction() as db:
-            db.execute("DELETE FROM frontier WHERE site=? AND run_id IS NOT ?", (site, keep_run))
+            db.execute("DELETE FROM frontier WHERE site=? AND run_id IS DISTINCT FROM ?", (site, keep_run))
+
+    def host_slot(self, host: str, interval: float) -> float:
+        """Reserve the next request slot for a host, `interval` seconds after the one before it, whichever worker
+        took that; returns the seconds to wait until it. The database's clock is the one all workers share."""
+        now_sql = self.db.now_sql
+        with self.transaction() as db:
+            return max(0.0, db.execute(
+                f"INSERT INTO host_slots(host, next_at) VALUES (?, {now_sql} + ?) ON CONFLICT(host) DO UPDATE SET "
+                f"next_at = CASE WHEN host_slots.next_at > {now_sql} THEN host_slots.next_at ELSE {now_sql} END + ? "
+                f"RETURNING next_at - ? - {now_sql}", (host, interval, interval, interval)).fetchone()[0])
 
     # ------------------------------------------------------------ writes: one per outcome
     def _log(self, db, run_id, url, status, elapsed_ms, nbytes, error):
-        db.execute("INSERT INTO fetches(run_id, url, status, fetched_at, elapsed_ms, bytes, error) "
-                   "VALUES (?,?,?,?,?,?,?)", (run_id, url, status, now(), elapsed_ms, nbytes, error or None))
+        db.execute("INSERT INTO fetches(run_id, url, status, fetched_at, elapsed_ms, bytes, error, worker) "
+                   "VALUES (?,?,?,?,?,?,?,?)", (run_id, url, status, now(), elapsed_ms, nbytes, error or None,
+                                                 worker_id()))
 
     @staticmethod
     def _done(db, run_id, url):
         if run_id is not None:
-            db.execute("UPDATE frontier SET done=1 WHERE run_id=? AND url=?", (run_id, url))
+            db.execute("UPDATE frontier SET done=1, leased_by=NULL, lease_until=NULL WHERE run_id=? AND url=?",
+                       (run_id, url))
 
     def _upsert_page(self, db, url: str, site: str, **cols) -> None:
         cols.setdefault("first_seen", now())
@@ -282,7 +385,7 @@ class CrawlStore:
                             json.dumps(extract.get("passages", []), ensure_ascii=False),
                             json.dumps(extract.get("meta", {}), ensure_ascii=False),
                             json.dumps(extract.get("links", [])), stamp))
-            db.execute("INSERT OR IGNORE INTO versions(url, content_hash, first_seen) VALUES (?,?,?)",
+            db.execute("INSERT INTO versions(url, content_hash, first_seen) VALUES (?,?,?) ON CONFLICT DO NOTHING",
                        (url, digest, stamp))
             if prev is None or prev[0] is None:
                 outcome, streak, changed_at = "new", 0, stamp
@@ -426,24 +529,25 @@ class CrawlStore:
         if sites:
             sql += f" AND p.site IN ({','.join('?' * len(sites))})"
             args += list(sites)
-        db = self._connect()  # own connection: a long read must not hold the thread's writer
-        try:
-            if urls is not None:
-                db.execute("CREATE TEMP TABLE wanted(url TEXT PRIMARY KEY)")
-                db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", [(u,) for u in urls])
-                sql += " AND p.url IN (SELECT url FROM wanted)"
-            sql += " ORDER BY p.url"
-            for row in db.execute(sql, args):
+        if urls is None:
+            for row in self.db.stream(sql + " ORDER BY p.url", args):
                 yield to_record(*row)
-        finally:
-            db.close()
+            return
+        wanted = sorted(set(urls))
+        for i in range(0, len(wanted), 500):   # in URL order, chunk after chunk
+            chunk = wanted[i:i + 500]
+            for row in self.db.stream(f"{sql} AND p.url IN ({','.join('?' * len(chunk))}) ORDER BY p.url",
+                                      args + chunk):
+                yield to_record(*row)
 
     def coverage(self) -> list[dict]:
         """Per site: pages known, indexed, skipped (by reason), failing (by kind), and the last finished crawl."""
         with self._conn() as db:
             rows = db.execute(
-                "SELECT site, COUNT(*), SUM(indexable), SUM(skip_reason IS NOT NULL AND indexable = 0), "
-                "SUM(status >= 400 OR (status IS NULL AND error IS NOT NULL)) FROM pages GROUP BY site ORDER BY site"
+                "SELECT site, COUNT(*), SUM(indexable), "
+                "SUM(CASE WHEN skip_reason IS NOT NULL AND indexable = 0 THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN status >= 400 OR (status IS NULL AND error IS NOT NULL) THEN 1 ELSE 0 END) "
+                "FROM pages GROUP BY site ORDER BY site"
             ).fetchall()
             reasons = db.execute("SELECT site, skip_reason, COUNT(*) FROM pages WHERE indexable = 0 AND skip_reason "
                                  "IS NOT NULL GROUP BY site, skip_reason").fetchall()
@@ -467,8 +571,7 @@ class CrawlStore:
         return list(by_site.values())
 
     def integrity_ok(self) -> bool:
-        with self._conn() as db:
-            return db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return self.db.integrity_ok()
 
 
 def to_record(url, final_url, site, fetched_at, digest, title, text, passages, meta, version=1,
