@@ -221,6 +221,48 @@ def _first_chars(text: str, n: int = SNIPPET_CHARS) -> str:
     return escape(text[: cut if cut > 0 else n]) + " …"
 
 
+# ------------------------------------------------------------------ shared by both search backends
+
+LAST_PAGE_NOTICE = "Er zijn maar {pages} pagina's met resultaten; u ziet de laatste."
+
+
+def check_request(req: SearchRequest) -> None:
+    if req.sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+    if not 1 <= req.page <= MAX_PAGE:
+        raise QueryError(f"page must be between 1 and {MAX_PAGE}")
+    if not 1 <= req.page_size <= MAX_PAGE_SIZE:
+        raise QueryError(f"page size must be between 1 and {MAX_PAGE_SIZE}")
+    if len(req.q) > MAX_QUERY_LENGTH:
+        raise QueryError(f"the query is longer than {MAX_QUERY_LENGTH} characters")
+    for fieldname in req.filters:
+        if fieldname not in FACET_FIELDS:
+            raise QueryError(f"unknown filter field {fieldname!r}")
+
+
+def parse_query(builder: QueryBuilder, q: str, notices: list[str]):
+    """The query tree for q; what had to be read differently is told in `notices`, never raised."""
+    problem = syntax_problem(q)
+    if problem:
+        notices.append(f"Uw zoekvraag bevat {problem}. We hebben gezocht op de losse woorden: "
+                       f"{plain_terms(q) or '(geen)'}.")
+        q = plain_terms(q)
+    try:
+        built = builder.build(q)
+    except Exception:  # the parser is lenient, but a query string must never cause a 500
+        notices.append("Uw zoekvraag kon niet gelezen worden. We hebben gezocht op de losse woorden.")
+        built = builder.build(plain_terms(q))
+    if built.query is NullQuery:
+        notices.append("Uw zoekvraag bevat alleen woorden die te algemeen zijn om op te zoeken "
+                       "(zoals 'de', 'het', 'van').")
+    return built
+
+
+def facet_order(counted) -> list[tuple[str, int]]:
+    """Facet values, most frequent first, then alphabetical."""
+    return sorted(counted, key=lambda kv: (-kv[1], kv[0]))
+
+
 # ------------------------------------------------------------------ the engine
 
 def bm25f(weights: Weights) -> scoring.BM25F:
@@ -282,20 +324,7 @@ class SearchEngine:
 
     # -- query
     def _parse(self, q: str, notices: list[str]):
-        problem = syntax_problem(q)
-        if problem:
-            notices.append(f"Uw zoekvraag bevat {problem}. We hebben gezocht op de losse woorden: "
-                           f"{plain_terms(q) or '(geen)'}.")
-            q = plain_terms(q)
-        try:
-            built = self.builder.build(q)
-        except Exception:  # the parser is lenient, but a query string must never cause a 500
-            notices.append("Uw zoekvraag kon niet gelezen worden. We hebben gezocht op de losse woorden.")
-            built = self.builder.build(plain_terms(q))
-        if built.query is NullQuery:
-            notices.append("Uw zoekvraag bevat alleen woorden die te algemeen zijn om op te zoeken "
-                           "(zoals 'de', 'het', 'van').")
-        return built
+        return parse_query(self.builder, q, notices)
 
     @staticmethod
     def _filter(filters: dict[str, list[str]]):
@@ -330,14 +359,7 @@ class SearchEngine:
         return result
 
     def _search(self, req: SearchRequest, snippets: bool, facets: bool, order: str | None) -> SearchResult:
-        if req.sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}")
-        if not 1 <= req.page <= MAX_PAGE:
-            raise QueryError(f"page must be between 1 and {MAX_PAGE}")
-        if not 1 <= req.page_size <= MAX_PAGE_SIZE:
-            raise QueryError(f"page size must be between 1 and {MAX_PAGE_SIZE}")
-        if len(req.q) > MAX_QUERY_LENGTH:
-            raise QueryError(f"the query is longer than {MAX_QUERY_LENGTH} characters")
+        check_request(req)
         with self._lock:
             searcher = self._current()
             notices: list[str] = []
@@ -360,7 +382,7 @@ class SearchEngine:
             pages = max(1, math.ceil(total / req.page_size))
             page = req.page
             if page > pages:
-                notices.append(f"Er zijn maar {pages} pagina's met resultaten; u ziet de laatste.")
+                notices.append(LAST_PAGE_NOTICE.format(pages=pages))
                 page = pages
             start = (page - 1) * req.page_size
             results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80,
@@ -372,8 +394,8 @@ class SearchEngine:
                     for h in list(results)[start:start + req.page_size]]
             facet_counts = {}
             for name in FACET_FIELDS if facets else ():
-                counted = [(str(k), len(v)) for k, v in results.groups(name).items() if k not in (None, "")]
-                facet_counts[name] = sorted(counted, key=lambda kv: (-kv[1], kv[0]))
+                facet_counts[name] = facet_order((str(k), len(v)) for k, v in results.groups(name).items()
+                                                 if k not in (None, ""))
             suggestion = (self._suggest(searcher, built.words, total)
                           if req.q.strip() and total < SUGGEST_BELOW else "")
             return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,

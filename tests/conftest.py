@@ -2,6 +2,7 @@
 store, indexed with Whoosh), built once per test session."""
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 TEST_LAWS = {"BWBR0031331", "BWBR0005181", "BWBR0035303", "BWBR0035362", "BWBR0034925", "BWBR0005416",
              "BWBR0013551", "BWBR0035333", "BWBR0008597", "BWBR0033721", "BWBR0016637", "BWBR0015703",
              "BWBR0004574", "BWBR0014544", "BWBR0005674", "BWBR0007736"}
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the session (tests/postgres.py). Skipped where PostgreSQL is not installed,
+    unless BELEIDSZOEKER_REQUIRE_POSTGRES=1 (CI), where that is a failure."""
+    from postgres import PostgresServer, find_bindir
+    if find_bindir() is None:
+        if os.environ.get("BELEIDSZOEKER_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required (BELEIDSZOEKER_REQUIRE_POSTGRES) but not installed")
+        pytest.skip("PostgreSQL is not installed")
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def postgres_url(postgres):
+    """An empty database of its own for one test."""
+    url = postgres.create_database()
+    yield url
+    postgres.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """Where a crawl store lives: each test that uses it runs once per storage backend."""
+    if request.param == "sqlite":
+        return str(tmp_path / "crawl.sqlite3")
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture(scope="session")

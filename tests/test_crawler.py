@@ -20,8 +20,11 @@ def crawl_one(site: Site, store: CrawlStore):
 
 
 @pytest.fixture()
-def store(tmp_path):
-    return CrawlStore(tmp_path / "crawl.sqlite3")
+def store(store_url):
+    """The crawl store, once per backend (SQLite and a real PostgreSQL)."""
+    store = CrawlStore(store_url)
+    yield store
+    store.close()
 
 
 @pytest.fixture()

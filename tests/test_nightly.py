@@ -54,8 +54,11 @@ def validated(body: str, etag: str | None = None, last_modified: str | None = No
 
 
 @pytest.fixture()
-def store(tmp_path):
-    return CrawlStore(tmp_path / "crawl.sqlite3")
+def store(store_url):
+    """The crawl store, once per backend (SQLite and a real PostgreSQL)."""
+    store = CrawlStore(store_url)
+    yield store
+    store.close()
 
 
 # ------------------------------------------------------------------ politeness and scope

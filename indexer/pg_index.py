@@ -1,0 +1,215 @@
+"""The search index in PostgreSQL: one row per document with a weighted tsvector, GIN-indexed.
+
+PostgreSQL's own `dutch` configuration stems with Snowball but neither splits compounds nor knows our stop
+words, synonyms and apostrophe rule, and its stemmer version may differ from the one our relevance was
+measured with. So the analysis is ours: the same analyzer chain that feeds Whoosh (indexer.analysis) turns
+each field into lexemes with positions, and they are written as a tsvector literal with PostgreSQL weights
+A (title), B (short title) and D (body); organisation words and themes are lexemes too ('org:rotterdam',
+'thema:wonen'), so `gemeente:` and `thema:` in a query are part of one tsquery. Compound parts share the
+position of their compound, as in the Whoosh index, so phrases work the same.
+
+Publishing is PostgreSQL's job: a full build or an incremental update is one transaction, so searches see the
+old index or the new one, never half of either. Per-lexeme document frequencies (for IDF) and the spelling
+vocabulary are refreshed in that same transaction.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from datetime import datetime, timezone
+
+from crawler.database import redact
+from crawler.record import DocumentRecord
+from crawler.store import CrawlStore
+
+from .analysis import dutch_analyzer, folding_analyzer
+from .build import BuildReport, config_hash
+from .schema import MISSING_DATE, SCHEMA_VERSION, doc_id, to_index_fields
+from .themes import ThemeMatcher, load_themes
+
+MAX_POSITION = 16383          # PostgreSQL's largest tsvector position
+MAX_POSITIONS_PER_LEXEME = 256   # ... and how many it keeps per lexeme
+FIELD_GAP = 100               # positions between fields, so a phrase never spans title and body
+TEXT_WEIGHTS = (("title", "A"), ("short_title", "B"), ("body", "D"))
+
+SCHEMA = """
+CREATE EXTENSION IF NOT EXISTS fuzzystrmatch;
+CREATE TABLE IF NOT EXISTS search_documents (
+    id TEXT PRIMARY KEY, url TEXT NOT NULL, content_hash TEXT NOT NULL, identifier TEXT, title TEXT,
+    short_title TEXT, body TEXT, site TEXT, organisation TEXT, city TEXT, doctype TEXT, year TEXT, date DATE,
+    changed_at TIMESTAMP, fetched_at TEXT, themes TEXT[] NOT NULL DEFAULT '{}', theme_evidence TEXT,
+    passages TEXT, spell TEXT, vector TSVECTOR NOT NULL);
+CREATE INDEX IF NOT EXISTS search_documents_vector ON search_documents USING GIN (vector);
+CREATE INDEX IF NOT EXISTS search_documents_date ON search_documents (date DESC);
+CREATE INDEX IF NOT EXISTS search_documents_changed ON search_documents (changed_at DESC);
+CREATE TABLE IF NOT EXISTS search_lexemes (lexeme TEXT PRIMARY KEY, df INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS search_spelling (word TEXT PRIMARY KEY, df INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+COLUMNS = ("id", "url", "content_hash", "identifier", "title", "short_title", "body", "site", "organisation",
+           "city", "doctype", "year", "date", "changed_at", "fetched_at", "themes", "theme_evidence", "passages",
+           "spell", "vector")
+
+_ANALYZER = dutch_analyzer()
+_FOLD = folding_analyzer()
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(fields: dict, analyzer=_ANALYZER) -> str:
+    """The tsvector of one document's index fields, in PostgreSQL's input syntax, from our own analysis."""
+    positions: dict[str, list[str]] = defaultdict(list)
+    offset = 0
+    for name, weight in TEXT_WEIGHTS:
+        last = 0
+        for token in analyzer(fields.get(name) or "", positions=True):
+            last = token.pos
+            where = positions[token.text]
+            if len(where) < MAX_POSITIONS_PER_LEXEME:
+                where.append(f"{min(offset + token.pos + 1, MAX_POSITION)}{weight}")
+        offset = min(offset + last + FIELD_GAP, MAX_POSITION)
+    out = [f"{_quote(lex)}:{','.join(dict.fromkeys(pos))}" for lex, pos in positions.items()]
+    out += [_quote("org:" + t.text) for t in _FOLD(fields.get("org_words") or "")]
+    out += [_quote("thema:" + slug) for slug in (fields.get("themes") or "").split(",") if slug]
+    return " ".join(dict.fromkeys(out))
+
+
+def _row(rec: DocumentRecord, matcher: ThemeMatcher) -> tuple:
+    f = to_index_fields(rec, matcher.assign(rec.title, rec.text))
+    clean = {k: (v.replace("\x00", "") if isinstance(v, str) else v) for k, v in f.items()}
+    clean["date"] = None if f["date"] == MISSING_DATE else f["date"].date()
+    clean["changed_at"] = None if f["changed_at"] == MISSING_DATE else f["changed_at"]
+    clean["vector"] = tsvector_literal(clean)
+    clean["themes"] = [t for t in f["themes"].split(",") if t]
+    return tuple(clean[c] for c in COLUMNS)
+
+
+class PostgresIndex:
+    """Write side of the PostgreSQL search backend."""
+
+    def __init__(self, url: str):
+        import psycopg  # noqa: F401
+        self.url = url
+
+    def __str__(self):
+        return redact(self.url)
+
+    def connect(self):
+        import psycopg
+        try:
+            return psycopg.connect(self.url, connect_timeout=10)
+        except psycopg.OperationalError as e:
+            raise ConnectionError(f"cannot reach the search index {redact(self.url)}: {str(e).strip()}") from None
+
+    def create(self, conn) -> None:
+        conn.execute("SELECT pg_advisory_xact_lock(781235)")   # one writer at a time, as with Whoosh
+        conn.execute(SCHEMA)
+
+    def info(self) -> dict:
+        with self.connect() as conn:
+            try:
+                rows = conn.execute("SELECT key, value FROM search_meta").fetchall()
+            except Exception:
+                return {}
+        return {k: json.loads(v) for k, v in rows}
+
+    def manifest(self, conn) -> dict[str, str]:
+        return dict(conn.execute("SELECT url, content_hash FROM search_documents").fetchall())
+
+    def _write(self, conn, store: CrawlStore, matcher: ThemeMatcher, urls: list[str] | None, progress) -> int:
+        n = 0
+        batch = []
+        sql = (f"INSERT INTO search_documents ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
+               f"ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{c}=EXCLUDED.{c}" for c in COLUMNS[1:]))
+        with conn.cursor() as cur:
+            for rec in store.documents(urls=urls):
+                batch.append(_row(rec, matcher))
+                if len(batch) >= 200:
+                    cur.executemany(sql, batch)
+                    n += len(batch)
+                    batch.clear()
+                    if progress:
+                        progress(n)
+            if batch:
+                cur.executemany(sql, batch)
+                n += len(batch)
+        return n
+
+    @staticmethod
+    def _refresh_statistics(conn, report: BuildReport) -> None:
+        """Document frequencies (IDF), the spelling vocabulary and the meta row, in the publishing transaction."""
+        conn.execute("DELETE FROM search_lexemes")
+        conn.execute("INSERT INTO search_lexemes SELECT word, ndoc FROM ts_stat('SELECT vector FROM search_documents')")
+        conn.execute("DELETE FROM search_spelling")
+        conn.execute("INSERT INTO search_spelling SELECT w, COUNT(*) FROM search_documents, "
+                     "regexp_split_to_table(spell, ' ') AS w WHERE w <> '' GROUP BY w")
+        conn.execute("ANALYZE search_documents")
+        themes = dict(conn.execute("SELECT t, COUNT(*) FROM search_documents, unnest(themes) t GROUP BY t").fetchall())
+        report.themes = themes
+        report.documents = conn.execute("SELECT COUNT(*) FROM search_documents").fetchone()[0]
+        generation = conn.execute("SELECT COALESCE((SELECT value::int FROM search_meta WHERE key='generation'), 0) + 1"
+                                  ).fetchone()[0]
+        meta = {"build": json.dumps(report.__dict__), "generation": str(generation),
+                "schema_version": str(SCHEMA_VERSION), "config_hash": json.dumps(report.config_hash)}
+        for key, value in meta.items():
+            conn.execute("INSERT INTO search_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value=EXCLUDED.value",
+                         (key, value))
+
+    def build(self, store: CrawlStore, themes_path=None, progress: bool = True, reason: str = "") -> BuildReport:
+        """Index every document of the store, replacing what was there, in one transaction."""
+        matcher = ThemeMatcher(load_themes(themes_path) if themes_path else load_themes())
+        started = time.monotonic()
+        bar = self._bar(store.count_documents()) if progress else None
+        with self.connect() as conn:
+            self.create(conn)
+            conn.execute("TRUNCATE search_documents")
+            n = self._write(conn, store, matcher, None, bar and (lambda k: bar.update(k - bar.n)))
+            report = self._report(started, n, themes_path, mode="full", added=n, reason=reason)
+            self._refresh_statistics(conn, report)
+        if bar is not None:
+            bar.close()
+        return report
+
+    def update(self, store: CrawlStore, themes_path=None, progress: bool = True) -> BuildReport:
+        """Bring the index in line with the store (new, changed, removed documents) in one transaction. A change of
+        schema, themes or stop words means a full build, as with Whoosh."""
+        if self.info().get("config_hash") != config_hash(themes_path):
+            return self.build(store, themes_path, progress, reason="no index yet, or schema/themes/stop words changed")
+        matcher = ThemeMatcher(load_themes(themes_path) if themes_path else load_themes())
+        started = time.monotonic()
+        with self.connect() as conn:
+            self.create(conn)
+            have = self.manifest(conn)
+            want = store.document_hashes()
+            added = [u for u in want if u not in have]
+            updated = [u for u in want if u in have and have[u] != want[u]]
+            deleted = [u for u in have if u not in want]
+            if not (added or updated or deleted):
+                info = self.info().get("build", {})
+                return BuildReport(path=str(self), documents=len(have), seconds=round(time.monotonic() - started, 2),
+                                   docs_per_second=0.0, size_bytes=0, themes=info.get("themes", {}),
+                                   built_at=info.get("built_at", ""), config_hash=info.get("config_hash", ""),
+                                   mode="none")
+            if deleted:
+                conn.execute("DELETE FROM search_documents WHERE id = ANY(%s)", ([doc_id(u) for u in deleted],))
+            n = self._write(conn, store, matcher, added + updated, None)
+            report = self._report(started, n, themes_path, mode="incremental", added=len(added),
+                                  updated=len(updated), deleted=len(deleted))
+            self._refresh_statistics(conn, report)
+        return report
+
+    def _report(self, started: float, n: int, themes_path, **kw) -> BuildReport:
+        seconds = time.monotonic() - started
+        return BuildReport(path=str(self), documents=n, seconds=round(seconds, 2),
+                           docs_per_second=round(n / seconds, 1) if seconds else 0.0, size_bytes=0, themes={},
+                           built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                           config_hash=config_hash(themes_path), **kw)
+
+    @staticmethod
+    def _bar(total: int):
+        from tqdm import tqdm
+        return tqdm(total=total, desc="index (postgresql)", unit=" doc")

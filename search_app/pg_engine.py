@@ -1,0 +1,393 @@
+"""Searching the PostgreSQL index (indexer.pg_index): the same requests and results as SearchEngine.
+
+The query is read by the same QueryBuilder as for Whoosh (syntax, compound parts, synonyms, filters) and its
+tree is translated to a tsquery, so both backends match the same documents. Ranking is PostgreSQL's:
+per typed word, ts_rank with the field weights (title A, short title B, body D) and length normalisation,
+times the word's IDF (from per-lexeme document frequencies kept at index time, which ts_rank alone lacks);
+plus ts_rank_cd of all words together, PostgreSQL's cover density, as the proximity bonus. Facet counts are
+one GROUP BY over the matches. Snippets and "why this result" are computed in Python on the page's hits only.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from html import escape
+
+from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Term
+
+from crawler.database import redact
+from indexer.analysis import dutch_analyzer
+from indexer.build import IndexMissing
+from indexer.schema import SCHEMA_VERSION
+
+from .engine import (FACET_FIELDS, LAST_PAGE_NOTICE, SNIPPET_CHARS, SUGGEST_BELOW, Hit, SearchRequest, SearchResult, _best_passage, _first_chars, _passage_at, check_request, explain, facet_order,
+                     parse_query)
+from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
+
+EVERY = "*"                  # a translation that matches every document (no text condition)
+FIELD_WEIGHT = {"title": "A", "short_title": "B", "body": "D"}
+WEIGHT_FIELD = {v: k for k, v in FIELD_WEIGHT.items()}
+HIGHLIGHT_CHARS = 30_000
+STORED = ("id", "url", "title", "themes", "organisation", "doctype", "year", "date", "identifier", "site",
+          "changed_at", "fetched_at")
+
+
+def _lexeme(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def to_tsquery(node) -> str | None:
+    """The tsquery text of a QueryBuilder tree; EVERY for "no condition", None for "nothing matches"."""
+    if node is None or node is NullQuery:
+        return None
+    if isinstance(node, Every):
+        return EVERY
+    if isinstance(node, Term):
+        text = node.text.decode() if isinstance(node.text, bytes) else node.text
+        if node.fieldname in FIELD_WEIGHT:
+            return f"{_lexeme(text)}:{FIELD_WEIGHT[node.fieldname]}"
+        if node.fieldname == "themes":
+            return _lexeme("thema:" + text)
+        if node.fieldname == "org_words":
+            return _lexeme("org:" + text)
+        return None
+    if isinstance(node, Phrase):
+        weight = FIELD_WEIGHT.get(node.fieldname)
+        if weight is None or not node.words:
+            return None
+        joint = " <-> " if node.slop <= 1 else " & "
+        return "(" + joint.join(f"{_lexeme(w)}:{weight}" for w in node.words) + ")"
+    if isinstance(node, Prefix):
+        weight = FIELD_WEIGHT.get(node.fieldname)
+        return f"{_lexeme(node.text)}:*{weight}" if weight else None
+    if isinstance(node, Or):
+        terms = [s for s in node.subqueries if isinstance(s, Term) and s.fieldname in FIELD_WEIGHT]
+        if terms and len(terms) == len(node.subqueries) and len({t.text for t in terms}) == 1:
+            return f"{_lexeme(terms[0].text)}:" + "".join(sorted({FIELD_WEIGHT[t.fieldname] for t in terms}))
+        parts = [to_tsquery(s) for s in node.subqueries]
+        if EVERY in parts:
+            return EVERY
+        parts = [p for p in parts if p is not None]
+        return "(" + " | ".join(parts) + ")" if parts else None
+    if isinstance(node, And):
+        parts = [to_tsquery(s) for s in node.subqueries]
+        if None in parts:
+            return None
+        parts = [p for p in parts if p != EVERY]
+        return "(" + " & ".join(parts) + ")" if parts else EVERY
+    if isinstance(node, AndNot):
+        positive, negative = to_tsquery(node.a), to_tsquery(node.b)
+        if positive is None or negative in (None, EVERY):
+            return positive if negative is None else None
+        return f"({'' if positive == EVERY else positive + ' & '}!{negative})"
+    if isinstance(node, AndMaybe):
+        return to_tsquery(node.a)
+    if isinstance(node, Not):
+        inner = to_tsquery(node.query)
+        return EVERY if inner is None else None if inner == EVERY else f"!{inner}"
+    return None
+
+
+def _main_stem(node) -> str:
+    """The stem of a typed word's own term (the first Term of its expansion)."""
+    if isinstance(node, Term):
+        return node.text
+    for sub in getattr(node, "subqueries", ()):
+        found = _main_stem(sub)
+        if found:
+            return found
+    return ""
+
+
+_ANALYZER = dutch_analyzer()
+
+
+def highlight(text: str, stems: set[str], maxchars: int = SNIPPET_CHARS) -> str:
+    """Escaped text around the densest cluster of query stems, with <mark> around them; '' if none occur."""
+    spans = [(t.startchar, t.endchar) for t in _ANALYZER(text[:HIGHLIGHT_CHARS], positions=True, chars=True)
+             if t.text in stems]
+    if not spans:
+        return ""
+    spans = sorted(set(spans))
+    best = max(range(len(spans)), key=lambda i: sum(1 for s, _ in spans if spans[i][0] <= s < spans[i][0] + maxchars))
+    start = max(0, spans[best][0] - 80)
+    start = text.rfind(" ", 0, start) + 1 if start else 0
+    end = min(len(text), start + maxchars)
+    out, pos = [], start
+    for s, e in spans:
+        if s < start or e > end or s < pos:
+            continue
+        out += [escape(text[pos:s]), "<mark>", escape(text[s:e]), "</mark>"]
+        pos = e
+    out.append(escape(text[pos:end]))
+    snippet = " ".join("".join(out).split())
+    return ("… " if start else "") + snippet + (" …" if end < len(text) else "")
+
+
+class PostgresSearchEngine:
+    """Read side of the PostgreSQL search backend; one connection per thread (gunicorn: per worker)."""
+
+    def __init__(self, url: str, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = 0):
+        self.url = url
+        self.weights = weights
+        self.builder = QueryBuilder(weights)
+        self.rank_weights = [weights.body * 0.4, 0.0, weights.short_title, weights.title]   # {D, C, B, A}
+        self._local = threading.local()
+
+    def __str__(self):
+        return redact(self.url)
+
+    def _conn(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            import psycopg
+            try:
+                conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            except psycopg.OperationalError as e:
+                raise IndexMissing(f"the search index {redact(self.url)} cannot be reached: {str(e).strip()}") from None
+            self._local.conn = conn
+        return conn
+
+    def _query(self, sql: str, args=()):
+        import psycopg
+        try:
+            return self._conn().execute(sql, args).fetchall()
+        except psycopg.errors.UndefinedTable:
+            raise IndexMissing(f"no index in {redact(self.url)}; build one with: python run.py index") from None
+        except psycopg.OperationalError as e:
+            self.close()
+            raise IndexMissing(f"the search index {redact(self.url)} cannot be reached: {str(e).strip()}") from None
+
+    def close(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _meta(self) -> dict:
+        meta = {k: json.loads(v) for k, v in self._query("SELECT key, value FROM search_meta")}
+        if not meta:
+            raise IndexMissing(f"no index in {redact(self.url)}; build one with: python run.py index")
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            raise IndexMissing(f"the index was built by an older version (schema {meta.get('schema_version')}, this "
+                               f"code needs {SCHEMA_VERSION}); rebuild it with: python run.py index --rebuild")
+        return meta
+
+    def status(self) -> dict:
+        try:
+            build = self._meta()["build"]
+            return {"ok": True, "documents": build["documents"], "built_at": build.get("built_at", "")}
+        except IndexMissing as e:
+            return {"ok": False, "message": str(e)}
+
+    # -- query
+    def _where(self, built, filters: dict[str, list[str]]) -> tuple[str | None, list]:
+        """SQL condition and arguments for the query and filters; None when nothing can match."""
+        match = to_tsquery(built.query)
+        if match is None:
+            return None, []
+        conds, args = [], []
+        if match != EVERY:
+            conds.append("vector @@ %s::tsquery")
+            args.append(match)
+        for fieldname, values in filters.items():
+            values = [v for v in values if v]
+            if not values:
+                continue
+            if fieldname == "themes":
+                conds.append("themes && %s::text[]")
+            else:
+                conds.append(f"{fieldname} = ANY(%s)")
+            args.append(values)
+        return " AND ".join(conds) or "TRUE", args
+
+    def _score(self, built) -> tuple[str, list]:
+        """Σ per word IDF × ts_rank (field weights, length-normalised) + proximity × ts_rank_cd of all words."""
+        words = [(to_tsquery(q), _main_stem(q)) for q in built.word_queries]
+        words = [(q, stem) for q, stem in words if q not in (None, EVERY)]
+        if not words:
+            return "0", []
+        n = self._meta()["build"]["documents"] or 1
+        df = dict(self._query("SELECT lexeme, df FROM search_lexemes WHERE lexeme = ANY(%s)",
+                              ([stem for _, stem in words],)))
+        idf = [math.log(1 + (n - df.get(stem, 0) + 0.5) / (df.get(stem, 0) + 0.5)) for _, stem in words]
+        parts, args = [], []
+        for (q, _), weight in zip(words, idf):
+            parts.append("%s * ts_rank(%s::float4[], vector, %s::tsquery, 1)")
+            args += [weight, self.rank_weights, q]
+        if self.weights.proximity and len(words) >= 2:
+            parts.append("%s * ts_rank_cd(%s::float4[], vector, %s::tsquery, 1)")
+            args += [self.weights.proximity * sum(idf) / len(idf), self.rank_weights,
+                     " & ".join(q for q, _ in words)]
+        return " + ".join(parts), args
+
+    def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
+               order: str | None = None) -> SearchResult:
+        check_request(req)
+        notices: list[str] = []
+        built = parse_query(self.builder, req.q, notices)
+        self._meta()
+        where, args = self._where(built, req.filters)
+        sort = req.sort if req.q.strip() else "datum"
+        if where is None:
+            return SearchResult(query=req.q, total=0, hits=[], facets={f: [] for f in FACET_FIELDS} if facets else {},
+                                page=1, pages=1, page_size=req.page_size, sort=sort, notices=notices,
+                                suggestion=self._suggest(built.words, 0) if req.q.strip() else "")
+        total, facet_counts = self._count(where, args, facets)
+        pages = max(1, math.ceil(total / req.page_size))
+        page = req.page
+        if page > pages:
+            notices.append(LAST_PAGE_NOTICE.format(pages=pages))
+            page = pages
+        scored = sort == "relevantie" and order is None and bool(req.q.strip())
+        hits = self._hits(built, where, args, sort, order, req.page_size, (page - 1) * req.page_size, snippets, scored)
+        suggestion = self._suggest(built.words, total) if req.q.strip() and total < SUGGEST_BELOW else ""
+        return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page, pages=pages,
+                            page_size=req.page_size, sort=sort, notices=notices, interpreted_as=str(built.query),
+                            suggestion=suggestion)
+
+    def _count(self, where: str, args: list, facets: bool) -> tuple[int, dict]:
+        if not facets:
+            return self._query(f"SELECT COUNT(*) FROM search_documents WHERE {where}", args)[0][0], {}
+        rows = self._query(
+            f"WITH m AS MATERIALIZED (SELECT themes, organisation, doctype, year FROM search_documents WHERE {where}) "
+            "SELECT 'total', '', COUNT(*) FROM m "
+            "UNION ALL SELECT 'organisation', organisation, COUNT(*) FROM m GROUP BY organisation "
+            "UNION ALL SELECT 'doctype', doctype, COUNT(*) FROM m GROUP BY doctype "
+            "UNION ALL SELECT 'year', year, COUNT(*) FROM m GROUP BY year "
+            "UNION ALL SELECT 'themes', t, COUNT(*) FROM m, unnest(m.themes) t GROUP BY t", args)
+        counts: dict[str, list] = {f: [] for f in FACET_FIELDS}
+        total = 0
+        for name, value, n in rows:
+            if name == "total":
+                total = n
+            elif value:
+                counts[name].append((value, n))
+        return total, {name: facet_order(values) for name, values in counts.items()}
+
+    def _hits(self, built, where, args, sort, order, limit, offset, snippets, scored) -> list[Hit]:
+        score, score_args = self._score(built) if scored or order == "changed" else ("0", [])
+        if order == "changed":
+            order_by = "changed_at DESC NULLS LAST, score DESC, id"
+        elif sort == "datum":
+            order_by = "date DESC NULLS LAST, id"
+        else:
+            order_by = "score DESC, id"
+        ranked = self._query(f"SELECT id, {score} AS score FROM search_documents WHERE {where} "
+                             f"ORDER BY {order_by} LIMIT %s OFFSET %s", score_args + args + [limit, offset])
+        if not ranked:
+            return []
+        ids = [r[0] for r in ranked]
+        columns = STORED + (("body", "passages") if snippets else ())
+        rows = {r[0]: dict(zip(columns, r)) for r in self._query(
+            f"SELECT {', '.join(columns)} FROM search_documents WHERE id = ANY(%s)", (ids,))}
+        matched = self._matched_terms(ids, built) if snippets else {}
+        stems = {t for f, t in built.origins if f == "body"}
+        return [self._hit(rows[i], s if scored else 0.0, stems, matched.get(i, set()), built.origins, snippets)
+                for i, s in ranked if i in rows]
+
+    def _matched_terms(self, ids: list[str], built) -> dict[str, set[tuple[str, str]]]:
+        """(field, stem) pairs each hit contains, of the query's own terms: for "why this result"."""
+        terms = sorted({t for _, t in built.origins})
+        if not terms:
+            return {}
+        out: dict[str, set] = {}
+        for doc, lexeme, weights in self._query(
+                "SELECT d.id, u.lexeme, u.weights FROM search_documents d, unnest(d.vector) u "
+                "WHERE d.id = ANY(%s) AND u.lexeme = ANY(%s)", (ids, terms)):
+            for w in weights or ["D"]:
+                if w in WEIGHT_FIELD:
+                    out.setdefault(doc, set()).add((WEIGHT_FIELD[w], lexeme))
+        return out
+
+    def _hit(self, row: dict, score: float, stems: set[str], matched: set, origins: dict, snippets: bool) -> Hit:
+        snippet, passage, deep_link = "", "", ""
+        body = row.get("body") or ""
+        if snippets and body:
+            needles = sorted({t for f, t in matched if f == "body"}, key=len, reverse=True)
+            best = _best_passage(row.get("passages"), body, needles)
+            if best is not None:
+                anchor, passage, start, end = best
+                snippet = highlight(body[start:end], stems)
+            else:
+                snippet = highlight(body, stems)
+                at = body.find(re.sub(r"<[^>]+>|… ", "", snippet)[:20]) if snippet else -1
+                if at >= 0:
+                    passage, anchor = _passage_at(row.get("passages"), at)
+                else:
+                    anchor = ""
+            deep_link = f"{row['url']}#{anchor}" if anchor else ""
+            snippet = snippet or _first_chars(body)
+        return Hit(id=row["id"], url=row["url"], title=row["title"] or "", score=float(score or 0.0),
+                   themes=list(row["themes"] or []), organisation=row["organisation"] or "",
+                   doctype=row["doctype"] or "", year=row["year"] or "",
+                   date=row["date"].isoformat() if row["date"] else "", snippet=snippet,
+                   identifier=row["identifier"] or "", site=row["site"] or "", passage=passage, deep_link=deep_link,
+                   changed_at=row["changed_at"].strftime("%Y-%m-%dT%H:%M:%SZ") if row["changed_at"] else "",
+                   fetched_at=row["fetched_at"] or "", why=explain(matched, origins) if snippets else [])
+
+    def _suggest(self, words: list[str], total: int) -> str:
+        """As SearchEngine._suggest, over the spelling vocabulary table (levenshtein from fuzzystrmatch)."""
+        if not words:
+            return ""
+        corrected, changed = [], False
+        for word in words:
+            known = dict(self._query("SELECT word, df FROM search_spelling WHERE word = %s", (word,))).get(word, 0)
+            if known and (total or known > 2) or len(word) < 4 or not word.isalpha():
+                corrected.append(word)
+                continue
+            best = self._query("SELECT word, df FROM search_spelling WHERE left(word, 1) = left(%s, 1) AND word <> %s "
+                               "AND abs(length(word) - length(%s)) <= 2 AND levenshtein(word, %s) <= 2 "
+                               "ORDER BY df DESC, word LIMIT 1", (word, word, word, word))
+            if best and best[0][1] > known:
+                corrected.append(best[0][0])
+                changed = True
+            else:
+                corrected.append(word)
+        return " ".join(corrected) if changed else ""
+
+    # -- one document
+    def document(self, doc_id: str) -> dict | None:
+        self._meta()
+        cols = ("id", "url", "identifier", "title", "short_title", "body", "site", "organisation", "city", "doctype",
+                "year", "date", "themes", "theme_evidence", "passages", "content_hash", "fetched_at", "changed_at")
+        rows = self._query(f"SELECT {', '.join(cols)} FROM search_documents WHERE id = %s", (doc_id,))
+        if not rows:
+            return None
+        doc = dict(zip(cols, rows[0]))
+        doc["themes"] = list(doc["themes"] or [])
+        doc["theme_evidence"] = json.loads(doc["theme_evidence"] or "{}")
+        doc["date"] = doc["date"].isoformat() if doc["date"] else ""
+        doc["changed_at"] = doc["changed_at"].strftime("%Y-%m-%d") if doc["changed_at"] else ""
+        return doc
+
+    def similar(self, doc_id: str, top: int = 5) -> list[Hit]:
+        """Documents sharing this one's most distinctive body words (tf × idf), ranked by ts_rank."""
+        n = self._meta()["build"]["documents"] or 1
+        terms = [r[0] for r in self._query(
+            "SELECT u.lexeme FROM search_documents d, unnest(d.vector) u JOIN search_lexemes l ON l.lexeme = u.lexeme "
+            "WHERE d.id = %s AND 'D' = ANY(u.weights) AND l.df > 1 AND u.lexeme !~ '^(org|thema):' "
+            "ORDER BY coalesce(array_length(u.positions, 1), 1) * ln(%s::float8 / l.df) DESC, u.lexeme LIMIT 12",
+            (doc_id, n))]
+        if not terms:
+            return []
+        query = " | ".join(_lexeme(t) for t in terms)
+        rows = self._query(f"SELECT {', '.join(STORED)}, ts_rank(%s::float4[], vector, %s::tsquery, 1) AS score "
+                           f"FROM search_documents WHERE vector @@ %s::tsquery AND id <> %s "
+                           f"ORDER BY score DESC, id LIMIT %s", (self.rank_weights, query, query, doc_id, top))
+        return [self._hit(dict(zip(STORED, r)), r[-1], set(), set(), {}, snippets=False) for r in rows]
+
+    def all_hits(self, req: SearchRequest, limit: int):
+        """Every result of a search up to `limit`, in rank (or date) order, without snippets: for exports."""
+        built = parse_query(self.builder, req.q, [])
+        self._meta()
+        where, args = self._where(built, req.filters)
+        if where is None:
+            return 0, []
+        total, _ = self._count(where, args, facets=False)
+        sort = req.sort if req.q.strip() else "datum"
+        scored = sort == "relevantie" and bool(req.q.strip())
+        return total, self._hits(built, where, args, sort, None, limit, 0, False, scored)
+
