@@ -9,8 +9,12 @@
     python run.py eval [--per-query]     relevance on the evaluation set (nDCG@10, P@10, recall@100, MRR)
     python run.py setup                  mirror + crawl + index, but only what is missing (used by make run)
     python run.py nightly [--group g40]  crawl -> incremental index update -> report (for cron)
+    python run.py migrate --to-store URL --to-index URL   copy the store and index to PostgreSQL
 
 Data (crawl store, index, rendered mirrors) lives in ./data, or in $BELEIDSZOEKER_DATA, or in --data.
+Where the crawl store and the index live is a URL (--store / $BELEIDSZOEKER_STORE, --index /
+$BELEIDSZOEKER_INDEX): by default sqlite:///<data>/crawl.sqlite3 and whoosh:///<data>/index; for the
+scale-out setup both can be postgresql://user@host/db (see README).
 """
 from __future__ import annotations
 
@@ -31,6 +35,20 @@ sys.path.insert(0, str(REPO))
 
 def data_dir(args) -> Path:
     return Path(args.data or os.environ.get("BELEIDSZOEKER_DATA") or REPO / "data").resolve()
+
+
+def store_url(args) -> str:
+    return args.store or os.environ.get("BELEIDSZOEKER_STORE") or str(data_dir(args) / "crawl.sqlite3")
+
+
+def index_url(args) -> str:
+    return args.index or os.environ.get("BELEIDSZOEKER_INDEX") or str(data_dir(args) / "index")
+
+
+def open_store(args):
+    """The crawl store named by --store; a missing SQLite file is created, an unreachable server is an error."""
+    from crawler.store import CrawlStore
+    return CrawlStore(store_url(args))
 
 
 def say(msg: str) -> None:
@@ -94,9 +112,8 @@ def cmd_mirror(args) -> int:
 
 def _run_crawl(args, sites):
     from crawler.crawl import crawl
-    from crawler.store import CrawlStore
     data = data_dir(args)
-    store = CrawlStore(data / "crawl.sqlite3")
+    store = open_store(args)
     with mirrors_running(sites, data):
         return store, crawl(sites, store, progress=not args.quiet)
 
@@ -142,20 +159,17 @@ def index_summary(report) -> str:
 
 
 def cmd_index(args) -> int:
-    from crawler.store import CrawlStore
-    from indexer.build import IndexLocation, build_index, update_index
-    data = data_dir(args)
-    store_path = data / "crawl.sqlite3"
-    if not store_path.exists():
-        return fail(f"geen crawl-store in {store_path}; eerst: python run.py crawl")
-    store = CrawlStore(store_path)
+    from crawler.database import is_postgres_url, sqlite_path
+    from indexer.backends import index_store
+    where = store_url(args)
+    if not is_postgres_url(where) and not sqlite_path(where).exists():
+        return fail(f"geen crawl-store in {where}; eerst: python run.py crawl")
+    store = open_store(args)
     if store.count_documents() == 0:
         return fail("de crawl-store bevat nog geen documenten; eerst: python run.py crawl")
-    location = IndexLocation(data / "index")
-    if getattr(args, "rebuild", True):
-        report = build_index(store, location, procs=args.procs, progress=not args.quiet, reason="--rebuild")
-    else:
-        report = update_index(store, location, procs=args.procs, progress=not args.quiet)
+    rebuild = getattr(args, "rebuild", True)
+    report = index_store(store, index_url(args), rebuild=rebuild, procs=args.procs, progress=not args.quiet,
+                         reason="--rebuild" if rebuild else "")
     say(index_summary(report))
     return 0
 
@@ -209,7 +223,8 @@ def _write_json_atomic(path: Path, data) -> None:
 
 def cmd_nightly(args) -> int:
     from dataclasses import asdict
-    from indexer.build import IndexLocation, update_index
+
+    from indexer.backends import index_store
     data = data_dir(args)
     lock = NightlyLock(data / "nightly.lock")
     if not lock.acquire():
@@ -227,7 +242,7 @@ def cmd_nightly(args) -> int:
             return fail("geen sites gekozen")
         log.info("nightly start", extra={"sites": [s.name for s in sites]})
         store, reports = _run_crawl(args, sites)
-        index = update_index(store, IndexLocation(data / "index"), procs=args.procs, progress=not args.quiet)
+        index = index_store(store, index_url(args), rebuild=False, procs=args.procs, progress=not args.quiet)
         failed = [r.site for r in reports if r.failed]
         code = 1 if failed else 0
         report = {
@@ -286,6 +301,8 @@ def cmd_serve(args) -> int:
     from gunicorn.app.base import BaseApplication
 
     os.environ["BELEIDSZOEKER_DATA"] = str(data_dir(args))
+    os.environ["BELEIDSZOEKER_STORE"] = store_url(args)
+    os.environ["BELEIDSZOEKER_INDEX"] = index_url(args)
 
     class App(BaseApplication):
         def load_config(self):
@@ -308,13 +325,14 @@ def cmd_serve(args) -> int:
 
 def cmd_search(args) -> int:
     from indexer.build import IndexMissing
-    from search_app.engine import QueryError, SearchEngine, SearchRequest
+    from search_app.backends import open_engine
+    from search_app.engine import QueryError, SearchRequest
     filters = {}
     for field, values in (("themes", args.thema), ("organisation", args.gemeente), ("doctype", args.type),
                           ("year", args.jaar)):
         if values:
             filters[field] = values
-    engine = SearchEngine(data_dir(args) / "index")
+    engine = open_engine(index_url(args))
     try:
         result = engine.search(SearchRequest(q=args.query, filters=filters, sort=args.sort, page=1,
                                              page_size=args.limit))
@@ -336,15 +354,41 @@ def cmd_search(args) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ migrate
+
+def cmd_migrate(args) -> int:
+    """Copy the crawl store (and build the index) into other backends, e.g. the embedded default -> PostgreSQL.
+    The source stays as it is: switch over by pointing --store/--index (or the environment) at the target."""
+    from crawler.database import redact
+    from crawler.migrate import MigrationError, copy_store
+    from crawler.store import CrawlStore
+    from indexer.backends import index_store
+    source = open_store(args)
+    try:
+        target = CrawlStore(args.to_store)
+        say(f"crawl-store: {source} -> {target}")
+        copied = copy_store(source, target, log=say)
+    except (MigrationError, ConnectionError) as e:
+        return fail(str(e))
+    if args.to_index:
+        say(f"index: opnieuw opgebouwd in {redact(args.to_index)} uit de gemigreerde store")
+        report = index_store(target, args.to_index, rebuild=True, procs=args.procs, progress=not args.quiet,
+                             reason="migrate")
+        say(index_summary(report))
+    say(f"klaar: {sum(copied.values())} rijen gekopieerd; gebruik voortaan --store {redact(args.to_store)}"
+        + (f" --index {redact(args.to_index)}" if args.to_index else ""))
+    return 0
+
+
 # ------------------------------------------------------------------ eval
 
 def cmd_eval(args) -> int:
     from indexer.build import IndexMissing
-    from search_app.engine import SearchEngine
+    from search_app.backends import open_engine
     from search_app.evaluation import EVAL_DIR, evaluate, read_queries, write_run
     eval_dir = Path(args.set) if args.set else EVAL_DIR
     try:
-        result = evaluate(SearchEngine(data_dir(args) / "index"), eval_dir)
+        result = evaluate(open_engine(index_url(args), cache_size=0), eval_dir)
     except IndexMissing as e:
         return fail(str(e))
     if args.json:
@@ -370,6 +414,10 @@ def cmd_eval(args) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="run.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", help="data directory (default: $BELEIDSZOEKER_DATA or ./data)")
+    p.add_argument("--store", help="crawl store: a path, sqlite:///path or postgresql://user@host/db "
+                                   "(default: $BELEIDSZOEKER_STORE or <data>/crawl.sqlite3)")
+    p.add_argument("--index", help="search index: a path, whoosh:///path or postgresql://user@host/db "
+                                   "(default: $BELEIDSZOEKER_INDEX or <data>/index)")
     p.add_argument("--sites-file", default=str(REPO / "corpus" / "sites.toml"), help="site list (TOML)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING, ERROR (default: INFO for nightly, "
@@ -410,6 +458,12 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--workers", type=int, default=min(4, 2 * (os.cpu_count() or 1)))
     v.add_argument("--access-log", action="store_true")
     v.set_defaults(func=cmd_serve)
+
+    g = sub.add_parser("migrate", help="copy the crawl store to another backend (and rebuild the index there)")
+    g.add_argument("--to-store", required=True, help="target store URL, e.g. postgresql://user@host/db (empty)")
+    g.add_argument("--to-index", help="target index URL, e.g. postgresql://user@host/db: built from the copied store")
+    g.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1))
+    g.set_defaults(func=cmd_migrate)
 
     e = sub.add_parser("eval", help="relevance: nDCG@10, P@10, recall@100, MRR on bench/eval (or --set DIR)")
     e.add_argument("--set", help="folder with queries.tsv, qrels.tsv and score.py (default: bench/eval)")

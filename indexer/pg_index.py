@@ -33,13 +33,15 @@ MAX_POSITIONS_PER_LEXEME = 256   # ... and how many it keeps per lexeme
 FIELD_GAP = 100               # positions between fields, so a phrase never spans title and body
 TEXT_WEIGHTS = (("title", "A"), ("short_title", "B"), ("body", "D"))
 
+LAYOUT = 2   # the tables below; a different one in the database means a full build (which recreates them)
+
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS fuzzystrmatch;
 CREATE TABLE IF NOT EXISTS search_documents (
     id TEXT PRIMARY KEY, url TEXT NOT NULL, content_hash TEXT NOT NULL, identifier TEXT, title TEXT,
     short_title TEXT, body TEXT, site TEXT, organisation TEXT, city TEXT, doctype TEXT, year TEXT, date DATE,
     changed_at TIMESTAMP, fetched_at TEXT, themes TEXT[] NOT NULL DEFAULT '{}', theme_evidence TEXT,
-    passages TEXT, spell TEXT, vector TSVECTOR NOT NULL);
+    passages TEXT, spell TEXT, doc_length INTEGER NOT NULL DEFAULT 1, vector TSVECTOR NOT NULL);
 CREATE INDEX IF NOT EXISTS search_documents_vector ON search_documents USING GIN (vector);
 CREATE INDEX IF NOT EXISTS search_documents_date ON search_documents (date DESC);
 CREATE INDEX IF NOT EXISTS search_documents_changed ON search_documents (changed_at DESC);
@@ -50,7 +52,7 @@ CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NUL
 
 COLUMNS = ("id", "url", "content_hash", "identifier", "title", "short_title", "body", "site", "organisation",
            "city", "doctype", "year", "date", "changed_at", "fetched_at", "themes", "theme_evidence", "passages",
-           "spell", "vector")
+           "spell", "doc_length", "vector")
 
 _ANALYZER = dutch_analyzer()
 _FOLD = folding_analyzer()
@@ -60,14 +62,17 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsvector_literal(fields: dict, analyzer=_ANALYZER) -> str:
-    """The tsvector of one document's index fields, in PostgreSQL's input syntax, from our own analysis."""
+def tsvector_literal(fields: dict, analyzer=_ANALYZER) -> tuple[str, int]:
+    """The tsvector of one document's index fields, in PostgreSQL's input syntax, from our own analysis; and the
+    body's length in tokens (for length normalisation relative to the average)."""
     positions: dict[str, list[str]] = defaultdict(list)
     offset = 0
+    body_length = 0
     for name, weight in TEXT_WEIGHTS:
         last = 0
         for token in analyzer(fields.get(name) or "", positions=True):
             last = token.pos
+            body_length += name == "body"
             where = positions[token.text]
             if len(where) < MAX_POSITIONS_PER_LEXEME:
                 where.append(f"{min(offset + token.pos + 1, MAX_POSITION)}{weight}")
@@ -75,7 +80,7 @@ def tsvector_literal(fields: dict, analyzer=_ANALYZER) -> str:
     out = [f"{_quote(lex)}:{','.join(dict.fromkeys(pos))}" for lex, pos in positions.items()]
     out += [_quote("org:" + t.text) for t in _FOLD(fields.get("org_words") or "")]
     out += [_quote("thema:" + slug) for slug in (fields.get("themes") or "").split(",") if slug]
-    return " ".join(dict.fromkeys(out))
+    return " ".join(dict.fromkeys(out)), max(1, body_length)
 
 
 def _row(rec: DocumentRecord, matcher: ThemeMatcher) -> tuple:
@@ -83,7 +88,7 @@ def _row(rec: DocumentRecord, matcher: ThemeMatcher) -> tuple:
     clean = {k: (v.replace("\x00", "") if isinstance(v, str) else v) for k, v in f.items()}
     clean["date"] = None if f["date"] == MISSING_DATE else f["date"].date()
     clean["changed_at"] = None if f["changed_at"] == MISSING_DATE else f["changed_at"]
-    clean["vector"] = tsvector_literal(clean)
+    clean["vector"], clean["doc_length"] = tsvector_literal(clean)
     clean["themes"] = [t for t in f["themes"].split(",") if t]
     return tuple(clean[c] for c in COLUMNS)
 
@@ -105,8 +110,12 @@ class PostgresIndex:
         except psycopg.OperationalError as e:
             raise ConnectionError(f"cannot reach the search index {redact(self.url)}: {str(e).strip()}") from None
 
-    def create(self, conn) -> None:
-        conn.execute("SELECT pg_advisory_xact_lock(781235)")   # one writer at a time, as with Whoosh
+    def create(self, conn, fresh: bool = False) -> None:
+        """Lock out other index writers until commit (one writer at a time, as with Whoosh); fresh=True drops
+        and recreates the tables, inside the same transaction, so searches see the old index until commit."""
+        conn.execute("SELECT pg_advisory_xact_lock(781235)")
+        if fresh:
+            conn.execute("DROP TABLE IF EXISTS search_documents, search_lexemes, search_spelling, search_meta")
         conn.execute(SCHEMA)
 
     def info(self) -> dict:
@@ -153,7 +162,9 @@ class PostgresIndex:
         report.documents = conn.execute("SELECT COUNT(*) FROM search_documents").fetchone()[0]
         generation = conn.execute("SELECT COALESCE((SELECT value::int FROM search_meta WHERE key='generation'), 0) + 1"
                                   ).fetchone()[0]
-        meta = {"build": json.dumps(report.__dict__), "generation": str(generation),
+        avg_length = conn.execute("SELECT COALESCE(AVG(doc_length), 1) FROM search_documents").fetchone()[0]
+        meta = {"build": json.dumps(report.__dict__), "generation": str(generation), "layout": str(LAYOUT),
+                "avg_length": str(float(avg_length)),
                 "schema_version": str(SCHEMA_VERSION), "config_hash": json.dumps(report.config_hash)}
         for key, value in meta.items():
             conn.execute("INSERT INTO search_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value=EXCLUDED.value",
@@ -165,8 +176,7 @@ class PostgresIndex:
         started = time.monotonic()
         bar = self._bar(store.count_documents()) if progress else None
         with self.connect() as conn:
-            self.create(conn)
-            conn.execute("TRUNCATE search_documents")
+            self.create(conn, fresh=True)
             n = self._write(conn, store, matcher, None, bar and (lambda k: bar.update(k - bar.n)))
             report = self._report(started, n, themes_path, mode="full", added=n, reason=reason)
             self._refresh_statistics(conn, report)
@@ -177,7 +187,8 @@ class PostgresIndex:
     def update(self, store: CrawlStore, themes_path=None, progress: bool = True) -> BuildReport:
         """Bring the index in line with the store (new, changed, removed documents) in one transaction. A change of
         schema, themes or stop words means a full build, as with Whoosh."""
-        if self.info().get("config_hash") != config_hash(themes_path):
+        info = self.info()
+        if info.get("config_hash") != config_hash(themes_path) or info.get("layout") != LAYOUT:
             return self.build(store, themes_path, progress, reason="no index yet, or schema/themes/stop words changed")
         matcher = ThemeMatcher(load_themes(themes_path) if themes_path else load_themes())
         started = time.monotonic()

@@ -10,7 +10,7 @@ from flask import Flask
 from crawler.store import CrawlStore
 from indexer.themes import DEFAULT_THEMES, load_themes
 
-from .engine import SearchEngine
+from .backends import open_engine
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,8 +31,9 @@ SECURITY_HEADERS = {
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
-        INDEX_DIR=str(default_data_dir() / "index"),
-        STORE_PATH=str(default_data_dir() / "crawl.sqlite3"),
+        # where the index and the crawl store live: a path, or a URL (whoosh:///, sqlite:///, postgresql://)
+        INDEX_DIR=os.environ.get("BELEIDSZOEKER_INDEX") or str(default_data_dir() / "index"),
+        STORE_PATH=os.environ.get("BELEIDSZOEKER_STORE") or str(default_data_dir() / "crawl.sqlite3"),
         RESULT_CACHE=int(os.environ.get("BELEIDSZOEKER_RESULT_CACHE", "512")),   # results per worker; 0 = off
         THEMES_FILE=str(DEFAULT_THEMES),
         JSON_SORT_KEYS=False,
@@ -42,12 +43,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
-    app.extensions["engine"] = SearchEngine(app.config["INDEX_DIR"], cache_size=app.config["RESULT_CACHE"])
+    app.extensions["engine"] = open_engine(app.config["INDEX_DIR"], cache_size=app.config["RESULT_CACHE"])
     app.jinja_env.filters["display_url"] = lambda url: unquote(url or "")
     app.extensions["themes"] = load_themes(app.config["THEMES_FILE"])
     try:   # the store holds versions and coverage; the app works without it
         app.extensions["store"] = CrawlStore(app.config["STORE_PATH"], readonly=True)
-    except FileNotFoundError:
+    except (FileNotFoundError, ConnectionError):
         app.extensions["store"] = None
 
     from . import api, coverage, explore, feeds, pages

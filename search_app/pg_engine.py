@@ -101,6 +101,34 @@ def _main_stem(node) -> str:
     return ""
 
 
+def scoring_units(node, boost: float = 1.0) -> list[tuple[float, tuple[str, ...], str | None]]:
+    """The separately scored parts of one word's expansion: (weight, stems, condition tsquery or None). A term
+    over several fields is one part; compound parts (And) and a synonym phrase are one part each, scored only
+    where their condition holds."""
+    def leaves(n):
+        if isinstance(n, Term):
+            return [n]
+        if isinstance(n, Phrase):
+            return [Term(n.fieldname, w, boost=n.boost) for w in n.words]
+        return [t for s in getattr(n, "subqueries", ()) for t in leaves(s)]
+
+    if isinstance(node, Term):
+        return [(boost * node.boost, (node.text,), None)] if node.fieldname in FIELD_WEIGHT else []
+    if isinstance(node, Or):
+        subs = node.subqueries
+        if all(isinstance(s, Term) for s in subs) and len({s.text for s in subs}) == 1 or \
+                all(isinstance(s, Phrase) for s in subs) and len({tuple(s.words) for s in subs}) == 1:
+            found = leaves(node)
+            stems = tuple(dict.fromkeys(t.text for t in found))
+            condition = None if isinstance(subs[0], Term) else to_tsquery(node)
+            return [(boost * max(t.boost for t in found), stems, condition)]
+        return [u for s in subs for u in scoring_units(s, boost * node.boost)]
+    if isinstance(node, (And, Phrase)):
+        found = leaves(node)
+        return [(boost * max(t.boost for t in found), tuple(dict.fromkeys(t.text for t in found)), to_tsquery(node))]
+    return []
+
+
 _ANALYZER = dutch_analyzer()
 
 
@@ -204,24 +232,47 @@ class PostgresSearchEngine:
         return " AND ".join(conds) or "TRUE", args
 
     def _score(self, built) -> tuple[str, list]:
-        """Σ per word IDF × ts_rank (field weights, length-normalised) + proximity × ts_rank_cd of all words."""
-        words = [(to_tsquery(q), _main_stem(q)) for q in built.word_queries]
-        words = [(q, stem) for q, stem in words if q not in (None, EVERY)]
+        """BM25F in PostgreSQL's terms. Per typed word, each part of its expansion (the word, its compound parts
+        together, each synonym) scores Σ IDF(stem) × (title ts_rank + body ts_rank), times its weight; the body
+        part length-normalised (log length relative to the average document). Documents matching more of the
+        words get the word-pair bonus, and ts_rank_cd of all words together (cover density) is the proximity
+        bonus."""
+        words = [(to_tsquery(q), scoring_units(q)) for q in built.word_queries]
+        words = [(q, units) for q, units in words if q not in (None, EVERY) and units]
         if not words:
             return "0", []
-        n = self._meta()["build"]["documents"] or 1
-        df = dict(self._query("SELECT lexeme, df FROM search_lexemes WHERE lexeme = ANY(%s)",
-                              ([stem for _, stem in words],)))
-        idf = [math.log(1 + (n - df.get(stem, 0) + 0.5) / (df.get(stem, 0) + 0.5)) for _, stem in words]
-        parts, args = [], []
-        for (q, _), weight in zip(words, idf):
-            parts.append("%s * ts_rank(%s::float4[], vector, %s::tsquery, 1)")
-            args += [weight, self.rank_weights, q]
-        if self.weights.proximity and len(words) >= 2:
-            parts.append("%s * ts_rank_cd(%s::float4[], vector, %s::tsquery, 1)")
-            args += [self.weights.proximity * sum(idf) / len(idf), self.rank_weights,
-                     " & ".join(q for q, _ in words)]
-        return " + ".join(parts), args
+        meta = self._meta()
+        n = meta["build"]["documents"] or 1
+        avg_norm = math.log2(float(meta.get("avg_length", 1)) + 1)
+        stems = sorted({s for _, units in words for _, unit_stems, _ in units for s in unit_stems})
+        df = dict(self._query("SELECT lexeme, df FROM search_lexemes WHERE lexeme = ANY(%s)", (stems,)))
+        idf = {s: math.log(1 + (n - df.get(s, 0) + 0.5) / (df.get(s, 0) + 0.5)) for s in stems}
+        w = self.weights
+        word_sql, args = [], []
+        for _, units in words:
+            parts = []
+            for boost, unit_stems, condition in units:
+                terms = []
+                for s in unit_stems:
+                    terms.append("%s * (%s * ts_rank('{0,0,1,1}', vector, %s::tsquery, 0) + "
+                                 "%s * ts_rank('{1,0,0,0}', vector, %s::tsquery, 1))")
+                    args += [idf[s], w.title, _lexeme(s), w.body * avg_norm, _lexeme(s)]
+                sql = f"{boost!r} * ({' + '.join(terms)})"
+                if condition:
+                    sql = f"CASE WHEN vector @@ %s::tsquery THEN {sql} ELSE 0 END"
+                    args.insert(len(args) - 5 * len(unit_stems), condition)
+                parts.append(sql)
+            word_sql.append("(" + " + ".join(parts) + ")")
+        score = " + ".join(word_sql)
+        if w.pairs and 2 <= len(words) <= 5:
+            matched = " + ".join("(vector @@ %s::tsquery)::int" for _ in words)
+            score = f"({score}) * (1 + %s * GREATEST(0, {matched} - 1))"
+            args += [w.pairs] + [q for q, _ in words]
+        if w.proximity and len(words) >= 2:
+            mean_idf = sum(idf.values()) / len(idf)
+            score += " + %s * ts_rank_cd(%s::float4[], vector, %s::tsquery, 1)"
+            args += [w.proximity * mean_idf * avg_norm, self.rank_weights, " & ".join(q for q, _ in words)]
+        return score, args
 
     def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
                order: str | None = None) -> SearchResult:
