@@ -88,10 +88,26 @@ def index_dir(corpus_data):
     return corpus_data[0] / "index"
 
 
+@pytest.fixture(scope="session")
+def postgres_index(corpus_data, postgres):
+    """The same corpus indexed into the PostgreSQL search backend."""
+    from crawler.store import CrawlStore
+    from indexer.pg_index import PostgresIndex
+    url = postgres.create_database()
+    PostgresIndex(url).build(CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True), progress=False)
+    return url
+
+
+@pytest.fixture(params=["whoosh", "postgresql"])
+def index_url(request, index_dir):
+    """Where the search index lives: each test that uses it runs once per search backend."""
+    return str(index_dir) if request.param == "whoosh" else request.getfixturevalue("postgres_index")
+
+
 @pytest.fixture()
-def app(index_dir):
+def app(index_url):
     from search_app import create_app
-    return create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
+    return create_app({"TESTING": True, "INDEX_DIR": index_url})
 
 
 @pytest.fixture()
