@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""The two backends side by side on the bundled corpus: Whoosh + SQLite (the default) against PostgreSQL.
+
+    python bench/backends.py [--data DIR]
+
+Starts a throwaway PostgreSQL server (as the tests do), builds the PostgreSQL index from the data directory's
+crawl store, and measures: build time, relevance on the evaluation set (run.py eval's numbers), engine latency
+per query kind (every search computed: no result cache), and crawl throughput over the local mirrors into a
+PostgreSQL store with one and with two workers. Writes bench/results/<date>-backends.json; run_bench.py puts
+it into docs/PERFORMANCE.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from crawler.store import CrawlStore  # noqa: E402
+from indexer.pg_index import PostgresIndex  # noqa: E402
+from postgres import PostgresServer  # noqa: E402
+from run_bench import QUERIES, summary, warm_latencies  # noqa: E402
+from search_app.backends import open_engine  # noqa: E402
+from search_app.evaluation import evaluate  # noqa: E402
+
+
+def crawl_workers(store_url: str, workers: int, work: Path) -> dict:
+    """Crawl the bundled mirrors (politeness off) into one PostgreSQL store with `workers` processes at once."""
+    cmd = lambda i: [sys.executable, str(REPO / "run.py"), "--data", str(work / f"w{i}"), "--store", store_url,  # noqa: E731
+                     "--quiet", "crawl"]
+    t = time.perf_counter()
+    procs = [subprocess.Popen(cmd(i), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for i in range(workers)]
+    for p in procs:
+        _, err = p.communicate(timeout=1800)
+        if p.returncode:
+            raise SystemExit(f"crawl worker failed: {err.decode()[-2000:]}")
+    seconds = time.perf_counter() - t
+    store = CrawlStore(store_url)
+    with store._conn() as db:
+        fetched = db.execute("SELECT COUNT(*) FROM fetches").fetchone()[0]
+        twice = db.execute("SELECT COUNT(*) FROM (SELECT url FROM fetches WHERE url NOT LIKE '%robots.txt' AND "
+                           "url NOT LIKE '%sitemap.xml' GROUP BY url HAVING COUNT(*) > 1) d").fetchone()[0]
+    return {"workers": workers, "pages": fetched, "seconds": round(seconds, 1),
+            "pages_per_s": round(fetched / seconds, 1), "urls_fetched_twice": twice,
+            "documents": store.count_documents()}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(REPO / "data"))
+    ap.add_argument("--rounds", type=int, default=5)
+    a = ap.parse_args()
+    data = Path(a.data)
+    store = CrawlStore(data / "crawl.sqlite3", readonly=True)
+    server = PostgresServer().start()
+    mirrors = None
+    try:
+        index_url = server.create_database()
+        report = PostgresIndex(index_url).build(store, progress=False)
+        engines = {"whoosh": open_engine(data / "index", cache_size=0), "postgresql": open_engine(index_url)}
+        out = {"date": date.today().isoformat(), "documents": store.count_documents(),
+               "build": {"postgresql": {"seconds": report.seconds, "docs_per_s": report.docs_per_second,
+                                        "procs": 1}},
+               "relevance": {}, "engine": {}, "crawl": {}}
+        for name, engine in engines.items():
+            out["relevance"][name] = {k: round(v, 4) for k, v in evaluate(engine).means.items()}
+            out["engine"][name] = {kind: summary(warm_latencies(engine, qs, a.rounds)) for kind, qs in QUERIES.items()}
+        mirrors = subprocess.Popen([sys.executable, str(REPO / "run.py"), "--data", str(data), "mirror"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for line in mirrors.stdout:   # wait until they serve
+            if "Spiegels draaien" in line:
+                break
+        work = data.parent / "bench-backends"
+        for workers in (1, 2):
+            out["crawl"][f"postgresql, {workers} worker{'s' if workers > 1 else ''}"] = crawl_workers(
+                server.create_database(), workers, work)
+    finally:
+        if mirrors is not None:
+            mirrors.terminate()
+            mirrors.wait(10)
+        server.stop()
+    path = REPO / "bench" / "results" / f"{out['date']}-backends.json"
+    path.write_text(json.dumps(out, indent=2))
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
