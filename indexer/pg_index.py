@@ -9,8 +9,8 @@ A (title), B (short title) and D (body); organisation words and themes are lexem
 position of their compound, as in the Whoosh index, so phrases work the same.
 
 Publishing is PostgreSQL's job: a full build or an incremental update is one transaction, so searches see the
-old index or the new one, never half of either. Per-lexeme document frequencies (for IDF) and the spelling
-vocabulary are refreshed in that same transaction.
+old index or the new one, never half of either. Per-lexeme document frequencies, overall and per field (for
+BM25F's per-field IDF, as Whoosh computes it), and the spelling vocabulary are refreshed in that transaction.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ MAX_POSITIONS_PER_LEXEME = 256   # ... and how many it keeps per lexeme
 FIELD_GAP = 100               # positions between fields, so a phrase never spans title and body
 TEXT_WEIGHTS = (("title", "A"), ("short_title", "B"), ("body", "D"))
 
-LAYOUT = 2   # the tables below; a different one in the database means a full build (which recreates them)
+LAYOUT = 3   # the tables below; a different one in the database means a full build (which recreates them)
 
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS fuzzystrmatch;
@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS search_documents (
 CREATE INDEX IF NOT EXISTS search_documents_vector ON search_documents USING GIN (vector);
 CREATE INDEX IF NOT EXISTS search_documents_date ON search_documents (date DESC);
 CREATE INDEX IF NOT EXISTS search_documents_changed ON search_documents (changed_at DESC);
-CREATE TABLE IF NOT EXISTS search_lexemes (lexeme TEXT PRIMARY KEY, df INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS search_lexemes (
+    lexeme TEXT PRIMARY KEY, df INTEGER NOT NULL, df_title INTEGER NOT NULL DEFAULT 0,
+    df_short_title INTEGER NOT NULL DEFAULT 0, df_body INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS search_spelling (word TEXT PRIMARY KEY, df INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -152,7 +154,11 @@ class PostgresIndex:
     def _refresh_statistics(conn, report: BuildReport) -> None:
         """Document frequencies (IDF), the spelling vocabulary and the meta row, in the publishing transaction."""
         conn.execute("DELETE FROM search_lexemes")
-        conn.execute("INSERT INTO search_lexemes SELECT word, ndoc FROM ts_stat('SELECT vector FROM search_documents')")
+        conn.execute("INSERT INTO search_lexemes (lexeme, df) SELECT word, ndoc FROM ts_stat('SELECT vector FROM "
+                     "search_documents')")
+        for column, weight in (("df_title", "A"), ("df_short_title", "B"), ("df_body", "D")):   # per field, as BM25F
+            conn.execute(f"UPDATE search_lexemes l SET {column} = s.ndoc FROM ts_stat('SELECT vector FROM "
+                         f"search_documents', '{weight}') s WHERE l.lexeme = s.word")
         conn.execute("DELETE FROM search_spelling")
         conn.execute("INSERT INTO search_spelling SELECT w, COUNT(*) FROM search_documents, "
                      "regexp_split_to_table(spell, ' ') AS w WHERE w <> '' GROUP BY w")

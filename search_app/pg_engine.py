@@ -101,6 +101,25 @@ def _main_stem(node) -> str:
     return ""
 
 
+def _idf(n: int, df: int) -> float:
+    """Whoosh's IDF (log(N / (df + 1)) + 1), so both backends weigh rare and common words alike."""
+    return math.log(n / (df + 1)) + 1
+
+
+def bm25_sql(weights: str, stem: str, k1: float, b: float, avg_length: float) -> tuple[str, list]:
+    """BM25's term-frequency part for one stem in the fields `weights` selects, as SQL over the tsvector.
+
+    PostgreSQL has no function for a lexeme's frequency in a tsvector, but ts_rank of a one-lexeme query with
+    normalisation 0 is exactly H(tf) / (π²/6), where H(tf) = Σ 1/j² over the tf occurrences (its calc_rank_or).
+    Inverting H(tf) ≈ π²/6 - 1/(tf + 0.5) gives tf back; BM25 saturates it with k1 and normalises by the body's
+    length against the average (b), as Whoosh's BM25F does."""
+    rank = f"ts_rank('{weights}', vector, %s::tsquery, 0)"
+    tf = f"GREATEST(1.0, 1.0 / GREATEST(1e-4, 1.6449341 - 1.6449341 * {rank}) - 0.5)"
+    norm = f"(1 - {b!r} + {b!r} * doc_length / {avg_length!r})" if b else "1"
+    return (f"(CASE WHEN {rank} > 0 THEN {tf} * {k1 + 1!r} / ({tf} + {k1!r} * {norm}) ELSE 0 END)",
+            [_lexeme(stem)] * 3)
+
+
 def scoring_units(node, boost: float = 1.0) -> list[tuple[float, tuple[str, ...], str | None]]:
     """The separately scored parts of one word's expansion: (weight, stems, condition tsquery or None). A term
     over several fields is one part; compound parts (And) and a synonym phrase are one part each, scored only
@@ -233,46 +252,71 @@ class PostgresSearchEngine:
 
     def _score(self, built) -> tuple[str, list]:
         """BM25F in PostgreSQL's terms. Per typed word, each part of its expansion (the word, its compound parts
-        together, each synonym) scores Σ IDF(stem) × (title ts_rank + body ts_rank), times its weight; the body
-        part length-normalised (log length relative to the average document). Documents matching more of the
-        words get the word-pair bonus, and ts_rank_cd of all words together (cover density) is the proximity
-        bonus."""
+        together, each synonym) scores Σ IDF(stem) × (title BM25 + body BM25), times its weight; a document
+        matching several of the words gets the word-pair bonus, and ts_rank_cd of all words together (PostgreSQL's
+        cover density) is the proximity bonus. See bm25_sql for how term frequency comes out of a tsvector."""
         words = [(to_tsquery(q), scoring_units(q)) for q in built.word_queries]
         words = [(q, units) for q, units in words if q not in (None, EVERY) and units]
         if not words:
             return "0", []
         meta = self._meta()
         n = meta["build"]["documents"] or 1
-        avg_norm = math.log2(float(meta.get("avg_length", 1)) + 1)
+        avg_length = float(meta.get("avg_length", 1)) or 1.0
         stems = sorted({s for _, units in words for _, unit_stems, _ in units for s in unit_stems})
-        df = dict(self._query("SELECT lexeme, df FROM search_lexemes WHERE lexeme = ANY(%s)", (stems,)))
-        idf = {s: math.log(1 + (n - df.get(s, 0) + 0.5) / (df.get(s, 0) + 0.5)) for s in stems}
+        rows = self._query("SELECT lexeme, df, df_title, df_short_title, df_body FROM search_lexemes "
+                           "WHERE lexeme = ANY(%s)", (stems,))
+        df = {r[0]: r[1:] for r in rows}
+        idf = {s: _idf(n, df.get(s, (0,))[0]) for s in stems}
+        field_idf = {s: [_idf(n, d) for d in df.get(s, (0, 0, 0, 0))[1:]] for s in stems}
         w = self.weights
         word_sql, args = [], []
         for _, units in words:
             parts = []
             for boost, unit_stems, condition in units:
-                terms = []
+                terms, term_args = [], []
                 for s in unit_stems:
-                    terms.append("%s * (%s * ts_rank('{0,0,1,1}', vector, %s::tsquery, 0) + "
-                                 "%s * ts_rank('{1,0,0,0}', vector, %s::tsquery, 1))")
-                    args += [idf[s], w.title, _lexeme(s), w.body * avg_norm, _lexeme(s)]
+                    fields, field_args = [], []
+                    for (weights, weight, b), f_idf in zip((("{0,0,0,1}", w.title, 0.0),
+                                                            ("{0,0,1,0}", w.short_title, 0.0),
+                                                            ("{1,0,0,0}", w.body, w.b)), field_idf[s]):
+                        sql, sql_args = bm25_sql(weights, s, w.k1, b, avg_length)
+                        fields.append(f"%s * {sql}")
+                        field_args += [weight * f_idf] + sql_args
+                    terms.append(" + ".join(fields))
+                    term_args += field_args
                 sql = f"{boost!r} * ({' + '.join(terms)})"
                 if condition:
                     sql = f"CASE WHEN vector @@ %s::tsquery THEN {sql} ELSE 0 END"
-                    args.insert(len(args) - 5 * len(unit_stems), condition)
+                    term_args.insert(0, condition)
                 parts.append(sql)
+                args += term_args
             word_sql.append("(" + " + ".join(parts) + ")")
         score = " + ".join(word_sql)
         if w.pairs and 2 <= len(words) <= 5:
             matched = " + ".join("(vector @@ %s::tsquery)::int" for _ in words)
             score = f"({score}) * (1 + %s * GREATEST(0, {matched} - 1))"
             args += [w.pairs] + [q for q, _ in words]
+        for alternative in built.alternatives:   # "wet maatschappelijke ondersteuning" typed out: its synonyms too
+            for boost, unit_stems, condition in scoring_units(alternative):
+                unit_stems = [s for s in unit_stems if s in idf] or list(unit_stems)
+                extra = [self._idf(s, n) for s in unit_stems if s not in idf]
+                weight = boost * (sum(idf.get(s, 0) for s in unit_stems) + sum(extra))
+                body, body_args = bm25_sql("{1,0,0,0}", unit_stems[0], w.k1, w.b, avg_length)
+                score += f" + CASE WHEN vector @@ %s::tsquery THEN %s * {body} ELSE 0 END"
+                args += [condition or " & ".join(_lexeme(s) for s in unit_stems), weight] + body_args
         if w.proximity and len(words) >= 2:
-            mean_idf = sum(idf.values()) / len(idf)
-            score += " + %s * ts_rank_cd(%s::float4[], vector, %s::tsquery, 1)"
-            args += [w.proximity * mean_idf * avg_norm, self.rank_weights, " & ".join(q for q, _ in words)]
+            # the words in order, each within `slop` positions of the previous one (Whoosh's sloppy phrase)
+            stems = [_main_stem(q) for q in built.word_queries if _main_stem(q)]
+            near = " & ".join("(" + " | ".join(f"{_lexeme(a)} <{d}> {_lexeme(b)}" for d in range(1, w.slop + 1)) + ")"
+                              for a, b in zip(stems, stems[1:]))
+            norm = f"(1 - {w.b!r} + {w.b!r} * doc_length / {avg_length!r})"
+            score += f" + CASE WHEN vector @@ %s::tsquery THEN %s / (1 + {w.k1!r} * {norm}) ELSE 0 END"
+            args += [near, w.proximity * (w.k1 + 1) * sum(idf.get(s, 0) for s in stems)]
         return score, args
+
+    def _idf(self, stem: str, n: int) -> float:
+        rows = self._query("SELECT df FROM search_lexemes WHERE lexeme = %s", (stem,))
+        return _idf(n, rows[0][0] if rows else 0)
 
     def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
                order: str | None = None) -> SearchResult:

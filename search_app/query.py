@@ -82,6 +82,7 @@ class BuiltQuery:
     origins: dict[tuple[str, str], str] = field(default_factory=dict)  # (field, term) -> why it is there
     words: list[str] = field(default_factory=list)                    # folded content words, in order
     word_queries: list = field(default_factory=list)                  # the expansion of each of those words
+    alternatives: list = field(default_factory=list)                  # synonyms of several typed words together
 
 
 class QueryBuilder:
@@ -243,6 +244,7 @@ class QueryBuilder:
                         alternatives.append(q)
         if alternatives:
             main = Or([main] + alternatives)
+            built.alternatives = alternatives
         # optional bonuses, they only add to the score of documents that match anyway:
         # proximity (the words close together, in order) and coordination (pairs of words both present)
         bonus = []

@@ -12,9 +12,9 @@ def run(*args, data=None):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
-def test_search_json_is_the_api_json_and_ranks_the_debt_act_first(corpus_data, client):
+def test_search_json_is_the_api_json_and_ranks_the_debt_act_first(corpus_data, client, index_url):
     data, _ = corpus_data
-    res = run("search", "--json", "schuldhulpverlening", data=data)
+    res = run("--index", index_url, "search", "--json", "schuldhulpverlening", data=data)   # the client's backend
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert "BWBR0031331" in out["results"][0]["url"]
