@@ -251,10 +251,12 @@ class PostgresSearchEngine:
         return " AND ".join(conds) or "TRUE", args
 
     def _score(self, built) -> tuple[str, list]:
-        """BM25F in PostgreSQL's terms. Per typed word, each part of its expansion (the word, its compound parts
-        together, each synonym) scores Σ IDF(stem) × (title BM25 + body BM25), times its weight; a document
-        matching several of the words gets the word-pair bonus, and ts_rank_cd of all words together (PostgreSQL's
-        cover density) is the proximity bonus. See bm25_sql for how term frequency comes out of a tsvector."""
+        """BM25F in PostgreSQL's terms, shaped like the Whoosh query. Per typed word, each part of its expansion
+        (the word, its compound parts together, each synonym) scores Σ over its stems and the fields title, short
+        title and body of weight × per-field IDF × BM25 term frequency (bm25_sql), times the part's own weight,
+        where its condition holds. Documents matching several words get the word-pair bonus; synonyms of
+        several typed words together score as parts of their own; the words in order within `slop` positions
+        get the proximity bonus."""
         words = [(to_tsquery(q), scoring_units(q)) for q in built.word_queries]
         words = [(q, units) for q, units in words if q not in (None, EVERY) and units]
         if not words:
@@ -262,61 +264,49 @@ class PostgresSearchEngine:
         meta = self._meta()
         n = meta["build"]["documents"] or 1
         avg_length = float(meta.get("avg_length", 1)) or 1.0
-        stems = sorted({s for _, units in words for _, unit_stems, _ in units for s in unit_stems})
-        rows = self._query("SELECT lexeme, df, df_title, df_short_title, df_body FROM search_lexemes "
-                           "WHERE lexeme = ANY(%s)", (stems,))
-        df = {r[0]: r[1:] for r in rows}
-        idf = {s: _idf(n, df.get(s, (0,))[0]) for s in stems}
+        alternatives = [u for alt in built.alternatives for u in scoring_units(alt)]
+        stems = sorted({s for _, units in words for _, unit_stems, _ in units for s in unit_stems}
+                       | {s for _, unit_stems, _ in alternatives for s in unit_stems})
+        df = {r[0]: r[1:] for r in self._query("SELECT lexeme, df, df_title, df_short_title, df_body FROM "
+                                               "search_lexemes WHERE lexeme = ANY(%s)", (stems,))}
         field_idf = {s: [_idf(n, d) for d in df.get(s, (0, 0, 0, 0))[1:]] for s in stems}
         w = self.weights
+        fields = (("{0,0,0,1}", w.title, 0.0), ("{0,0,1,0}", w.short_title, 0.0), ("{1,0,0,0}", w.body, w.b))
+
+        def unit_sql(boost: float, unit_stems, condition) -> tuple[str, list]:
+            parts, args = [], []
+            for stem in unit_stems:
+                for (weights, weight, b), f_idf in zip(fields, field_idf[stem]):
+                    sql, sql_args = bm25_sql(weights, stem, w.k1, b, avg_length)
+                    parts.append(f"%s * {sql}")
+                    args += [boost * weight * f_idf] + sql_args
+            sql = " + ".join(parts)
+            if condition:
+                return f"CASE WHEN vector @@ %s::tsquery THEN {sql} ELSE 0 END", [condition] + args
+            return sql, args
+
         word_sql, args = [], []
         for _, units in words:
-            parts = []
-            for boost, unit_stems, condition in units:
-                terms, term_args = [], []
-                for s in unit_stems:
-                    fields, field_args = [], []
-                    for (weights, weight, b), f_idf in zip((("{0,0,0,1}", w.title, 0.0),
-                                                            ("{0,0,1,0}", w.short_title, 0.0),
-                                                            ("{1,0,0,0}", w.body, w.b)), field_idf[s]):
-                        sql, sql_args = bm25_sql(weights, s, w.k1, b, avg_length)
-                        fields.append(f"%s * {sql}")
-                        field_args += [weight * f_idf] + sql_args
-                    terms.append(" + ".join(fields))
-                    term_args += field_args
-                sql = f"{boost!r} * ({' + '.join(terms)})"
-                if condition:
-                    sql = f"CASE WHEN vector @@ %s::tsquery THEN {sql} ELSE 0 END"
-                    term_args.insert(0, condition)
-                parts.append(sql)
-                args += term_args
-            word_sql.append("(" + " + ".join(parts) + ")")
+            pieces = [unit_sql(*u) for u in units]
+            word_sql.append("(" + " + ".join(p for p, _ in pieces) + ")")
+            args += [a for _, piece_args in pieces for a in piece_args]
         score = " + ".join(word_sql)
         if w.pairs and 2 <= len(words) <= 5:
             matched = " + ".join("(vector @@ %s::tsquery)::int" for _ in words)
             score = f"({score}) * (1 + %s * GREATEST(0, {matched} - 1))"
             args += [w.pairs] + [q for q, _ in words]
-        for alternative in built.alternatives:   # "wet maatschappelijke ondersteuning" typed out: its synonyms too
-            for boost, unit_stems, condition in scoring_units(alternative):
-                unit_stems = [s for s in unit_stems if s in idf] or list(unit_stems)
-                extra = [self._idf(s, n) for s in unit_stems if s not in idf]
-                weight = boost * (sum(idf.get(s, 0) for s in unit_stems) + sum(extra))
-                body, body_args = bm25_sql("{1,0,0,0}", unit_stems[0], w.k1, w.b, avg_length)
-                score += f" + CASE WHEN vector @@ %s::tsquery THEN %s * {body} ELSE 0 END"
-                args += [condition or " & ".join(_lexeme(s) for s in unit_stems), weight] + body_args
+        for unit in alternatives:
+            sql, unit_args = unit_sql(*unit)
+            score += f" + {sql}"
+            args += unit_args
         if w.proximity and len(words) >= 2:
-            # the words in order, each within `slop` positions of the previous one (Whoosh's sloppy phrase)
             stems = [_main_stem(q) for q in built.word_queries if _main_stem(q)]
             near = " & ".join("(" + " | ".join(f"{_lexeme(a)} <{d}> {_lexeme(b)}" for d in range(1, w.slop + 1)) + ")"
                               for a, b in zip(stems, stems[1:]))
             norm = f"(1 - {w.b!r} + {w.b!r} * doc_length / {avg_length!r})"
             score += f" + CASE WHEN vector @@ %s::tsquery THEN %s / (1 + {w.k1!r} * {norm}) ELSE 0 END"
-            args += [near, w.proximity * (w.k1 + 1) * sum(idf.get(s, 0) for s in stems)]
+            args += [near, w.proximity * (w.k1 + 1) * sum(field_idf[s][2] for s in stems if s in field_idf)]
         return score, args
-
-    def _idf(self, stem: str, n: int) -> float:
-        rows = self._query("SELECT df FROM search_lexemes WHERE lexeme = %s", (stem,))
-        return _idf(n, rows[0][0] if rows else 0)
 
     def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
                order: str | None = None) -> SearchResult:
