@@ -106,18 +106,30 @@ def _idf(n: int, df: int) -> float:
     return math.log(n / (df + 1)) + 1
 
 
-def bm25_sql(weights: str, stem: str, k1: float, b: float, avg_length: float) -> tuple[str, list]:
-    """BM25's term-frequency part for one stem in the fields `weights` selects, as SQL over the tsvector.
+# The text fields, in the order their positions are laid out in the tsvector, with ts_rank's weight array
+# ({D, C, B, A}) selecting each alone.
+RANK_FIELDS = (("title", "{0,0,0,1}"), ("short_title", "{0,0,1,0}"), ("body", "{1,0,0,0}"))
 
-    PostgreSQL has no function for a lexeme's frequency in a tsvector, but ts_rank of a one-lexeme query with
-    normalisation 0 is exactly H(tf) / (π²/6), where H(tf) = Σ 1/j² over the tf occurrences (its calc_rank_or).
-    Inverting H(tf) ≈ π²/6 - 1/(tf + 0.5) gives tf back; BM25 saturates it with k1 and normalises by the body's
-    length against the average (b), as Whoosh's BM25F does."""
-    rank = f"ts_rank('{weights}', vector, %s::tsquery, 0)"
-    tf = f"GREATEST(1.0, 1.0 / GREATEST(1e-4, 1.6449341 - 1.6449341 * {rank}) - 0.5)"
+
+def tf_sql(rank: str, before: str) -> str:
+    """A stem's term frequency in one field, as SQL, from `rank` = ts_rank(that field's weights, vector, stem, 0)
+    and `before` = its frequency in the fields laid out before this one.
+
+    PostgreSQL has no function for a lexeme's frequency in a tsvector, but ts_rank of one lexeme with
+    normalisation 0 is a known function of it (calc_rank_or): with m occurrences of weight 0 first and then n of
+    weight 1, rank = (1 + H(m + n) - H(m + 1)) / (π²/6), where H(k) = Σ 1/j² for j ≤ k. Solving with
+    H(k) ≈ π²/6 - 1/(k + 0.5) (exact enough from k = 5; exact values below) gives n back."""
+    h = (f"(CASE WHEN {before} < 0.5 THEN 1.0 WHEN {before} < 1.5 THEN 1.25 WHEN {before} < 2.5 THEN 1.3611111 "
+         f"WHEN {before} < 3.5 THEN 1.4236111 ELSE 1.6449341 - 1.0 / ({before} + 1.5) END)")
+    return (f"(CASE WHEN {rank} > 0 THEN GREATEST(1.0, 1.0 / GREATEST(1e-4, 2.6449341 - {h} - 1.6449341 * {rank})"
+            f" - {before} - 0.5) ELSE 0 END)")
+
+
+def bm25_sql(tf: str, k1: float, b: float, avg_length: float) -> str:
+    """BM25's saturation of a term frequency, length-normalised against the average body when b > 0 (as
+    Whoosh's BM25F does for the body; titles are not normalised)."""
     norm = f"(1 - {b!r} + {b!r} * doc_length / {avg_length!r})" if b else "1"
-    return (f"(CASE WHEN {rank} > 0 THEN {tf} * {k1 + 1!r} / ({tf} + {k1!r} * {norm}) ELSE 0 END)",
-            [_lexeme(stem)] * 3)
+    return f"(CASE WHEN {tf} > 0 THEN {tf} * {k1 + 1!r} / ({tf} + {k1!r} * {norm}) ELSE 0 END)"
 
 
 def scoring_units(node, boost: float = 1.0) -> list[tuple[float, tuple[str, ...], str | None]]:
@@ -250,18 +262,21 @@ class PostgresSearchEngine:
             args.append(values)
         return " AND ".join(conds) or "TRUE", args
 
-    def _score(self, built) -> tuple[str, list]:
+    def _score(self, built, meta: dict) -> tuple[str, list, str, list]:
         """BM25F in PostgreSQL's terms, shaped like the Whoosh query. Per typed word, each part of its expansion
         (the word, its compound parts together, each synonym) scores Σ over its stems and the fields title, short
         title and body of weight × per-field IDF × BM25 term frequency (bm25_sql), times the part's own weight,
         where its condition holds. Documents matching several words get the word-pair bonus; synonyms of
         several typed words together score as parts of their own; the words in order within `slop` positions
-        get the proximity bonus."""
+        get the proximity bonus.
+
+        Returns the score expression and its arguments, and a LATERAL subquery (with its arguments) that computes
+        every ts_rank the expression needs once per row: PostgreSQL would otherwise evaluate each as often as
+        the expression mentions it."""
         words = [(to_tsquery(q), scoring_units(q)) for q in built.word_queries]
         words = [(q, units) for q, units in words if q not in (None, EVERY) and units]
         if not words:
-            return "0", []
-        meta = self._meta()
+            return "0", [], "", []
         n = meta["build"]["documents"] or 1
         avg_length = float(meta.get("avg_length", 1)) or 1.0
         alternatives = [u for alt in built.alternatives for u in scoring_units(alt)]
@@ -271,15 +286,17 @@ class PostgresSearchEngine:
                                                "search_lexemes WHERE lexeme = ANY(%s)", (stems,))}
         field_idf = {s: [_idf(n, d) for d in df.get(s, (0, 0, 0, 0))[1:]] for s in stems}
         w = self.weights
-        fields = (("{0,0,0,1}", w.title, 0.0), ("{0,0,1,0}", w.short_title, 0.0), ("{1,0,0,0}", w.body, w.b))
+        field_weight = {"title": (w.title, 0.0), "short_title": (w.short_title, 0.0), "body": (w.body, w.b)}
+        ranked: dict[str, int] = {}   # stem -> its number n in the LATERAL columns r.s<n>f<k> and t<k>.s<n>f<k>
 
         def unit_sql(boost: float, unit_stems, condition) -> tuple[str, list]:
             parts, args = [], []
             for stem in unit_stems:
-                for (weights, weight, b), f_idf in zip(fields, field_idf[stem]):
-                    sql, sql_args = bm25_sql(weights, stem, w.k1, b, avg_length)
-                    parts.append(f"%s * {sql}")
-                    args += [boost * weight * f_idf] + sql_args
+                i = ranked.setdefault(stem, len(ranked))
+                for k, ((name, _), f_idf) in enumerate(zip(RANK_FIELDS, field_idf[stem])):
+                    weight, b = field_weight[name]
+                    parts.append(f"%s * {bm25_sql(f't{k}.s{i}f{k}', w.k1, b, avg_length)}")
+                    args.append(boost * weight * f_idf)
             sql = " + ".join(parts)
             if condition:
                 return f"CASE WHEN vector @@ %s::tsquery THEN {sql} ELSE 0 END", [condition] + args
@@ -306,14 +323,24 @@ class PostgresSearchEngine:
             norm = f"(1 - {w.b!r} + {w.b!r} * doc_length / {avg_length!r})"
             score += f" + CASE WHEN vector @@ %s::tsquery THEN %s / (1 + {w.k1!r} * {norm}) ELSE 0 END"
             args += [near, w.proximity * (w.k1 + 1) * sum(field_idf[s][2] for s in stems if s in field_idf)]
-        return score, args
+        # One LATERAL level per field, so each field's frequency is computed once from the one before it.
+        ranks, levels, lateral_args = [], [[] for _ in RANK_FIELDS], []
+        for stem, i in ranked.items():
+            for k, (_, weights) in enumerate(RANK_FIELDS):
+                ranks.append(f"ts_rank('{weights}', vector, %s::tsquery, 0) AS s{i}f{k}")
+                lateral_args.append(_lexeme(stem))
+                before = " + ".join(f"t{j}.s{i}f{j}" for j in range(k)) or "0"
+                levels[k].append(f"{tf_sql(f'r.s{i}f{k}', f'({before})')} AS s{i}f{k}")
+        lateral = f", LATERAL (SELECT {', '.join(ranks)} OFFSET 0) r" + "".join(
+            f", LATERAL (SELECT {', '.join(level)} OFFSET 0) t{k}" for k, level in enumerate(levels))
+        return score, args, lateral, lateral_args
 
     def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
                order: str | None = None) -> SearchResult:
         check_request(req)
         notices: list[str] = []
         built = parse_query(self.builder, req.q, notices)
-        self._meta()
+        meta = self._meta()
         where, args = self._where(built, req.filters)
         sort = req.sort if req.q.strip() else "datum"
         if where is None:
@@ -327,7 +354,8 @@ class PostgresSearchEngine:
             notices.append(LAST_PAGE_NOTICE.format(pages=pages))
             page = pages
         scored = sort == "relevantie" and order is None and bool(req.q.strip())
-        hits = self._hits(built, where, args, sort, order, req.page_size, (page - 1) * req.page_size, snippets, scored)
+        hits = self._hits(built, meta, where, args, sort, order, req.page_size, (page - 1) * req.page_size, snippets,
+                          scored)
         suggestion = self._suggest(built.words, total) if req.q.strip() and total < SUGGEST_BELOW else ""
         return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page, pages=pages,
                             page_size=req.page_size, sort=sort, notices=notices, interpreted_as=str(built.query),
@@ -352,16 +380,18 @@ class PostgresSearchEngine:
                 counts[name].append((value, n))
         return total, {name: facet_order(values) for name, values in counts.items()}
 
-    def _hits(self, built, where, args, sort, order, limit, offset, snippets, scored) -> list[Hit]:
-        score, score_args = self._score(built) if scored or order == "changed" else ("0", [])
+    def _hits(self, built, meta, where, args, sort, order, limit, offset, snippets, scored) -> list[Hit]:
+        score, score_args, lateral, lateral_args = (self._score(built, meta) if scored or order == "changed"
+                                                    else ("0", [], "", []))
         if order == "changed":
             order_by = "changed_at DESC NULLS LAST, score DESC, id"
         elif sort == "datum":
             order_by = "date DESC NULLS LAST, id"
         else:
             order_by = "score DESC, id"
-        ranked = self._query(f"SELECT id, {score} AS score FROM search_documents WHERE {where} "
-                             f"ORDER BY {order_by} LIMIT %s OFFSET %s", score_args + args + [limit, offset])
+        ranked = self._query(f"SELECT id, {score} AS score FROM search_documents{lateral} WHERE {where} "
+                             f"ORDER BY {order_by} LIMIT %s OFFSET %s",
+                             score_args + lateral_args + args + [limit, offset])
         if not ranked:
             return []
         ids = [r[0] for r in ranked]
@@ -467,12 +497,12 @@ class PostgresSearchEngine:
     def all_hits(self, req: SearchRequest, limit: int):
         """Every result of a search up to `limit`, in rank (or date) order, without snippets: for exports."""
         built = parse_query(self.builder, req.q, [])
-        self._meta()
+        meta = self._meta()
         where, args = self._where(built, req.filters)
         if where is None:
             return 0, []
         total, _ = self._count(where, args, facets=False)
         sort = req.sort if req.q.strip() else "datum"
         scored = sort == "relevantie" and bool(req.q.strip())
-        return total, self._hits(built, where, args, sort, None, limit, 0, False, scored)
+        return total, self._hits(built, meta, where, args, sort, None, limit, 0, False, scored)
 

@@ -104,6 +104,14 @@ def index_url(request, index_dir):
     return str(index_dir) if request.param == "whoosh" else request.getfixturevalue("postgres_index")
 
 
+@pytest.fixture(params=["whoosh", "postgresql"])
+def empty_index_url(request, tmp_path):
+    """Where a test builds an index of its own: once per search backend."""
+    if request.param == "whoosh":
+        return str(tmp_path / "index")
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture()
 def app(index_url):
     from search_app import create_app

@@ -153,16 +153,16 @@ def test_missing_index_gives_a_clear_503_not_a_crash(tmp_path):
     assert c.get("/api/search?q=wonen").status_code == 503
 
 
-def test_document_text_with_markup_is_escaped_in_snippets_and_pages(tmp_path):
+def test_document_text_with_markup_is_escaped_in_snippets_and_pages(tmp_path, empty_index_url):
     from crawler.store import CrawlStore
-    from indexer.build import IndexLocation, build_index
+    from indexer.backends import index_store
     store = CrawlStore(tmp_path / "crawl.sqlite3")
     evil = 'Subsidie <script>alert("x")</script> <img src=x onerror=alert(1)> voor woningen'
     store.record_content(run_id=None, site="t", url="http://t.nl/x", status=200,
                          content_type="text/html", body=b"x", indexable=True,
                        extract={"title": "<b>Titel</b>", "text": evil, "meta": {}})
-    build_index(store, IndexLocation(tmp_path / "index"), progress=False)
-    c = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()
+    index_store(store, empty_index_url, rebuild=True, progress=False)
+    c = create_app({"TESTING": True, "INDEX_DIR": empty_index_url}).test_client()
     snippet = c.get("/api/search?q=woningen").get_json()["results"][0]["snippet"]
     assert "<script>" not in snippet and "<img" not in snippet and "<mark>woningen</mark>" in snippet
     html = c.get("/zoeken?q=woningen").get_data(as_text=True)
