@@ -1,4 +1,8 @@
 """The crawler against real HTTP servers on 127.0.0.1: robots, links, errors, redirects, the store."""
+import socket
+import subprocess
+import sys
+import time
 import zlib
 
 import pytest
@@ -149,3 +153,48 @@ def test_bad_site_config_gets_a_clear_message(tmp_path):
     f.write_text('[[site]]\nname = "x"\n')
     with pytest.raises(ConfigError, match="'start' is required"):
         load_sites(f)
+
+
+# ------------------------------------------------------------------ the shared frontier (both store backends)
+
+def test_a_claimed_url_is_leased_to_one_worker_until_done_or_expired(store):
+    run = store.start_run(["s"])
+    store.frontier_add(run, "s", [("http://s.nl/a", 1, 1), ("http://s.nl/b", 1, 2), ("http://s.nl/a", 1, 1)])
+    assert store.frontier_pending(run, "s") == 2
+    first = store.frontier_claim(run, "s", lease_s=0.3)
+    second = store.frontier_claim(run, "s", lease_s=0.3)
+    assert first == ("http://s.nl/a", 1) and second == ("http://s.nl/b", 1)   # priority order, each once
+    assert store.frontier_claim(run, "s") is None                            # both held
+    store.frontier_done(run, "http://s.nl/a")
+    time.sleep(0.5)                                                            # b's holder vanished
+    assert store.frontier_claim(run, "s") == ("http://s.nl/b", 1)             # its lease expired: b again
+    store.frontier_done(run, "http://s.nl/b")
+    assert store.frontier_claim(run, "s") is None and store.frontier_pending(run, "s") == 0
+
+
+def test_a_dead_local_workers_leases_are_given_back_at_once(store):
+    run = store.start_run(["s"])
+    store.frontier_add(run, "s", [("http://s.nl/a", 1, 1)])
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    with store.transaction() as db:   # as if that (now finished) process had claimed it for two minutes
+        db.execute("UPDATE frontier SET leased_by = ?, lease_until = ? WHERE url = 'http://s.nl/a'",
+                   (f"{socket.gethostname()}:{dead.stdout.strip()}", time.time() + 120))
+    assert store.frontier_claim(run, "s") is None
+    assert store.frontier_release_abandoned() == 1
+    assert store.frontier_claim(run, "s") == ("http://s.nl/a", 1)
+
+
+def test_host_slots_space_requests_of_all_workers_by_the_interval(store):
+    waits = [store.host_slot("s.nl", 0.5) for _ in range(4)]     # four workers asking at once
+    assert waits[0] == pytest.approx(0.0, abs=0.05)
+    assert [round(b - a, 1) for a, b in zip(waits, waits[1:])] == [0.5, 0.5, 0.5]
+    assert store.host_slot("other.nl", 0.5) == pytest.approx(0.0, abs=0.05)   # per host
+
+
+def test_workers_starting_together_join_one_run(store):
+    first, joined_first = store.join_or_start_run(["s"])
+    second, joined_second = store.join_or_start_run(["s"])
+    assert first == second and (joined_first, joined_second) == (False, True)
+    store.finish_run(first, {})
+    third, joined = store.join_or_start_run(["s"])
+    assert third != first and not joined
