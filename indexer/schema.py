@@ -9,7 +9,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from crawler.record import DocumentRecord
 
-from .analysis import dutch_analyzer, folding_analyzer
+from .analysis import dutch_analyzer, folded_words, folding_analyzer
 
 SCHEMA_VERSION = 3
 
@@ -83,10 +83,7 @@ def passage_offsets(rec: DocumentRecord) -> list[list]:
 
 def spelling_words(text: str) -> str:
     """The distinct folded words of a text (4 to 30 letters), for suggestions from the index's own vocabulary."""
-    return " ".join(sorted({t.text for t in _FOLD(text) if 4 <= len(t.text) <= 30 and t.text.isalpha()}))
-
-
-_FOLD = folding_analyzer()
+    return " ".join(sorted({w for w in set(folded_words(text)) if 4 <= len(w) <= 30 and w.isalpha()}))
 
 
 def to_index_fields(rec: DocumentRecord, themes: list) -> dict:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from whoosh.lang import stemmer_for_language
 
-from .analysis import dutch_stopwords, folding_analyzer
+from .analysis import dutch_stopwords, folded_words
 
 DEFAULT_THEMES = Path(__file__).resolve().parent.parent / "corpus" / "themes.toml"
 
@@ -86,7 +86,6 @@ class ThemeMatcher:
 
     def __init__(self, themes: list[Theme]):
         self.themes = themes
-        self._fold = folding_analyzer()
         self._stop = dutch_stopwords()
         stemmer = stemmer_for_language("nl")
         self._stem = lru_cache(maxsize=None)(stemmer)
@@ -114,7 +113,8 @@ class ThemeMatcher:
                     known.append((tuple(kw_stems), kw))
 
     def _folded(self, text: str) -> list[str]:
-        return [t.text for t in self._fold(text) if t.text not in self._stop]
+        stop = self._stop
+        return [w for w in folded_words(text) if w not in stop]
 
     def analyse(self, text: str) -> list[str]:
         return [self._stem(w) for w in self._folded(text)]

@@ -48,3 +48,37 @@ def test_plural_apostrophes_and_punctuation():
 
 def test_query_and_index_analysis_agree_on_plural_forms():
     assert stems("woningtoewijzing") == stems("Woningtoewijzingen")
+
+
+def test_the_fused_analyzer_gives_exactly_the_chains_tokens_on_the_corpus(corpus_data):
+    """DutchAnalyzer is the fast path; the filter chain is the specification."""
+    from crawler.store import CrawlStore
+    from indexer.analysis import DutchAnalyzer, dutch_analysis_chain, folded_words, folding_analyzer
+    store = CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True)
+    texts = [d.title + "\n" + d.text for d in store.documents()][:60]
+    texts.append("Auto's en pagina’s, zo'n coördinatie-overleg; art.1 WOONRUIMTEVERDELING de het 2024")
+    checked = 0
+    for decompound in (True, False):
+        fast, chain = DutchAnalyzer(decompound), dutch_analysis_chain(decompound)
+        for options in ({"positions": True, "chars": True}, {"positions": True, "chars": True, "removestops": False},
+                        {"positions": True, "start_pos": 7, "chars": True, "start_char": 3}, {}):
+            for text in texts:
+                def run(analyzer):
+                    return [(t.text, getattr(t, "pos", None), getattr(t, "startchar", None), t.stopped, t.boost)
+                            for t in analyzer(text, **options)]
+                expected = run(chain)
+                assert run(fast) == expected
+                checked += len(expected)
+    assert checked > 100_000
+    fold = folding_analyzer()
+    assert all(folded_words(text) == [t.text for t in fold(text)] for text in texts)
+
+
+def test_the_fused_analyzer_survives_the_index_schemas_pickling():
+    import pickle
+    from indexer.analysis import DutchAnalyzer
+    analyzer = DutchAnalyzer()
+    list(analyzer("woningtoewijzing"))                      # fills its word cache
+    copy = pickle.loads(pickle.dumps(analyzer))
+    assert len(pickle.dumps(analyzer)) < 200                 # no cache in the pickle
+    assert [t.text for t in copy("woningtoewijzing")] == [t.text for t in analyzer("woningtoewijzing")]
