@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from crawler.store import CrawlStore  # noqa: E402
 from indexer.pg_index import PostgresIndex  # noqa: E402
 from postgres import PostgresServer  # noqa: E402
-from run_bench import QUERIES, summary, warm_latencies  # noqa: E402
+from run_bench import QUERIES, mirrors_served, summary, warm_latencies  # noqa: E402
 from search_app.backends import open_engine  # noqa: E402
 from search_app.evaluation import evaluate  # noqa: E402
 
@@ -60,7 +60,6 @@ def main():
     data = Path(a.data)
     store = CrawlStore(data / "crawl.sqlite3", readonly=True)
     server = PostgresServer().start()
-    mirrors = None
     try:
         index_url = server.create_database()
         report = PostgresIndex(index_url).build(store, progress=False)
@@ -72,19 +71,12 @@ def main():
         for name, engine in engines.items():
             out["relevance"][name] = {k: round(v, 4) for k, v in evaluate(engine).means.items()}
             out["engine"][name] = {kind: summary(warm_latencies(engine, qs, a.rounds)) for kind, qs in QUERIES.items()}
-        mirrors = subprocess.Popen([sys.executable, str(REPO / "run.py"), "--data", str(data), "mirror"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        for line in mirrors.stdout:   # wait until they serve
-            if "Spiegels draaien" in line:
-                break
         work = data.parent / "bench-backends"
-        for workers in (1, 2):
-            out["crawl"][f"postgresql, {workers} worker{'s' if workers > 1 else ''}"] = crawl_workers(
-                server.create_database(), workers, work)
+        with mirrors_served(data, REPO / "corpus" / "sites.toml"):
+            for workers in (1, 2):
+                out["crawl"][f"postgresql, {workers} worker{'s' if workers > 1 else ''}"] = crawl_workers(
+                    server.create_database(), workers, work)
     finally:
-        if mirrors is not None:
-            mirrors.terminate()
-            mirrors.wait(10)
         server.stop()
     path = REPO / "bench" / "results" / f"{out['date']}-backends.json"
     path.write_text(json.dumps(out, indent=2))

@@ -23,6 +23,7 @@ class Site:
     organisation: str = ""
     city: str = ""
     rate: float = 1.0
+    workers: int = 1               # crawl loops per site in one process, sharing its frontier (and its rate)
     max_pages: int = 20000
     max_depth: int = 12
     timeout: float = 20.0
@@ -71,6 +72,8 @@ def _site_from(raw: dict, defaults: dict, where: str) -> Site:
     for key in ("rate", "timeout", "revisit_days"):
         if not isinstance(values.get(key, 0), (int, float)) or values.get(key, 0) < 0:
             raise ConfigError(f"{where} ({name}): '{key}' must be a number >= 0")
+    if not isinstance(values.get("workers", 1), int) or not 1 <= values.get("workers", 1) <= 32:
+        raise ConfigError(f"{where} ({name}): 'workers' must be a whole number from 1 to 32")
     for key in ("max_pages", "max_depth", "max_bytes"):
         if not isinstance(values.get(key, 1), int) or values.get(key, 1) < 0:
             raise ConfigError(f"{where} ({name}): '{key}' must be a whole number >= 0")

@@ -58,6 +58,11 @@ class Throttle:
             time.sleep(at - now)
 
 
+def seed_url(site: Site) -> str:
+    """The frontier entry whose claimer reads the site's start pages, sitemaps and due known pages."""
+    return f"seed:{site.name}"
+
+
 class SharedThrottle:
     """The same politeness, held in the store: requests by workers in other processes and machines count too."""
 
@@ -139,7 +144,7 @@ def _later(a: str | None, b: str | None) -> bool:
 
 class SiteCrawler:
     def __init__(self, site: Site, store: CrawlStore, run_id: int, throttle: Throttle | None = None,
-                 on_fetch=None, sleep=time.sleep):
+                 on_fetch=None, sleep=time.sleep, resumed: bool = False):
         self.site = site
         self.store = store
         self.run_id = run_id
@@ -152,11 +157,11 @@ class SiteCrawler:
         self.raw = Redirecting(Retrying(self._raw_http, sleep=sleep), lambda url: "", max_hops=5)
         self.robots = RobotsCache(self.raw, site.user_agent)
         self.download = Redirecting(Retrying(self.http, sleep=sleep), self._refusal)
-        self.report = SiteReport(site.name)
+        self.report = SiteReport(site.name, resumed=resumed)
         self._skipped: Counter = Counter()
         self._errors: Counter = Counter()
         self.seen: set[str] = set()   # this worker's cache of what the run's frontier already holds
-        self.seed_url = f"seed:{site.name}"
+        self.seed_url = seed_url(site)
         self.known = store.known_pages(site.name)
         self.starts = {normalize_url(u) for u in site.start}
         self.was_document = set(store.document_hashes(site.name))   # indexable when this run started
@@ -350,8 +355,7 @@ class SiteCrawler:
     def run(self) -> SiteReport:
         started = time.monotonic()
         try:
-            if not self.store.frontier_offer(self.run_id, self.site.name, self.seed_url, 0, PRIO_SEED):
-                self.report.resumed = True   # a killed run of this site, or another worker's: carry on together
+            if self.report.resumed:
                 log.info("joining", extra={"site": self.site.name,
                                            "pending": self.store.frontier_pending(self.run_id, self.site.name)})
             while self.report.fetched < self.site.max_pages:
@@ -389,8 +393,9 @@ class SiteCrawler:
 
 
 def crawl(sites: list[Site], store: CrawlStore, progress: bool = True, sleep=time.sleep) -> list[SiteReport]:
-    """Crawl all sites in parallel (one thread per site), resuming a killed run or joining the run other workers
-    are crawling in the same store; one report per site (all workers' work, as far as it is finished)."""
+    """Crawl all sites in parallel (one thread per crawl loop: `site.workers` per site), resuming a killed run or
+    joining the run other workers are crawling in the same store; one report per site (all workers' work, as far
+    as it is finished)."""
     run_id, joined = store.join_or_start_run([s.name for s in sites])
     if joined:
         log.info("resuming or joining run", extra={"run": run_id})
@@ -409,20 +414,32 @@ def crawl(sites: list[Site], store: CrawlStore, progress: bool = True, sleep=tim
             with lock:
                 bar.update(1)
 
+    # A site whose frontier this run already has was started before: by a process that was killed, or by
+    # another worker that is still at it. Either way this process carries on with it.
+    resumed = {site.name: not store.frontier_offer(run_id, site.name, seed_url(site), 0, PRIO_SEED)
+               for site in sites}
+
     def one(site: Site) -> SiteReport:
         done = store.site_run_report(run_id, site.name)
         if done is not None:   # finished before the previous process was killed, or by another worker
             report = SiteReport.from_dict(done)
             report.resumed = True
             return report
-        report = SiteCrawler(site, store, run_id, throttle, tick, sleep=sleep).run()
-        stored = store.site_run_report(run_id, site.name)   # with the other workers' share
-        return SiteReport.from_dict(stored) if stored else report
+        return SiteCrawler(site, store, run_id, throttle, tick, sleep=sleep, resumed=resumed[site.name]).run()
 
-    with ThreadPoolExecutor(max_workers=max(1, min(len(sites), 16))) as pool:
-        reports = list(pool.map(one, sites))
+    # One thread per crawl loop: `workers` loops for a site claim from its frontier side by side.
+    loops = [site for site in sites for _ in range(site.workers)]
+    with ThreadPoolExecutor(max_workers=max(1, min(len(loops), 32))) as pool:
+        finished = list(pool.map(one, loops))
     if bar is not None:
         bar.close()
+    reports = []
+    for site in sites:   # one report per site: the stored one adds up every loop's and every worker's share
+        first = finished[loops.index(site)]
+        stored = store.site_run_report(run_id, site.name)
+        report = SiteReport.from_dict(stored) if stored else first
+        report.resumed = report.resumed or first.resumed
+        reports.append(report)
     store.finish_run(run_id, {r.site: r.as_dict() for r in reports})
     store.close()
     return reports
