@@ -22,7 +22,6 @@ import json
 import os
 import socket
 import zlib
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator, NamedTuple

@@ -14,9 +14,8 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from html import escape
 
-from whoosh import highlight, scoring, sorting
+from whoosh import scoring, sorting
 from whoosh.query import And, NullQuery, Or, Term
 
 from indexer.analysis import TOKEN_PATTERN
@@ -24,6 +23,7 @@ from indexer.build import IndexLocation, IndexMissing
 from indexer.schema import MISSING_DATE, SCHEMA_VERSION
 
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
+from .snippets import snippet
 
 FACET_FIELDS = ["themes", "organisation", "doctype", "year"]
 SORTS = ("relevantie", "datum")
@@ -31,8 +31,6 @@ PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 1000
 MAX_QUERY_LENGTH = 500
-SNIPPET_CHARS = 300
-HIGHLIGHT_CHAR_LIMIT = 30_000   # highlighting re-analyses text: only the first part of very long laws
 CACHE_SIZE = 512                # results kept per worker, per index build (the theme and facet pages repeat a lot)
 SUGGEST_BELOW = 5               # suggest a spelling only when a search finds fewer results than this
 
@@ -130,22 +128,6 @@ def plain_terms(q: str) -> str:
     return " ".join(w for w in words if not _OPERATOR.match(w))
 
 
-class MarkFormatter(highlight.HtmlFormatter):
-    """Escaped text with <mark> around matched terms (no classes, no other markup). Remembers the
-    fragments it formatted last, so the best one can be traced to its passage."""
-
-    def __init__(self):
-        super().__init__(tagname="mark", between=" … ")
-        self.fragments = []
-
-    def format(self, fragments, replace=False):
-        self.fragments = list(fragments)
-        return super().format(fragments, replace)
-
-    def format_token(self, text, token, replace=False):
-        return "<mark>" + escape(highlight.get_text(text, token, replace)) + "</mark>"
-
-
 FIELD_LABELS = {"title": "titel", "short_title": "citeertitel", "body": "tekst"}
 
 
@@ -169,56 +151,6 @@ def _day(value) -> str:
 def _timestamp(value) -> str:
     """UTC timestamp as RFC 3339 ('' when unknown)."""
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value and value != MISSING_DATE else ""
-
-
-LONG_BODY = 4000   # below this, the whole text is highlighted; above it, only the best passage
-
-
-def _needles(hit, origins: dict) -> list[str]:
-    """The stems this hit matched in its text (words, compound parts, synonyms), to find its best passage."""
-    return sorted({(t.decode("utf-8") if isinstance(t, bytes) else t) for f, t in (hit.matched_terms() or [])
-                   if f == "body"}, key=len, reverse=True)
-
-
-def _best_passage(passages_json: str | None, body: str, needles: list[str]):
-    """(anchor, heading, start, end) of the passage of a long text holding the most different matched stems
-    (the earliest on a tie), or None for short texts and texts without usable passages."""
-    if len(body) < LONG_BODY or not needles:
-        return None
-    try:
-        passages = [p for p in json.loads(passages_json or "[]") if len(p) == 4]
-    except ValueError:
-        return None
-    if not passages:
-        return None
-    lower = body.lower()
-    best, best_score = None, 0
-    for anchor, heading, start, end in passages:
-        chunk = lower[start:end]
-        score = sum(1 for n in needles if n in chunk)
-        if score > best_score:
-            best, best_score = (anchor, heading, start, end), score
-    return best
-
-
-def _passage_at(passages_json: str | None, offset: int) -> tuple[str, str]:
-    """(heading, anchor) of the passage that holds character `offset` of the body."""
-    try:
-        passages = json.loads(passages_json or "[]")
-    except ValueError:
-        return "", ""
-    for item in passages:
-        if len(item) == 4 and item[2] <= offset < item[3]:
-            return item[1], item[0]
-    return "", ""
-
-
-def _first_chars(text: str, n: int = SNIPPET_CHARS) -> str:
-    text = " ".join(text.split())
-    if len(text) <= n:
-        return escape(text)
-    cut = text.rfind(" ", 0, n)
-    return escape(text[: cut if cut > 0 else n]) + " …"
 
 
 # ------------------------------------------------------------------ shared by both search backends
@@ -385,12 +317,8 @@ class SearchEngine:
                 notices.append(LAST_PAGE_NOTICE.format(pages=pages))
                 page = pages
             start = (page - 1) * req.page_size
-            results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80,
-                                                             charlimit=HIGHLIGHT_CHAR_LIMIT)
-            results.formatter = MarkFormatter()
-            results.order = highlight.SCORE          # the best fragment first: it names the passage
             scored = sort == "relevantie" and order is None
-            hits = [self._hit(h, results.formatter, built.origins, scored=scored, snippets=snippets)
+            hits = [self._hit(h, built.origins, scored=scored, snippets=snippets)
                     for h in list(results)[start:start + req.page_size]]
             facet_counts = {}
             for name in FACET_FIELDS if facets else ():
@@ -423,37 +351,23 @@ class SearchEngine:
                 corrected.append(word)
         return " ".join(corrected) if changed else ""
 
-    def _hit(self, hit, formatter: MarkFormatter | None = None, origins=None, scored: bool = True,
-             snippets: bool = True) -> Hit:
+    def _hit(self, hit, origins=None, scored: bool = True, snippets: bool = True) -> Hit:
         stored = hit.fields()
-        snippet, passage, deep_link = "", "", ""
-        body = stored.get("body") or ""
-        if snippets and body:
-            best = _best_passage(stored.get("passages"), body, _needles(hit, origins or {}))
-            try:
-                if best is not None:   # highlight only the best article/page: cheap, and it is the deep link
-                    anchor, passage, start, end = best
-                    snippet = hit.highlights("body", text=body[start:end], top=2)
-                    deep_link = f"{stored['url']}#{anchor}" if anchor else ""
-                else:
-                    snippet = hit.highlights("body", top=2)
-                    if snippet and formatter is not None and formatter.fragments:
-                        passage, anchor = _passage_at(stored.get("passages"), formatter.fragments[0].startchar)
-                        deep_link = f"{stored['url']}#{anchor}" if anchor else ""
-            except Exception:  # highlighting is decoration; never fail a search over it
-                snippet = ""
-            if not snippet:
-                snippet = _first_chars(body)
+        text, passage, deep_link = "", "", ""
+        matched = {(f, t.decode("utf-8") if isinstance(t, bytes) else t) for f, t in (hit.matched_terms() or [])} \
+            if snippets else set()
+        if snippets:
+            text, passage, deep_link = snippet(stored.get("body") or "", stored.get("passages"), stored["url"],
+                                               {t for f, t in matched if f == "body"})
         return Hit(id=stored["id"], url=stored["url"], title=stored.get("title", ""), score=float(hit.score or 0.0) if scored else 0.0,
                    themes=[t for t in stored.get("themes", "").split(",") if t],
                    organisation=stored.get("organisation", ""), doctype=stored.get("doctype", ""),
                    year=stored.get("year", ""),
                    date=_day(stored.get("date")),
-                   snippet=snippet, identifier=stored.get("identifier", ""), site=stored.get("site", ""),
+                   snippet=text, identifier=stored.get("identifier", ""), site=stored.get("site", ""),
                    passage=passage, deep_link=deep_link,
                    changed_at=_timestamp(stored.get("changed_at")), fetched_at=stored.get("fetched_at", ""),
-                   why=explain(set((f, t.decode("utf-8") if isinstance(t, bytes) else t)
-                                   for f, t in (hit.matched_terms() or [])), origins or {}) if snippets else [])
+                   why=explain(matched, origins or {}) if snippets else [])
 
     # -- one document
     def document(self, doc_id: str) -> dict | None:

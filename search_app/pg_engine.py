@@ -11,25 +11,22 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import threading
-from html import escape
 
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Term
 
 from crawler.database import redact
-from indexer.analysis import dutch_analyzer
 from indexer.build import IndexMissing
 from indexer.schema import SCHEMA_VERSION
 
-from .engine import (FACET_FIELDS, LAST_PAGE_NOTICE, SNIPPET_CHARS, SUGGEST_BELOW, Hit, SearchRequest, SearchResult, _best_passage, _first_chars, _passage_at, check_request, explain, facet_order,
-                     parse_query)
+from .engine import (FACET_FIELDS, LAST_PAGE_NOTICE, SUGGEST_BELOW, Hit, SearchRequest, SearchResult, check_request,
+                     explain, facet_order, parse_query)
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
+from .snippets import snippet
 
 EVERY = "*"                  # a translation that matches every document (no text condition)
 FIELD_WEIGHT = {"title": "A", "short_title": "B", "body": "D"}
 WEIGHT_FIELD = {v: k for k, v in FIELD_WEIGHT.items()}
-HIGHLIGHT_CHARS = 30_000
 STORED = ("id", "url", "title", "themes", "organisation", "doctype", "year", "date", "identifier", "site",
           "changed_at", "fetched_at")
 
@@ -158,31 +155,6 @@ def scoring_units(node, boost: float = 1.0) -> list[tuple[float, tuple[str, ...]
         found = leaves(node)
         return [(boost * max(t.boost for t in found), tuple(dict.fromkeys(t.text for t in found)), to_tsquery(node))]
     return []
-
-
-_ANALYZER = dutch_analyzer()
-
-
-def highlight(text: str, stems: set[str], maxchars: int = SNIPPET_CHARS) -> str:
-    """Escaped text around the densest cluster of query stems, with <mark> around them; '' if none occur."""
-    spans = [(t.startchar, t.endchar) for t in _ANALYZER(text[:HIGHLIGHT_CHARS], positions=True, chars=True)
-             if t.text in stems]
-    if not spans:
-        return ""
-    spans = sorted(set(spans))
-    best = max(range(len(spans)), key=lambda i: sum(1 for s, _ in spans if spans[i][0] <= s < spans[i][0] + maxchars))
-    start = max(0, spans[best][0] - 80)
-    start = text.rfind(" ", 0, start) + 1 if start else 0
-    end = min(len(text), start + maxchars)
-    out, pos = [], start
-    for s, e in spans:
-        if s < start or e > end or s < pos:
-            continue
-        out += [escape(text[pos:s]), "<mark>", escape(text[s:e]), "</mark>"]
-        pos = e
-    out.append(escape(text[pos:end]))
-    snippet = " ".join("".join(out).split())
-    return ("… " if start else "") + snippet + (" …" if end < len(text) else "")
 
 
 class PostgresSearchEngine:
@@ -399,8 +371,7 @@ class PostgresSearchEngine:
         rows = {r[0]: dict(zip(columns, r)) for r in self._query(
             f"SELECT {', '.join(columns)} FROM search_documents WHERE id = ANY(%s)", (ids,))}
         matched = self._matched_terms(ids, built) if snippets else {}
-        stems = {t for f, t in built.origins if f == "body"}
-        return [self._hit(rows[i], s if scored else 0.0, stems, matched.get(i, set()), built.origins, snippets)
+        return [self._hit(rows[i], s if scored else 0.0, matched.get(i, set()), built.origins, snippets)
                 for i, s in ranked if i in rows]
 
     def _matched_terms(self, ids: list[str], built) -> dict[str, set[tuple[str, str]]]:
@@ -417,28 +388,15 @@ class PostgresSearchEngine:
                     out.setdefault(doc, set()).add((WEIGHT_FIELD[w], lexeme))
         return out
 
-    def _hit(self, row: dict, score: float, stems: set[str], matched: set, origins: dict, snippets: bool) -> Hit:
-        snippet, passage, deep_link = "", "", ""
-        body = row.get("body") or ""
-        if snippets and body:
-            needles = sorted({t for f, t in matched if f == "body"}, key=len, reverse=True)
-            best = _best_passage(row.get("passages"), body, needles)
-            if best is not None:
-                anchor, passage, start, end = best
-                snippet = highlight(body[start:end], stems)
-            else:
-                snippet = highlight(body, stems)
-                at = body.find(re.sub(r"<[^>]+>|… ", "", snippet)[:20]) if snippet else -1
-                if at >= 0:
-                    passage, anchor = _passage_at(row.get("passages"), at)
-                else:
-                    anchor = ""
-            deep_link = f"{row['url']}#{anchor}" if anchor else ""
-            snippet = snippet or _first_chars(body)
+    def _hit(self, row: dict, score: float, matched: set, origins: dict, snippets: bool) -> Hit:
+        text, passage, deep_link = "", "", ""
+        if snippets:
+            text, passage, deep_link = snippet(row.get("body") or "", row.get("passages"), row["url"],
+                                               {t for f, t in matched if f == "body"})
         return Hit(id=row["id"], url=row["url"], title=row["title"] or "", score=float(score or 0.0),
                    themes=list(row["themes"] or []), organisation=row["organisation"] or "",
                    doctype=row["doctype"] or "", year=row["year"] or "",
-                   date=row["date"].isoformat() if row["date"] else "", snippet=snippet,
+                   date=row["date"].isoformat() if row["date"] else "", snippet=text,
                    identifier=row["identifier"] or "", site=row["site"] or "", passage=passage, deep_link=deep_link,
                    changed_at=row["changed_at"].strftime("%Y-%m-%dT%H:%M:%SZ") if row["changed_at"] else "",
                    fetched_at=row["fetched_at"] or "", why=explain(matched, origins) if snippets else [])
@@ -492,7 +450,7 @@ class PostgresSearchEngine:
         rows = self._query(f"SELECT {', '.join(STORED)}, ts_rank(%s::float4[], vector, %s::tsquery, 1) AS score "
                            f"FROM search_documents WHERE vector @@ %s::tsquery AND id <> %s "
                            f"ORDER BY score DESC, id LIMIT %s", (self.rank_weights, query, query, doc_id, top))
-        return [self._hit(dict(zip(STORED, r)), r[-1], set(), set(), {}, snippets=False) for r in rows]
+        return [self._hit(dict(zip(STORED, r)), r[-1], set(), {}, snippets=False) for r in rows]
 
     def all_hits(self, req: SearchRequest, limit: int):
         """Every result of a search up to `limit`, in rank (or date) order, without snippets: for exports."""

@@ -1,0 +1,102 @@
+"""Snippets: the passage of a hit's text that best matches the query, with the query's stems marked.
+
+Pure functions on (text, stored passages, matched stems), shared by both search backends: the engine only says
+which stems a hit matched in its body. A long text (a law) is cut to its best-matching article or page first,
+which is also what the result deep-links to; the marking re-analyses only that passage, with the same analyzer
+as the index, so "woningtoewijzing" is marked for a search on "woning".
+"""
+from __future__ import annotations
+
+import json
+from html import escape
+
+from indexer.analysis import dutch_analyzer
+
+SNIPPET_CHARS = 300
+LONG_BODY = 4000          # below this, the whole text is searched for the snippet; above it, the best passage
+MARK_CHAR_LIMIT = 30_000  # marking re-analyses text: at most this much of it
+LEAD = 80                 # characters of context before the first mark
+
+_ANALYZER = dutch_analyzer()
+
+
+def best_passage(passages_json: str | None, body: str, needles: list[str]):
+    """(anchor, heading, start, end) of the passage of a long text holding the most different matched stems
+    (the earliest on a tie), or None for short texts and texts without usable passages."""
+    if len(body) < LONG_BODY or not needles:
+        return None
+    try:
+        passages = [p for p in json.loads(passages_json or "[]") if len(p) == 4]
+    except ValueError:
+        return None
+    lower = body.lower()
+    best, best_score = None, 0
+    for anchor, heading, start, end in passages:
+        chunk = lower[start:end]
+        score = sum(1 for n in needles if n in chunk)
+        if score > best_score:
+            best, best_score = (anchor, heading, start, end), score
+    return best
+
+
+def passage_at(passages_json: str | None, offset: int) -> tuple[str, str]:
+    """(heading, anchor) of the passage that holds character `offset` of the body."""
+    try:
+        passages = json.loads(passages_json or "[]")
+    except ValueError:
+        return "", ""
+    for item in passages:
+        if len(item) == 4 and item[2] <= offset < item[3]:
+            return item[1], item[0]
+    return "", ""
+
+
+def first_chars(text: str, n: int = SNIPPET_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) <= n:
+        return escape(text)
+    cut = text.rfind(" ", 0, n)
+    return escape(text[: cut if cut > 0 else n]) + " …"
+
+
+def mark(text: str, stems: set[str], maxchars: int = SNIPPET_CHARS) -> tuple[str, int]:
+    """(escaped text around the densest cluster of the stems with <mark> around each, offset of that window in
+    text); ('', -1) when none of the stems occurs."""
+    spans = sorted({(t.startchar, t.endchar) for t in _ANALYZER(text[:MARK_CHAR_LIMIT], positions=True, chars=True)
+                    if t.text in stems})
+    if not spans:
+        return "", -1
+    starts = [s for s, _ in spans]
+    best, most, j = 0, 0, 0
+    for i, s in enumerate(starts):   # the window of maxchars from each mark holding the most marks
+        while j < len(starts) and starts[j] < s + maxchars - LEAD:
+            j += 1
+        if j - i > most:
+            best, most = i, j - i
+    start = max(0, starts[best] - LEAD)
+    start = text.rfind(" ", 0, start) + 1 if start else 0
+    end = min(len(text), start + maxchars)
+    out, pos = [], start
+    for s, e in spans:
+        if s < pos or e > end:
+            continue
+        out += [escape(text[pos:s]), "<mark>", escape(text[s:e]), "</mark>"]
+        pos = e
+    out.append(escape(text[pos:end]))
+    snippet = " ".join("".join(out).split())
+    return ("… " if start else "") + snippet + (" …" if end < len(text) else ""), starts[best]
+
+
+def snippet(body: str, passages_json: str | None, url: str, stems: set[str]) -> tuple[str, str, str]:
+    """(snippet HTML, heading of its passage, deep link to that passage) for a hit that matched `stems` in its
+    body; the start of the text when nothing can be marked."""
+    if not body:
+        return "", "", ""
+    best = best_passage(passages_json, body, sorted(stems, key=len, reverse=True))
+    if best is not None:
+        anchor, heading, start, end = best
+        html, _ = mark(body[start:end], stems)
+    else:
+        html, at = mark(body, stems)
+        heading, anchor = passage_at(passages_json, at) if at >= 0 else ("", "")
+    return html or first_chars(body), heading, f"{url}#{anchor}" if anchor else ""

@@ -1,0 +1,37 @@
+"""Snippets (search_app.snippets): pure functions shared by both search backends."""
+from __future__ import annotations
+
+import json
+
+from indexer.analysis import stems
+from search_app.snippets import LONG_BODY, mark, snippet
+
+
+def test_marks_every_form_of_the_stems_and_escapes_the_rest():
+    html, at = mark("De <b>woningen</b> en de woning: woningtoewijzing.", set(stems("woning")))
+    assert html.count("<mark>") == 3 and "&lt;b&gt;" in html and at == len("De <b>")
+
+
+def test_the_window_is_the_densest_cluster_of_marks():
+    text = "subsidie " + "vulling " * 200 + "sport subsidie sport subsidie " + "vulling " * 200
+    html, at = mark(text, set(stems("subsidie sport")))
+    assert html.count("<mark>") == 4 and html.startswith("… ") and html.endswith(" …")
+    assert at == text.index("sport")
+
+
+def test_no_match_gives_the_start_of_the_text():
+    assert mark("niets te zien", {"woning"}) == ("", -1)
+    assert snippet("niets te zien hier", "[]", "http://x.nl/", {"woning"}) == ("niets te zien hier", "", "")
+
+
+def test_a_long_text_is_cut_to_its_best_passage_which_the_result_links_to():
+    filler = "Algemene bepalingen over van alles en nog wat. " * 100
+    first = "Artikel 1\n" + filler
+    second = "Artikel 2\nDe beslagvrije voet wordt berekend. " + filler
+    body = first + "\n\n" + second
+    passages = json.dumps([["artikel-1", "Artikel 1", 0, len(first)],
+                           ["artikel-2", "Artikel 2", len(first) + 2, len(body)]])
+    assert len(body) > LONG_BODY
+    html, heading, link = snippet(body, passages, "http://x.nl/wet", set(stems("beslagvrije voet")))
+    assert "<mark>beslagvrije</mark> <mark>voet</mark>" in html
+    assert (heading, link) == ("Artikel 2", "http://x.nl/wet#artikel-2")
