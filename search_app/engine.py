@@ -33,6 +33,7 @@ MAX_PAGE = 1000
 MAX_QUERY_LENGTH = 500
 CACHE_SIZE = 512                # results kept per worker, per index build (the theme and facet pages repeat a lot)
 SUGGEST_BELOW = 5               # suggest a spelling only when a search finds fewer results than this
+RESCORE_DEPTH = 200             # the bonus clauses are scored for this many best base matches, not all matches
 
 _OPERATOR = re.compile(r"^(AND|OR|NOT|ANDNOT|ANDMAYBE)$")
 
@@ -296,7 +297,6 @@ class SearchEngine:
             searcher = self._current()
             notices: list[str] = []
             built = self._parse(req.q, notices)
-            query = built.query
             groups = {name: sorting.FieldFacet(name, allow_overlap=(name == "themes")) for name in FACET_FIELDS}
             kwargs = dict(filter=self._filter(req.filters), terms=snippets)
             if facets:
@@ -309,7 +309,10 @@ class SearchEngine:
                 kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
             # limit covers the requested page; a page past the end is clamped to the last one,
             # whose hits are within that limit too.
-            results = searcher.search(query, limit=req.page * req.page_size, **kwargs)
+            rescore = built.bonus is not None and sort == "relevantie" and order is None
+            depth = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
+            results = searcher.search(built.base if rescore else built.query, limit=depth, **kwargs)
+            ranked = self._rescored(searcher, results, built.bonus) if rescore else list(results)
             total = len(results)
             pages = max(1, math.ceil(total / req.page_size))
             page = req.page
@@ -319,7 +322,7 @@ class SearchEngine:
             start = (page - 1) * req.page_size
             scored = sort == "relevantie" and order is None
             hits = [self._hit(h, built.origins, scored=scored, snippets=snippets)
-                    for h in list(results)[start:start + req.page_size]]
+                    for h in ranked[start:start + req.page_size]]
             facet_counts = {}
             for name in FACET_FIELDS if facets else ():
                 facet_counts[name] = facet_order((str(k), len(v)) for k, v in results.groups(name).items()
@@ -328,7 +331,19 @@ class SearchEngine:
                           if req.q.strip() and total < SUGGEST_BELOW else "")
             return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,
                                 pages=pages, page_size=req.page_size, sort=sort, notices=notices,
-                                interpreted_as=str(query), suggestion=suggestion)
+                                interpreted_as=str(built.query), suggestion=suggestion)
+
+    @staticmethod
+    def _rescored(searcher, results, bonus) -> list:
+        """The hits of the base query with the bonus clauses' scores added, best first. Exactly the full query's
+        scores and order for these documents (AndMaybe adds the bonus to the base score), but the bonus is only
+        collected for these documents instead of every match: for two or three common words that halves the
+        cost. (Visiting them with skip_to was measured too: no faster.)"""
+        hits = list(results)
+        extra = {h.docnum: h.score for h in searcher.search(bonus, filter={h.docnum for h in hits}, limit=None)}
+        for h in hits:
+            h.score += extra.get(h.docnum, 0.0)
+        return sorted(hits, key=lambda h: (-h.score, h.docnum))
 
     @staticmethod
     def _suggest(searcher, words: list[str], total: int) -> str:

@@ -83,6 +83,8 @@ class BuiltQuery:
     words: list[str] = field(default_factory=list)                    # folded content words, in order
     word_queries: list = field(default_factory=list)                  # the expansion of each of those words
     alternatives: list = field(default_factory=list)                  # synonyms of several typed words together
+    base: object = None     # the query without its optional bonus clauses (what matches, and its base score)
+    bonus: object = None    # the bonus clauses (proximity, word pairs), or None: they only add to a score
 
 
 class QueryBuilder:
@@ -255,7 +257,9 @@ class QueryBuilder:
         if self.w.pairs and 2 <= len(built.word_queries) <= 5:
             qs = built.word_queries
             bonus += [And([qs[i], qs[j]], boost=self.w.pairs) for i in range(len(qs)) for j in range(i + 1, len(qs))]
+        built.base = main
         if bonus:
-            main = AndMaybe(main, Or(bonus))
+            built.bonus = Or(bonus)
+            main = AndMaybe(main, built.bonus)
         built.query = main
         return built
