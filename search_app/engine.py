@@ -15,13 +15,14 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from whoosh import scoring, sorting
+from whoosh import collectors, scoring, sorting
 from whoosh.query import And, NullQuery, Or, Term
 
 from indexer.analysis import TOKEN_PATTERN
 from indexer.build import IndexLocation, IndexMissing
 from indexer.schema import MISSING_DATE, SCHEMA_VERSION
 
+from .facet_counts import FacetCounter, FacetValues
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
 from .snippets import snippet
 
@@ -213,6 +214,7 @@ class SearchEngine:
         self._target: str | None = None
         self._ix = None
         self._searcher = None
+        self._facet_values: FacetValues | None = None
 
     # -- the open searcher
     def _current(self):
@@ -234,6 +236,7 @@ class SearchEngine:
                 raise IndexMissing(f"the live index cannot be read ({type(e).__name__}: {e}); "
                                    f"rebuild it with: python run.py index --rebuild") from None
             self._ix, self._target, self._searcher = ix, target, searcher
+            self._facet_values = FacetValues(searcher)
         return self._searcher
 
     def _close(self):
@@ -297,23 +300,30 @@ class SearchEngine:
             searcher = self._current()
             notices: list[str] = []
             built = self._parse(req.q, notices)
-            groups = {name: sorting.FieldFacet(name, allow_overlap=(name == "themes")) for name in FACET_FIELDS}
-            kwargs = dict(filter=self._filter(req.filters), terms=snippets)
-            if facets:
-                kwargs["groupedby"] = groups
             sort = req.sort if req.q.strip() else "datum"
+            sortedby = None
             if order == "changed":      # Atom feeds: the most recently new or changed documents first
-                kwargs["sortedby"] = sorting.MultiFacet([sorting.FieldFacet("changed_at", reverse=True),
-                                                         sorting.ScoreFacet()])
+                sortedby = sorting.MultiFacet([sorting.FieldFacet("changed_at", reverse=True), sorting.ScoreFacet()])
             elif sort == "datum":
-                kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+                sortedby = sorting.FieldFacet("date", reverse=True)
             # limit covers the requested page; a page past the end is clamped to the last one,
             # whose hits are within that limit too.
             rescore = built.bonus is not None and sort == "relevantie" and order is None
             depth = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
-            results = searcher.search(built.base if rescore else built.query, limit=depth, **kwargs)
-            ranked = self._rescored(searcher, results, built.bonus) if rescore else list(results)
-            total = len(results)
+            query = built.base if rescore else built.query
+            # Every match is visited (the total and the facets count them all), so the collector that keeps them
+            # all is the right one: a top-N collector would prune the query with a minimum score, which changes
+            # both what matches and how it scores.
+            top = collectors.SortingCollector(sortedby, limit=depth) if sortedby else collectors.UnlimitedCollector()
+            counter = FacetCounter(top, self._facet_values)
+            collector = collectors.TermsCollector(counter) if snippets else counter
+            filter_query = self._filter(req.filters)
+            if filter_query is not None:   # the filter wraps last, so it sees every document first
+                collector = collectors.FilterCollector(collector, filter_query, None)
+            searcher.search_with_collector(query, collector)
+            results = collector.results()
+            ranked = self._rescored(searcher, results[:depth], built.bonus) if rescore else results[:depth]
+            total = counter.total
             pages = max(1, math.ceil(total / req.page_size))
             page = req.page
             if page > pages:
@@ -323,10 +333,8 @@ class SearchEngine:
             scored = sort == "relevantie" and order is None
             hits = [self._hit(h, built.origins, scored=scored, snippets=snippets)
                     for h in ranked[start:start + req.page_size]]
-            facet_counts = {}
-            for name in FACET_FIELDS if facets else ():
-                facet_counts[name] = facet_order((str(k), len(v)) for k, v in results.groups(name).items()
-                                                 if k not in (None, ""))
+            facet_counts = ({name: facet_order(values) for name, values in counter.facet_counts().items()}
+                            if facets else {})
             suggestion = (self._suggest(searcher, built.words, total)
                           if req.q.strip() and total < SUGGEST_BELOW else "")
             return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,
@@ -334,12 +342,11 @@ class SearchEngine:
                                 interpreted_as=str(built.query), suggestion=suggestion)
 
     @staticmethod
-    def _rescored(searcher, results, bonus) -> list:
+    def _rescored(searcher, hits: list, bonus) -> list:
         """The hits of the base query with the bonus clauses' scores added, best first. Exactly the full query's
         scores and order for these documents (AndMaybe adds the bonus to the base score), but the bonus is only
         collected for these documents instead of every match: for two or three common words that halves the
         cost. (Visiting them with skip_to was measured too: no faster.)"""
-        hits = list(results)
         extra = {h.docnum: h.score for h in searcher.search(bonus, filter={h.docnum for h in hits}, limit=None)}
         for h in hits:
             h.score += extra.get(h.docnum, 0.0)

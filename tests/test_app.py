@@ -174,3 +174,16 @@ def test_document_text_with_markup_is_escaped_in_snippets_and_pages(tmp_path, em
 def test_status_endpoint(client):
     data = client.get("/api/status").get_json()
     assert data["ok"] and data["documents"] > 100
+
+
+def test_facet_counts_and_total_agree_with_counting_every_match(client, index_url):
+    """The counts come from a counting collector; Whoosh's own grouping (or SQL) over all matches must agree."""
+    from collections import Counter
+    data = client.get("/api/search?q=wet&per_pagina=100").get_json()
+    everything = [client.get(f"/api/search?q=wet&per_pagina=100&pagina={p}").get_json()["results"]
+                  for p in range(1, data["pages"] + 1)]
+    docs = [d for page in everything for d in page]
+    assert len(docs) == data["total"] and len({d["id"] for d in docs}) == data["total"]
+    assert {f["value"]: f["count"] for f in data["facets"]["doctype"]} == Counter(d["type"] for d in docs)
+    assert {f["value"]: f["count"] for f in data["facets"]["organisation"]} == Counter(d["organisation"] for d in docs)
+    assert {f["value"]: f["count"] for f in data["facets"]["themes"]} == Counter(t for d in docs for t in d["themes"])
