@@ -58,6 +58,26 @@ class Throttle:
             time.sleep(at - now)
 
 
+class PageBudget:
+    """A site's max_pages, shared by the crawl loops of one process (each worker process has its own): a loop
+    takes one page before it claims a URL and gives it back when that URL needed no request."""
+
+    def __init__(self, pages: int):
+        self.left = pages
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.left <= 0:
+                return False
+            self.left -= 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self.left += 1
+
+
 def seed_url(site: Site) -> str:
     """The frontier entry whose claimer reads the site's start pages, sitemaps and due known pages."""
     return f"seed:{site.name}"
@@ -144,7 +164,7 @@ def _later(a: str | None, b: str | None) -> bool:
 
 class SiteCrawler:
     def __init__(self, site: Site, store: CrawlStore, run_id: int, throttle: Throttle | None = None,
-                 on_fetch=None, sleep=time.sleep, resumed: bool = False):
+                 on_fetch=None, sleep=time.sleep, resumed: bool = False, budget: PageBudget | None = None):
         self.site = site
         self.store = store
         self.run_id = run_id
@@ -158,6 +178,7 @@ class SiteCrawler:
         self.robots = RobotsCache(self.raw, site.user_agent)
         self.download = Redirecting(Retrying(self.http, sleep=sleep), self._refusal)
         self.report = SiteReport(site.name, resumed=resumed)
+        self.budget = budget or PageBudget(site.max_pages)
         self._skipped: Counter = Counter()
         self._errors: Counter = Counter()
         self.seen: set[str] = set()   # this worker's cache of what the run's frontier already holds
@@ -358,19 +379,23 @@ class SiteCrawler:
             if self.report.resumed:
                 log.info("joining", extra={"site": self.site.name,
                                            "pending": self.store.frontier_pending(self.run_id, self.site.name)})
-            while self.report.fetched < self.site.max_pages:
+            while self.budget.take():
                 claim = self.store.frontier_claim(self.run_id, self.site.name)
                 if claim is None:
+                    self.budget.give_back()
                     if not self.store.frontier_pending(self.run_id, self.site.name):
                         break
                     time.sleep(WAIT_FOR_OTHERS_S)
                     continue
                 url, depth = claim
+                fetched = self.report.fetched
                 if url == self.seed_url:
                     self._seed()
                     self.store.frontier_done(self.run_id, url)
                 else:
                     self._process(url, depth)
+                if self.report.fetched == fetched:
+                    self.budget.give_back()
             attempted = self.report.fetched + self.report.robots_blocked
             if attempted and not (self.report.documents or self.report.not_due) and (
                     sum(self._errors.values()) == self.report.fetched):
@@ -418,6 +443,7 @@ def crawl(sites: list[Site], store: CrawlStore, progress: bool = True, sleep=tim
     # another worker that is still at it. Either way this process carries on with it.
     resumed = {site.name: not store.frontier_offer(run_id, site.name, seed_url(site), 0, PRIO_SEED)
                for site in sites}
+    budgets = {site.name: PageBudget(site.max_pages) for site in sites}
 
     def one(site: Site) -> SiteReport:
         done = store.site_run_report(run_id, site.name)
@@ -425,7 +451,8 @@ def crawl(sites: list[Site], store: CrawlStore, progress: bool = True, sleep=tim
             report = SiteReport.from_dict(done)
             report.resumed = True
             return report
-        return SiteCrawler(site, store, run_id, throttle, tick, sleep=sleep, resumed=resumed[site.name]).run()
+        return SiteCrawler(site, store, run_id, throttle, tick, sleep=sleep, resumed=resumed[site.name],
+                           budget=budgets[site.name]).run()
 
     # One thread per crawl loop: `workers` loops for a site claim from its frontier side by side.
     loops = [site for site in sites for _ in range(site.workers)]

@@ -135,6 +135,25 @@ def test_max_pages_limits_a_run(site, store):
     assert report.fetched == 2
 
 
+def test_several_crawl_loops_share_the_sites_frontier_and_its_page_limit(store):
+    n_pages = 40
+
+    def numbered(handler):
+        n = int(handler.path.strip("/") or 0)
+        links = "".join(f"<a href='/{m}/'>{m}</a>" for m in range(n * 2 + 1, min(n * 2 + 3, n_pages)))
+        return Response(page(f"Pagina {n}", f"<p>Tekst {n}.</p>{links}"))
+    routes = {"/robots.txt": Response("User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"}),
+              **{f"/{n}/" if n else "/": numbered for n in range(n_pages)}}
+    with LoopbackSite(routes) as s:
+        report = crawl_one(make_site(s.url, workers=4), store)
+        pages = [p for _, p, _ in s.requests if p != "/robots.txt" and p != "/sitemap.xml"]
+        assert report.fetched == len(pages) == n_pages == len(set(pages))   # all, each once, one report
+        assert report.new == n_pages and not report.failed
+    with LoopbackSite(routes) as s:
+        limited = crawl_one(make_site(s.url, workers=4, max_pages=7), CrawlStore(store.db))
+        assert limited.fetched == 7
+
+
 def test_the_configured_sites_load_and_the_g40_list_is_complete():
     sites = load_sites()
     g40 = select(sites, group="g40")
