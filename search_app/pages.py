@@ -27,6 +27,14 @@ def index_missing(e):
                            message="Er is nog geen zoekindex beschikbaar.", detail=str(e)), 503
 
 
+@bp.app_errorhandler(ConnectionError)
+def store_unreachable(e):
+    """The crawl store (versions, coverage) is a PostgreSQL server that does not answer: say so, do not crash."""
+    return render_template("error.html", title="Gegevens tijdelijk niet bereikbaar",
+                           message="De crawl-store is op dit moment niet bereikbaar. Probeer het later opnieuw.",
+                           detail=str(e)), 503
+
+
 @bp.app_errorhandler(404)
 def not_found(e):
     return render_template("error.html", title="Pagina niet gevonden",

@@ -99,3 +99,11 @@ def test_an_unreachable_server_is_reported_not_a_crash():
     client = create_app({"TESTING": True, "INDEX_DIR": "postgresql://nobody@127.0.0.1:9/none"}).test_client()
     r = client.get("/api/search?q=wonen")
     assert r.status_code == 503
+
+
+def test_an_unreachable_crawl_store_gives_a_clear_503_on_the_pages_that_need_it(index_dir):
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index_dir),
+                         "STORE_PATH": "postgresql://nobody@127.0.0.1:9/none"}).test_client()
+    assert client.get("/zoeken?q=wonen").status_code == 200          # search does not need the store
+    r = client.get("/dekking")
+    assert r.status_code == 503 and "niet bereikbaar" in r.get_data(as_text=True)
