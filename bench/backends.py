@@ -33,8 +33,10 @@ from search_app.evaluation import evaluate  # noqa: E402
 
 def crawl_workers(store_url: str, workers: int, work: Path) -> dict:
     """Crawl the bundled mirrors (politeness off) into one PostgreSQL store with `workers` processes at once."""
-    cmd = lambda i: [sys.executable, str(REPO / "run.py"), "--data", str(work / f"w{i}"), "--store", store_url,  # noqa: E731
-                     "--quiet", "crawl"]
+    def cmd(i: int) -> list[str]:
+        return [sys.executable, str(REPO / "run.py"), "--data", str(work / f"w{i}"), "--store", store_url, "--quiet",
+                "crawl"]
+
     t = time.perf_counter()
     procs = [subprocess.Popen(cmd(i), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for i in range(workers)]
     for p in procs:
@@ -63,7 +65,8 @@ def main():
     try:
         index_url = server.create_database()
         report = PostgresIndex(index_url).build(store, progress=False)
-        engines = {"whoosh": open_engine(data / "index", cache_size=0), "postgresql": open_engine(index_url)}
+        engines = {"whoosh": open_engine(data / "index", cache_size=0),   # every search computed, on both
+                   "postgresql": open_engine(index_url, cache_size=0)}
         out = {"date": date.today().isoformat(), "documents": store.count_documents(),
                "build": {"postgresql": {"seconds": report.seconds, "docs_per_s": report.docs_per_second,
                                         "procs": 1}},

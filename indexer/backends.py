@@ -22,7 +22,9 @@ def index_store(store: CrawlStore, url: str | Path, rebuild: bool, procs: int = 
     if is_postgres_url(url):
         from .pg_index import PostgresIndex
         index = PostgresIndex(str(url))
-        return index.build(store, progress=progress, reason=reason) if rebuild else index.update(store, progress=progress)
+        if rebuild:
+            return index.build(store, progress=progress, reason=reason)
+        return index.update(store, progress=progress)
     location = IndexLocation(whoosh_path(url))
     if rebuild:
         return build_index(store, location, procs=procs, progress=progress, reason=reason)

@@ -14,5 +14,5 @@ from .query import DEFAULT_WEIGHTS, Weights
 def open_engine(url: str | Path, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
     if is_postgres_url(url):
         from .pg_engine import PostgresSearchEngine
-        return PostgresSearchEngine(str(url), weights)
+        return PostgresSearchEngine(str(url), weights, cache_size=cache_size)
     return SearchEngine(whoosh_path(url), weights, cache_size=cache_size)

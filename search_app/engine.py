@@ -7,12 +7,10 @@ reopens it when the live index pointer moves to a new build.
 """
 from __future__ import annotations
 
-import copy
 import json
 import math
 import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from whoosh import collectors, scoring, sorting
@@ -24,6 +22,7 @@ from indexer.schema import MISSING_DATE, SCHEMA_VERSION
 
 from .facet_counts import FacetCounter, FacetValues
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
+from .result_cache import ResultCache
 from .snippets import snippet
 
 FACET_FIELDS = ["themes", "organisation", "doctype", "year"]
@@ -206,11 +205,10 @@ def bm25f(weights: Weights) -> scoring.BM25F:
 class SearchEngine:
     def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
         self.location = IndexLocation(index_root)
-        self.cache_size = cache_size
         self.weights = weights
         self.builder = QueryBuilder(weights)
         self._lock = threading.RLock()
-        self._cache: OrderedDict = OrderedDict()
+        self._cache = ResultCache(cache_size)
         self._target: str | None = None
         self._ix = None
         self._searcher = None
@@ -279,20 +277,8 @@ class SearchEngine:
     def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
                order: str | None = None) -> SearchResult:
         """Cached per index build: the same request on the same build gives the same result."""
-        key = (self.location.live_target(), req.q, tuple(sorted((k, tuple(v)) for k, v in req.filters.items())),
-               req.sort, req.page, req.page_size, snippets, facets, order)
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                return copy.deepcopy(cached)
-        result = self._search(req, snippets, facets, order)
-        with self._lock:
-            if self.cache_size:
-                self._cache[key] = copy.deepcopy(result)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-        return result
+        key = self._cache.key(self.location.live_target(), req, snippets, facets, order)
+        return self._cache.get(key, lambda: self._search(req, snippets, facets, order))
 
     def _search(self, req: SearchRequest, snippets: bool, facets: bool, order: str | None) -> SearchResult:
         check_request(req)

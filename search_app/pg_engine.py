@@ -23,6 +23,7 @@ from indexer.schema import SCHEMA_VERSION
 from .engine import (FACET_FIELDS, LAST_PAGE_NOTICE, SUGGEST_BELOW, Hit, SearchRequest, SearchResult, check_request,
                      explain, facet_order, parse_query)
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
+from .result_cache import ResultCache
 from .snippets import snippet
 
 EVERY = "*"                  # a translation that matches every document (no text condition)
@@ -163,6 +164,7 @@ class PostgresSearchEngine:
 
     def __init__(self, url: str, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = 0):
         self.url = url
+        self._cache = ResultCache(cache_size)
         self.weights = weights
         self.builder = QueryBuilder(weights)
         # {D, C, B, A} for ts_rank where a plain rank is enough ("lijkt op")
@@ -311,10 +313,16 @@ class PostgresSearchEngine:
 
     def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
                order: str | None = None) -> SearchResult:
+        """Cached per index generation (every build or update adds one): the same request on the same
+        generation gives the same result."""
         check_request(req)
+        meta = self._meta()
+        key = self._cache.key(meta.get("generation"), req, snippets, facets, order)
+        return self._cache.get(key, lambda: self._search(req, snippets, facets, order, meta))
+
+    def _search(self, req: SearchRequest, snippets: bool, facets: bool, order: str | None, meta: dict) -> SearchResult:
         notices: list[str] = []
         built = parse_query(self.builder, req.q, notices)
-        meta = self._meta()
         where, args = self._where(built, req.filters)
         sort = req.sort if req.q.strip() else "datum"
         if where is None:

@@ -187,3 +187,29 @@ def test_facet_counts_and_total_agree_with_counting_every_match(client, index_ur
     assert {f["value"]: f["count"] for f in data["facets"]["doctype"]} == Counter(d["type"] for d in docs)
     assert {f["value"]: f["count"] for f in data["facets"]["organisation"]} == Counter(d["organisation"] for d in docs)
     assert {f["value"]: f["count"] for f in data["facets"]["themes"]} == Counter(t for d in docs for t in d["themes"])
+
+
+def test_results_are_cached_per_index_version_on_both_backends(tmp_path, empty_index_url):
+    from crawler.store import CrawlStore
+    from indexer.backends import index_store
+    from search_app.backends import open_engine
+    from search_app.engine import SearchRequest
+    store = CrawlStore(tmp_path / "crawl.sqlite3")
+
+    def add(url, text):
+        store.record_content(run_id=None, site="t", url=url, status=200, content_type="text/html", body=text.encode(),
+                             indexable=True, extract={"title": text[:20], "text": text, "meta": {}})
+    add("http://t.nl/a", "Urgentie bij woningtoewijzing in de regio.")
+    index_store(store, empty_index_url, rebuild=True, progress=False)
+    engine = open_engine(empty_index_url, cache_size=8)
+    computed = []
+    search = engine._search
+    engine._search = lambda *a, **kw: computed.append(a) or search(*a, **kw)
+    first = engine.search(SearchRequest(q="urgentie"))
+    again = engine.search(SearchRequest(q="urgentie"))
+    assert first.total == again.total == 1 and len(computed) == 1      # the repeat came from the cache
+    again.hits.clear()                                                  # callers get their own copy
+    assert len(engine.search(SearchRequest(q="urgentie")).hits) == 1
+    add("http://t.nl/b", "Urgentieregeling voor mantelzorgers.")
+    index_store(store, empty_index_url, rebuild=False, progress=False)  # a new version: the old entry is not used
+    assert engine.search(SearchRequest(q="urgentie")).total == 2 and len(computed) == 2
