@@ -440,7 +440,8 @@ is no faster per query on this machine.
 
 Faults, long variant (`BELEIDSZOEKER_FAULT_TRIALS=20 pytest tests/test_faults.py`, 2026-11-27): 20 SIGKILLed index
 builds at random moments and 60 SIGKILLs during the live-pointer switch; the previous index served every time and
-the next build succeeded; 6 passed in 87 s. The suite runs 6 and 18 of each by default.
+the next build succeeded; 6 passed in 81 s (re-run after the last change of this session). The suite runs 6
+and 18 of each by default.
 
 Web actions that change state: there are none (crawling and indexing run from cron through run.py), so there is
 no admin token to configure; one is needed before any such route is added."""
