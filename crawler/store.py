@@ -185,6 +185,11 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def _text(value: str) -> str:
+    """Text as every backend can store it: PostgreSQL's text type cannot hold NUL characters."""
+    return value.replace("\x00", "") if value else value
+
+
 def content_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
@@ -230,12 +235,6 @@ class CrawlStore:
         with self.transaction() as db:
             return db.execute("INSERT INTO runs(started_at, sites) VALUES (?, ?) RETURNING id",
                               (now(), json.dumps(sites))).fetchone()[0]
-
-    def unfinished_run(self) -> int | None:
-        """The latest run that never finished (killed, or still going in another worker), if it is the latest."""
-        with self._conn() as db:
-            row = db.execute("SELECT id, finished_at FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-        return row[0] if row and row[1] is None else None
 
     def join_or_start_run(self, sites: list[str]) -> tuple[int, bool]:
         """-> (run id, joined): the unfinished run if there is one (a killed run to resume, or the run other
@@ -380,7 +379,8 @@ class CrawlStore:
             if not db.execute("SELECT 1 FROM contents WHERE content_hash=?", (digest,)).fetchone():
                 db.execute("INSERT INTO contents(content_hash, raw, title, text, passages, meta, links, extracted_at) "
                            "VALUES (?,?,?,?,?,?,?,?)",
-                           (digest, zlib.compress(body, 6), extract.get("title", ""), extract.get("text", ""),
+                           (digest, zlib.compress(body, 6), _text(extract.get("title", "")),
+                            _text(extract.get("text", "")),
                             json.dumps(extract.get("passages", []), ensure_ascii=False),
                             json.dumps(extract.get("meta", {}), ensure_ascii=False),
                             json.dumps(extract.get("links", [])), stamp))

@@ -217,3 +217,11 @@ def test_workers_starting_together_join_one_run(store):
     store.finish_run(first, {})
     third, joined = store.join_or_start_run(["s"])
     assert third != first and not joined
+
+
+def test_text_with_nul_characters_is_stored_on_every_backend(store):
+    store.record_content(run_id=None, site="s", url="http://s.nl/nul", status=200, content_type="text/html",
+                         body=b"x\x00y", indexable=True,
+                         extract={"title": "Ti\x00tel", "text": "tek\x00st", "meta": {}})
+    (record,) = store.documents()
+    assert (record.title, record.text) == ("Titel", "tekst")
