@@ -359,10 +359,12 @@ def cmd_search(args) -> int:
 def cmd_migrate(args) -> int:
     """Copy the crawl store (and build the index) into other backends, e.g. the embedded default -> PostgreSQL.
     The source stays as it is: switch over by pointing --store/--index (or the environment) at the target."""
-    from crawler.database import redact
+    from crawler.database import is_postgres_url, redact, sqlite_path
     from crawler.migrate import MigrationError, copy_store
     from crawler.store import CrawlStore
     from indexer.backends import index_store
+    if not is_postgres_url(store_url(args)) and not sqlite_path(store_url(args)).exists():
+        return fail(f"geen crawl-store in {store_url(args)}: er is niets te migreren")
     source = open_store(args)
     try:
         target = CrawlStore(args.to_store)
