@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -26,32 +24,9 @@ sys.path.insert(0, str(REPO / "tests"))
 from crawler.store import CrawlStore  # noqa: E402
 from indexer.pg_index import PostgresIndex  # noqa: E402
 from postgres import PostgresServer  # noqa: E402
-from run_bench import QUERIES, mirrors_served, summary, warm_latencies  # noqa: E402
+from run_bench import QUERIES, crawl_workers, mirrors_served, summary, warm_latencies  # noqa: E402
 from search_app.backends import open_engine  # noqa: E402
 from search_app.evaluation import evaluate  # noqa: E402
-
-
-def crawl_workers(store_url: str, workers: int, work: Path) -> dict:
-    """Crawl the bundled mirrors (politeness off) into one PostgreSQL store with `workers` processes at once."""
-    def cmd(i: int) -> list[str]:
-        return [sys.executable, str(REPO / "run.py"), "--data", str(work / f"w{i}"), "--store", store_url, "--quiet",
-                "crawl"]
-
-    t = time.perf_counter()
-    procs = [subprocess.Popen(cmd(i), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for i in range(workers)]
-    for p in procs:
-        _, err = p.communicate(timeout=1800)
-        if p.returncode:
-            raise SystemExit(f"crawl worker failed: {err.decode()[-2000:]}")
-    seconds = time.perf_counter() - t
-    store = CrawlStore(store_url)
-    with store._conn() as db:
-        fetched = db.execute("SELECT COUNT(*) FROM fetches").fetchone()[0]
-        twice = db.execute("SELECT COUNT(*) FROM (SELECT url FROM fetches WHERE url NOT LIKE '%robots.txt' AND "
-                           "url NOT LIKE '%sitemap.xml' GROUP BY url HAVING COUNT(*) > 1) d").fetchone()[0]
-    return {"workers": workers, "pages": fetched, "seconds": round(seconds, 1),
-            "pages_per_s": round(fetched / seconds, 1), "urls_fetched_twice": twice,
-            "documents": store.count_documents()}
 
 
 def main():
@@ -75,10 +50,11 @@ def main():
             out["relevance"][name] = {k: round(v, 4) for k, v in evaluate(engine).means.items()}
             out["engine"][name] = {kind: summary(warm_latencies(engine, qs, a.rounds)) for kind, qs in QUERIES.items()}
         work = data.parent / "bench-backends"
-        with mirrors_served(data, REPO / "corpus" / "sites.toml"):
+        sites_file = REPO / "corpus" / "sites.toml"
+        with mirrors_served(data, sites_file):
             for workers in (1, 2):
                 out["crawl"][f"postgresql, {workers} worker{'s' if workers > 1 else ''}"] = crawl_workers(
-                    server.create_database(), workers, work)
+                    server.create_database(), workers, work, sites_file)
     finally:
         server.stop()
     path = REPO / "bench" / "results" / f"{out['date']}-backends.json"

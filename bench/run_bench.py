@@ -218,17 +218,28 @@ def mirrors_served(data: Path, sites_file: Path):
         proc.wait(10)
 
 
-def bench_crawl(tmp: Path, data: Path, sites_file: Path) -> dict:
-    """Pages per second over the local mirrors with politeness off (rate 0), served by another process."""
-    cmd = [sys.executable, str(REPO / "run.py"), "--data", str(tmp), "--sites-file", str(sites_file), "--quiet", "crawl"]
-    with mirrors_served(data, sites_file):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
-        seconds = time.perf_counter() - t
-    store = CrawlStore(tmp / "crawl.sqlite3")
-    with store.transaction() as db:
+def crawl_workers(store_url: str, workers: int, work: Path, sites_file: Path) -> dict:
+    """Pages per second of `workers` crawl processes at once into one store (the local mirrors, politeness off;
+    the caller serves them, see mirrors_served), and how many page URLs were fetched more than once."""
+    def cmd(i: int) -> list[str]:
+        return [sys.executable, str(REPO / "run.py"), "--data", str(work / f"w{i}"), "--store", store_url,
+                "--sites-file", str(sites_file), "--quiet", "crawl"]
+
+    t = time.perf_counter()
+    procs = [subprocess.Popen(cmd(i), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for i in range(workers)]
+    for p in procs:
+        _, err = p.communicate(timeout=1800)
+        if p.returncode:
+            raise SystemExit(f"crawl worker failed: {err.decode()[-2000:]}")
+    seconds = time.perf_counter() - t
+    store = CrawlStore(store_url)
+    with store._conn() as db:
         fetched = db.execute("SELECT COUNT(*) FROM fetches").fetchone()[0]
-    return {"pages": fetched, "seconds": round(seconds, 1), "pages_per_s": round(fetched / seconds, 1),
+        twice = db.execute("SELECT COUNT(*) FROM (SELECT url FROM fetches WHERE url NOT LIKE '%robots.txt' AND "
+                           "url NOT LIKE '%sitemap.xml' GROUP BY url HAVING COUNT(*) > 1) d").fetchone()[0]
+    return {"workers": workers, "pages": fetched, "seconds": round(seconds, 1),
+            "pages_per_s": round(fetched / seconds, 1), "urls_fetched_twice": twice,
+            "documents": store.count_documents(),
             "note": "robots, sitemaps, extraction and storing every body; mirrors served by their own process"}
 
 
@@ -288,7 +299,8 @@ def main():
         server.wait(10)
     if not a.quick and a.corpus != "synthetic":   # synthetic documents have no site to crawl
         with tempfile.TemporaryDirectory() as tmp:
-            results["crawl"] = bench_crawl(Path(tmp), data, sites_file)
+            with mirrors_served(data, sites_file):
+                results["crawl"] = crawl_workers(str(Path(tmp) / "crawl.sqlite3"), 1, Path(tmp), sites_file)
     results["corpus"] = a.corpus
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
