@@ -37,7 +37,8 @@ def copy_store(source: CrawlStore, target: CrawlStore, log=lambda msg: None) -> 
             raise MigrationError(f"the target store {target} is not empty; migrate into a new database")
     copied = {}
     for table, order in TABLES:
-        columns = [c for c in _columns(source, table) if c in set(_columns(target, table))]
+        in_target = set(_columns(target, table))
+        columns = [c for c in _columns(source, table) if c in in_target]
         insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         n = 0
         with target.transaction() as db:

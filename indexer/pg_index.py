@@ -60,7 +60,8 @@ _ANALYZER = dutch_analyzer()
 _FOLD = folding_analyzer()
 
 
-def _quote(lexeme: str) -> str:
+def quote_lexeme(lexeme: str) -> str:
+    """A lexeme as tsvector and tsquery input both write it: quoted, with quotes and backslashes escaped."""
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
@@ -79,9 +80,9 @@ def tsvector_literal(fields: dict, analyzer=_ANALYZER) -> tuple[str, int]:
             if len(where) < MAX_POSITIONS_PER_LEXEME:
                 where.append(f"{min(offset + token.pos + 1, MAX_POSITION)}{weight}")
         offset = min(offset + last + FIELD_GAP, MAX_POSITION)
-    out = [f"{_quote(lex)}:{','.join(dict.fromkeys(pos))}" for lex, pos in positions.items()]
-    out += [_quote("org:" + t.text) for t in _FOLD(fields.get("org_words") or "")]
-    out += [_quote("thema:" + slug) for slug in (fields.get("themes") or "").split(",") if slug]
+    out = [f"{quote_lexeme(lex)}:{','.join(dict.fromkeys(pos))}" for lex, pos in positions.items()]
+    out += [quote_lexeme("org:" + t.text) for t in _FOLD(fields.get("org_words") or "")]
+    out += [quote_lexeme("thema:" + slug) for slug in (fields.get("themes") or "").split(",") if slug]
     return " ".join(dict.fromkeys(out)), max(1, body_length)
 
 

@@ -257,15 +257,10 @@ class SearchEngine:
                 return {"ok": False, "message": str(e)}
 
     # -- query
-    def _parse(self, q: str, notices: list[str]):
-        return parse_query(self.builder, q, notices)
-
     @staticmethod
     def _filter(filters: dict[str, list[str]]):
         parts = []
-        for fieldname, values in filters.items():
-            if fieldname not in FACET_FIELDS:
-                raise QueryError(f"unknown filter field {fieldname!r}")
+        for fieldname, values in filters.items():   # field names were checked by check_request
             values = [v for v in values if v]
             if values:
                 parts.append(Or([Term(fieldname, v) for v in values]) if len(values) > 1
@@ -285,7 +280,7 @@ class SearchEngine:
         with self._lock:
             searcher = self._current()
             notices: list[str] = []
-            built = self._parse(req.q, notices)
+            built = parse_query(self.builder, req.q, notices)
             sort = req.sort if req.q.strip() else "datum"
             sortedby = None
             if order == "changed":      # Atom feeds: the most recently new or changed documents first
@@ -405,9 +400,10 @@ class SearchEngine:
 
     def all_hits(self, req: SearchRequest, limit: int):
         """Every result of a search up to `limit`, in rank (or date) order, without snippets: for exports."""
+        check_request(req)
         with self._lock:
             searcher = self._current()
-            built = self._parse(req.q, [])
+            built = parse_query(self.builder, req.q, [])
             kwargs = dict(filter=self._filter(req.filters), limit=limit)
             if req.sort == "datum" or not req.q.strip():
                 kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)

@@ -18,6 +18,7 @@ from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phras
 
 from crawler.database import redact
 from indexer.build import IndexMissing
+from indexer.pg_index import quote_lexeme
 from indexer.schema import SCHEMA_VERSION
 
 from .engine import (FACET_FIELDS, LAST_PAGE_NOTICE, SUGGEST_BELOW, Hit, SearchRequest, SearchResult, check_request,
@@ -33,10 +34,6 @@ STORED = ("id", "url", "title", "themes", "organisation", "doctype", "year", "da
           "changed_at", "fetched_at")
 
 
-def _lexeme(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
 def to_tsquery(node) -> str | None:
     """The tsquery text of a QueryBuilder tree; EVERY for "no condition", None for "nothing matches"."""
     if node is None or node is NullQuery:
@@ -46,25 +43,25 @@ def to_tsquery(node) -> str | None:
     if isinstance(node, Term):
         text = node.text.decode() if isinstance(node.text, bytes) else node.text
         if node.fieldname in FIELD_WEIGHT:
-            return f"{_lexeme(text)}:{FIELD_WEIGHT[node.fieldname]}"
+            return f"{quote_lexeme(text)}:{FIELD_WEIGHT[node.fieldname]}"
         if node.fieldname == "themes":
-            return _lexeme("thema:" + text)
+            return quote_lexeme("thema:" + text)
         if node.fieldname == "org_words":
-            return _lexeme("org:" + text)
+            return quote_lexeme("org:" + text)
         return None
     if isinstance(node, Phrase):
         weight = FIELD_WEIGHT.get(node.fieldname)
         if weight is None or not node.words:
             return None
         joint = " <-> " if node.slop <= 1 else " & "
-        return "(" + joint.join(f"{_lexeme(w)}:{weight}" for w in node.words) + ")"
+        return "(" + joint.join(f"{quote_lexeme(w)}:{weight}" for w in node.words) + ")"
     if isinstance(node, Prefix):
         weight = FIELD_WEIGHT.get(node.fieldname)
-        return f"{_lexeme(node.text)}:*{weight}" if weight else None
+        return f"{quote_lexeme(node.text)}:*{weight}" if weight else None
     if isinstance(node, Or):
         terms = [s for s in node.subqueries if isinstance(s, Term) and s.fieldname in FIELD_WEIGHT]
         if terms and len(terms) == len(node.subqueries) and len({t.text for t in terms}) == 1:
-            return f"{_lexeme(terms[0].text)}:" + "".join(sorted({FIELD_WEIGHT[t.fieldname] for t in terms}))
+            return f"{quote_lexeme(terms[0].text)}:" + "".join(sorted({FIELD_WEIGHT[t.fieldname] for t in terms}))
         parts = [to_tsquery(s) for s in node.subqueries]
         if EVERY in parts:
             return EVERY
@@ -294,7 +291,7 @@ class PostgresSearchEngine:
             args += unit_args
         if w.proximity and len(words) >= 2:
             stems = [_main_stem(q) for q in built.word_queries if _main_stem(q)]
-            near = " & ".join("(" + " | ".join(f"{_lexeme(a)} <{d}> {_lexeme(b)}" for d in range(1, w.slop + 1)) + ")"
+            near = " & ".join("(" + " | ".join(f"{quote_lexeme(a)} <{d}> {quote_lexeme(b)}" for d in range(1, w.slop + 1)) + ")"
                               for a, b in zip(stems, stems[1:]))
             norm = f"(1 - {w.b!r} + {w.b!r} * doc_length / {avg_length!r})"
             score += f" + CASE WHEN vector @@ %s::tsquery THEN %s / (1 + {w.k1!r} * {norm}) ELSE 0 END"
@@ -304,7 +301,7 @@ class PostgresSearchEngine:
         for stem, i in ranked.items():
             for k, (_, weights) in enumerate(RANK_FIELDS):
                 ranks.append(f"ts_rank('{weights}', vector, %s::tsquery, 0) AS s{i}f{k}")
-                lateral_args.append(_lexeme(stem))
+                lateral_args.append(quote_lexeme(stem))
                 before = " + ".join(f"t{j}.s{i}f{j}" for j in range(k)) or "0"
                 levels[k].append(f"{tf_sql(f'r.s{i}f{k}', f'({before})')} AS s{i}f{k}")
         lateral = f", LATERAL (SELECT {', '.join(ranks)} OFFSET 0) r" + "".join(
@@ -456,7 +453,7 @@ class PostgresSearchEngine:
             (doc_id, n))]
         if not terms:
             return []
-        query = " | ".join(_lexeme(t) for t in terms)
+        query = " | ".join(quote_lexeme(t) for t in terms)
         rows = self._query(f"SELECT {', '.join(STORED)}, ts_rank(%s::float4[], vector, %s::tsquery, 1) AS score "
                            f"FROM search_documents WHERE vector @@ %s::tsquery AND id <> %s "
                            f"ORDER BY score DESC, id LIMIT %s", (self.rank_weights, query, query, doc_id, top))
@@ -464,6 +461,7 @@ class PostgresSearchEngine:
 
     def all_hits(self, req: SearchRequest, limit: int):
         """Every result of a search up to `limit`, in rank (or date) order, without snippets: for exports."""
+        check_request(req)
         built = parse_query(self.builder, req.q, [])
         meta = self._meta()
         where, args = self._where(built, req.filters)
