@@ -22,6 +22,13 @@ LANG_DIR = Path(__file__).resolve().parent.parent / "corpus" / "lang"
 
 # Words: letters/digits, joined by inner dots or apostrophes ("auto's", "art.1" stays one token).
 TOKEN_PATTERN = r"\w+(?:['’.]\w+)*"
+# What the index analyzer reads: the same words, but a word-internal hyphen joins ("re-integratie" is one word,
+# indexed as reintegratie with its pieces as parts) and a trailing hyphen marks an elided compound
+# ("jeugd- en gezinsbeleid": jeugd- stands for jeugdbeleid).
+INDEX_TOKEN_PATTERN = r"\w+(?:['’.\-]\w+)*(?:-(?!\w))?"
+ELISION_GAP = rcompile(r"[\s,/]*")       # what may stand between an elided word and the rest of the enumeration
+ELISION_LINKS = frozenset({"en", "of", "tot", "en/of"})
+ELISION_REACH = 4                         # how many words ahead the completing compound may stand
 
 
 def load_wordlist(path: Path) -> frozenset[str]:
@@ -39,6 +46,102 @@ def dutch_stopwords() -> frozenset[str]:
     return load_wordlist(LANG_DIR / "stopwords-nl.txt")
 
 
+def word_matches(text: str):
+    """(raw word, start, end) for every word of `text` as the index reads it. An elided compound comes back
+    completed with the head of the compound that ends its enumeration: in "jeugd- en gezinsbeleid" the match
+    "jeugd-" gives "jeugdbeleid", in "huur-/koopwoning" "huur-" gives "huurwoning" (with the characters of
+    "jeugd-", so highlighting marks what was written). Without such a compound the hyphen is dropped."""
+    matches = list(_INDEX_TOKEN_RE.finditer(text))
+    for i, m in enumerate(matches):
+        raw = m.group(0)
+        if raw.endswith("-"):
+            raw = _complete_elision(text, matches, i)
+        yield raw, m.start(), m.end()
+
+
+def _complete_elision(text: str, matches, i: int) -> str:
+    stem_part = matches[i].group(0)[:-1]
+    end, linked = matches[i].end(), False
+    for m in matches[i + 1:i + 1 + ELISION_REACH]:
+        gap = text[end:m.start()]
+        if ELISION_GAP.fullmatch(gap) is None:
+            break
+        linked = linked or "," in gap or "/" in gap
+        word = m.group(0)
+        if word.lower() in ELISION_LINKS:
+            linked, end = True, m.end()
+            continue
+        if word.endswith("-"):               # "huur-, koop- en sociale woningen": the next elided one
+            end = m.end()
+            continue
+        if not linked:
+            break
+        from .compounds import splitter
+        head = splitter().head(fold(word))
+        if head:
+            return stem_part + head
+        break
+    return stem_part
+
+
+def complete_elisions(text: str) -> str:
+    """`text` with each elided compound written out, as word_matches reads it ("jeugd- en gezinsbeleid" ->
+    "jeugdbeleid en gezinsbeleid"): for query text, where the parser must see whole words."""
+    matches = list(_INDEX_TOKEN_RE.finditer(text))
+    out, pos = [], 0
+    for i, m in enumerate(matches):
+        if m.group(0).endswith("-"):
+            out += [text[pos:m.start()], _complete_elision(text, matches, i)]
+            pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def word_parts(folded: str, decompound: bool = True) -> tuple[str, ...]:
+    """The parts indexed beside a (folded) word: the pieces of a hyphenated word and, with decompound, the
+    compound parts of the joined word and of each piece (coordinatie-overleg -> coordinatie, overleg;
+    woningbouw-programma -> woningbouw, programma, woning, bouw, ...); () for a plain simple word."""
+    from .compounds import MIN_WORD, splitter
+    parts: list[str] = []
+    if "-" in folded:
+        pieces = [p for p in folded.split("-") if p]
+        parts += pieces
+        joined = "".join(pieces)
+        if decompound:
+            parts += [p for piece in [joined] + pieces if len(piece) >= MIN_WORD for p in splitter().split(piece)]
+    elif decompound and len(folded) >= MIN_WORD:
+        parts += splitter().split(folded)
+    joined = folded.replace("-", "")
+    return tuple(p for p in dict.fromkeys(parts) if p != joined)
+
+
+class DutchTokenizer(RegexTokenizer):
+    """RegexTokenizer over INDEX_TOKEN_PATTERN whose tokens are word_matches(): elided compounds completed."""
+
+    def __init__(self):
+        super().__init__(INDEX_TOKEN_PATTERN)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True, start_pos=0,
+                 start_char=0, tokenize=True, mode="", **kwargs):
+        if not tokenize:
+            yield from super().__call__(value, positions, chars, keeporiginal, removestops, start_pos,
+                                        start_char, tokenize, mode, **kwargs)
+            return
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, (raw, start, end) in enumerate(word_matches(value)):
+            t.text = raw
+            t.boost = 1.0
+            if keeporiginal:
+                t.original = raw
+            t.stopped = False
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar = start_char + start
+                t.endchar = start_char + end
+            yield t
+
+
 class ApostropheFilter(Filter):
     """Dutch plural/genitive apostrophe: "auto's" -> "auto", "pagina’s" -> "pagina"; other apostrophes go
     ("zo'n" -> "zon"). The Snowball stemmer does not know the apostrophe and would leave "auto'"."""
@@ -54,39 +157,35 @@ class ApostropheFilter(Filter):
 
 
 class DecompoundFilter(Filter):
-    """After each compound, its parts at the same position and characters (woningbouwprogramma ->
-    + woning, bouw, programma, woningbouw), so a search for a part finds the compound and highlighting
-    marks the whole word. The splitter is loaded lazily and is not part of the pickled schema."""
+    """A hyphenated word joined (re-integratie -> reintegratie, so it meets reïntegratie and reintegratie),
+    then its word_parts at the same position and characters (woningbouwprogramma -> + woning, bouw,
+    programma, woningbouw), so a search for a part finds the compound and highlighting marks the whole word.
+    The splitter is loaded lazily and is not part of the pickled schema."""
 
-    def __getstate__(self):
-        return {}
-
-    def __setstate__(self, state):
-        pass
+    def __init__(self, decompound: bool = True):
+        self.decompound = decompound
 
     def __call__(self, tokens):
-        from .compounds import MIN_WORD, splitter
-        split = splitter().split
         for t in tokens:
             original = t.text   # read before yielding: later filters change t.text in place
+            t.text = original.replace("-", "")
             yield t
-            if t.stopped or len(original) < MIN_WORD:
+            if t.stopped:
                 continue
-            for part in split(original):
+            for part in word_parts(original, self.decompound):
                 t.text = part
                 yield t
 
 
 def dutch_analysis_chain(decompound: bool = True):
     """The Dutch analysis as a Whoosh chain of filters: the specification DutchAnalyzer is checked against."""
-    chain = (RegexTokenizer(TOKEN_PATTERN)
-             | LowercaseFilter()
-             | CharsetFilter(accent_map)
-             | ApostropheFilter()
-             | StopFilter(stoplist=dutch_stopwords(), minsize=1, maxsize=None))
-    if decompound:
-        chain = chain | DecompoundFilter()
-    return chain | StemFilter(lang="nl", cachesize=-1)
+    return (DutchTokenizer()
+            | LowercaseFilter()
+            | CharsetFilter(accent_map)
+            | ApostropheFilter()
+            | StopFilter(stoplist=dutch_stopwords(), minsize=1, maxsize=None)
+            | DecompoundFilter(decompound)
+            | StemFilter(lang="nl", cachesize=-1))
 
 
 def fold(word: str) -> str:
@@ -110,7 +209,6 @@ class DutchAnalyzer(Composable):
 
     def _init(self):
         from whoosh.lang import stemmer_for_language
-        self.expression = rcompile(TOKEN_PATTERN)
         self.chain = dutch_analysis_chain(self.decompound)
         self._stem = stemmer_for_language("nl")
         self._stops = dutch_stopwords()
@@ -132,14 +230,10 @@ class DutchAnalyzer(Composable):
         if found is None:
             folded = fold(raw)
             if folded in self._stops:
-                found = (True, folded, ())
+                found = (True, folded.replace("-", ""), ())
             else:
-                parts = ()
-                if self.decompound:
-                    from .compounds import MIN_WORD, splitter
-                    if len(folded) >= MIN_WORD:
-                        parts = tuple(self._stem(p) for p in splitter().split(folded))
-                found = (False, self._stem(folded), parts)
+                parts = tuple(self._stem(p) for p in word_parts(folded, self.decompound))
+                found = (False, self._stem(folded.replace("-", "")), parts)
             if len(self._words) < 1_000_000:
                 self._words[raw] = found
         return found
@@ -153,8 +247,8 @@ class DutchAnalyzer(Composable):
             return
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = None
-        for i, match in enumerate(self.expression.finditer(value)):
-            stopped, text, parts = self.word(match.group(0))
+        for i, (raw, start, end) in enumerate(word_matches(value)):
+            stopped, text, parts = self.word(raw)
             if stopped and removestops:
                 continue
             t.boost = 1.0
@@ -166,8 +260,8 @@ class DutchAnalyzer(Composable):
                     pos = start_pos + i if pos is None else pos + 1
                     t.pos = pos
             if chars:
-                t.startchar = start_char + match.start()
-                t.endchar = start_char + match.end()
+                t.startchar = start_char + start
+                t.endchar = start_char + end
             t.text = text
             yield t
             for part in parts:
@@ -195,6 +289,7 @@ def folded_words(text: str) -> list[str]:
 
 
 _TOKEN_RE = rcompile(TOKEN_PATTERN)
+_INDEX_TOKEN_RE = rcompile(INDEX_TOKEN_PATTERN)
 _FOLDED: dict[str, str] = {}
 
 

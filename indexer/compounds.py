@@ -110,6 +110,18 @@ class CompoundSplitter:
         spans += self.leaves(right, offset + right_start) or [(offset + right_start, offset + len(word))]
         return spans
 
+    def head(self, word: str) -> str:
+        """The head of a compound ("beleid" of gezinsbeleid), or '' for a word that is not one. Asked where the
+        text itself says the word is a compound (the enumeration of an elided one: "wacht- en doorlooptijd"), so
+        a lexicalised compound the splitter keeps whole still gives its shortest known final part ("tijd")."""
+        spans = self.leaves(word)
+        if len(spans) >= 2:
+            return word[spans[-1][0]:]
+        for i in range(len(word) - 3, MIN_PART - 1, -1):   # the shortest known final part
+            if self._part_ok(word[i:]):
+                return word[i:]
+        return ""
+
     def split(self, word: str) -> tuple[str, ...]:
         """The parts of a compound that are words: the smallest parts and every run of neighbouring parts
         that is a word too (woningbouwprogramma -> woning, bouw, programma, woningbouw, bouwprogramma);

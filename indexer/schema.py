@@ -11,7 +11,7 @@ from crawler.record import DocumentRecord
 
 from .analysis import dutch_analyzer, folded_words, folding_analyzer
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Field weights are applied at query time (search_app.query.Weights), so they can be measured without
 # rebuilding the index.

@@ -33,6 +33,9 @@ MAX_PAGE = 1000
 MAX_QUERY_LENGTH = 500
 CACHE_SIZE = 512                # results kept per worker, per index build (the theme and facet pages repeat a lot)
 SUGGEST_BELOW = 5               # suggest a spelling only when a search finds fewer results than this
+FALLBACK_BELOW = 3              # with fewer documents holding every query concept, show those holding most of them
+FALLBACK_NOTICE = ("Weinig of geen documenten bevatten al uw zoekwoorden. U ziet ook documenten met een deel "
+                   "ervan; die met de meeste zoekwoorden staan bovenaan.")
 RESCORE_DEPTH = 200             # the bonus clauses are scored for this many best base matches, not all matches
 
 _OPERATOR = re.compile(r"^(AND|OR|NOT|ANDNOT|ANDMAYBE)$")
@@ -191,6 +194,11 @@ def parse_query(builder: QueryBuilder, q: str, notices: list[str]):
     return built
 
 
+def fallback_needed(built, total: int) -> bool:
+    """Whether the result set of every concept is too small and the query has a most-of-them fallback."""
+    return built.fallback is not None and total < FALLBACK_BELOW
+
+
 def facet_order(counted) -> list[tuple[str, int]]:
     """Facet values, most frequent first, then alphabetical."""
     return sorted(counted, key=lambda kv: (-kv[1], kv[0]))
@@ -289,20 +297,15 @@ class SearchEngine:
                 sortedby = sorting.FieldFacet("date", reverse=True)
             # limit covers the requested page; a page past the end is clamped to the last one,
             # whose hits are within that limit too.
+            filter_query = self._filter(req.filters)
+            results, counter = self._collect(searcher, built, req, sort, sortedby, order, snippets, filter_query)
+            if fallback_needed(built, counter.total):
+                built = built.fallback
+                results, counter = self._collect(searcher, built, req, sort, sortedby, order, snippets, filter_query)
+                if counter.total:
+                    notices.append(FALLBACK_NOTICE)
             rescore = built.bonus is not None and sort == "relevantie" and order is None
             depth = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
-            query = built.base if rescore else built.query
-            # Every match is visited (the total and the facets count them all), so the collector that keeps them
-            # all is the right one: a top-N collector would prune the query with a minimum score, which changes
-            # both what matches and how it scores.
-            top = collectors.SortingCollector(sortedby, limit=depth) if sortedby else collectors.UnlimitedCollector()
-            counter = FacetCounter(top, self._facet_values)
-            collector = collectors.TermsCollector(counter) if snippets else counter
-            filter_query = self._filter(req.filters)
-            if filter_query is not None:   # the filter wraps last, so it sees every document first
-                collector = collectors.FilterCollector(collector, filter_query, None)
-            searcher.search_with_collector(query, collector)
-            results = collector.results()
             ranked = self._rescored(searcher, results[:depth], built.bonus) if rescore else results[:depth]
             total = counter.total
             pages = max(1, math.ceil(total / req.page_size))
@@ -321,6 +324,22 @@ class SearchEngine:
             return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,
                                 pages=pages, page_size=req.page_size, sort=sort, notices=notices,
                                 interpreted_as=str(built.query), suggestion=suggestion)
+
+    def _collect(self, searcher, built, req: SearchRequest, sort: str, sortedby, order, snippets: bool,
+                 filter_query):
+        """(results, facet counter) of one query: every match visited (the total and the facets count them all),
+        so the collector that keeps them all is the right one: a top-N collector would prune the query with a
+        minimum score, which changes both what matches and how it scores."""
+        rescore = built.bonus is not None and sort == "relevantie" and order is None
+        depth = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
+        query = built.base if rescore else built.query
+        top = collectors.SortingCollector(sortedby, limit=depth) if sortedby else collectors.UnlimitedCollector()
+        counter = FacetCounter(top, self._facet_values)
+        collector = collectors.TermsCollector(counter) if snippets else counter
+        if filter_query is not None:   # the filter wraps last, so it sees every document first
+            collector = collectors.FilterCollector(collector, filter_query, None)
+        searcher.search_with_collector(query, collector)
+        return collector.results(), counter
 
     @staticmethod
     def _rescored(searcher, hits: list, bonus) -> list:
@@ -408,5 +427,7 @@ class SearchEngine:
             if req.sort == "datum" or not req.q.strip():
                 kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
             results = searcher.search(built.query, **kwargs)
+            if fallback_needed(built, len(results)):
+                results = searcher.search(built.fallback.query, **kwargs)
             scored = req.sort == "relevantie" and bool(req.q.strip())
             return len(results), [self._hit(h, scored=scored, snippets=False) for h in results]

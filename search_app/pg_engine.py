@@ -15,14 +15,15 @@ import math
 import threading
 
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Term
+from whoosh.query.spans import SpanNear2
 
 from crawler.database import redact
 from indexer.build import IndexMissing
 from indexer.pg_index import quote_lexeme
 from indexer.schema import SCHEMA_VERSION
 
-from .engine import (FACET_FIELDS, LAST_PAGE_NOTICE, SUGGEST_BELOW, Hit, SearchRequest, SearchResult, check_request,
-                     explain, facet_order, parse_query)
+from .engine import (FACET_FIELDS, FALLBACK_NOTICE, LAST_PAGE_NOTICE, SUGGEST_BELOW, Hit, SearchRequest, SearchResult,
+                     check_request, explain, facet_order, fallback_needed, parse_query)
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
 from .result_cache import ResultCache
 from .snippets import snippet
@@ -55,6 +56,16 @@ def to_tsquery(node) -> str | None:
             return None
         joint = " <-> " if node.slop <= 1 else " & "
         return "(" + joint.join(f"{quote_lexeme(w)}:{weight}" for w in node.words) + ")"
+    if isinstance(node, SpanNear2):
+        # a compound's parts within `slop` positions, either order: tsquery has exact distances only (<N>), so
+        # two parts become the alternatives of every distance; more parts (rare): all present in the field
+        if len(node.qs) != 2:
+            return to_tsquery(And(node.qs))
+        a, b = (to_tsquery(q) for q in node.qs)
+        if a is None or b is None:
+            return None
+        near = [f"{x} <{d}> {y}" for d in range(node.slop + 1) for x, y in ((a, b), (b, a))]
+        return "(" + " | ".join(near) + ")"
     if isinstance(node, Prefix):
         weight = FIELD_WEIGHT.get(node.fieldname)
         return f"{quote_lexeme(node.text)}:*{weight}" if weight else None
@@ -137,6 +148,8 @@ def scoring_units(node, boost: float = 1.0) -> list[tuple[float, tuple[str, ...]
             return [n]
         if isinstance(n, Phrase):
             return [Term(n.fieldname, w, boost=n.boost) for w in n.words]
+        if isinstance(n, SpanNear2):
+            return list(n.qs)
         return [t for s in getattr(n, "subqueries", ()) for t in leaves(s)]
 
     if isinstance(node, Term):
@@ -150,7 +163,7 @@ def scoring_units(node, boost: float = 1.0) -> list[tuple[float, tuple[str, ...]
             condition = None if isinstance(subs[0], Term) else to_tsquery(node)
             return [(boost * max(t.boost for t in found), stems, condition)]
         return [u for s in subs for u in scoring_units(s, boost * node.boost)]
-    if isinstance(node, (And, Phrase)):
+    if isinstance(node, (And, Phrase, SpanNear2)):
         found = leaves(node)
         return [(boost * max(t.boost for t in found), tuple(dict.fromkeys(t.text for t in found)), to_tsquery(node))]
     return []
@@ -322,6 +335,13 @@ class PostgresSearchEngine:
         built = parse_query(self.builder, req.q, notices)
         where, args = self._where(built, req.filters)
         sort = req.sort if req.q.strip() else "datum"
+        if built.fallback is not None:
+            total = self._count(where, args, False)[0] if where is not None else 0
+            if fallback_needed(built, total):
+                built = built.fallback
+                where, args = self._where(built, req.filters)
+                if where is not None and self._count(where, args, False)[0]:
+                    notices.append(FALLBACK_NOTICE)
         if where is None:
             return SearchResult(query=req.q, total=0, hits=[], facets={f: [] for f in FACET_FIELDS} if facets else {},
                                 page=1, pages=1, page_size=req.page_size, sort=sort, notices=notices,
@@ -465,9 +485,13 @@ class PostgresSearchEngine:
         built = parse_query(self.builder, req.q, [])
         meta = self._meta()
         where, args = self._where(built, req.filters)
+        total = self._count(where, args, facets=False)[0] if where is not None else 0
+        if fallback_needed(built, total):
+            built = built.fallback
+            where, args = self._where(built, req.filters)
+            total = self._count(where, args, facets=False)[0] if where is not None else 0
         if where is None:
             return 0, []
-        total, _ = self._count(where, args, facets=False)
         sort = req.sort if req.q.strip() else "datum"
         scored = sort == "relevantie" and bool(req.q.strip())
         return total, self._hits(built, meta, where, args, sort, None, limit, 0, False, scored)

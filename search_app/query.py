@@ -10,6 +10,7 @@ Every term the expansion adds is remembered with where it came from, so a result
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,12 +18,12 @@ from pathlib import Path
 
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import KEYWORD, TEXT, Schema
-from whoosh.qparser import OrGroup, QueryParser
+from whoosh.qparser import AndGroup, OrGroup, QueryParser
 from whoosh.qparser import plugins as qplugins
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Term, Wildcard
+from whoosh.query.spans import SpanNear2
 
-from indexer.analysis import LANG_DIR, dutch_stopwords, folding_analyzer
-from indexer.compounds import splitter
+from indexer.analysis import LANG_DIR, complete_elisions, dutch_stopwords, folding_analyzer, word_parts
 
 SYNONYMS = LANG_DIR / "synonyms-nl.toml"
 
@@ -33,21 +34,28 @@ class Weights:
     title: float = 1.0
     short_title: float = 1.0
     body: float = 1.0
-    parts: float = 0.7          # a query compound's parts, all required, found apart
+    parts: float = 0.7          # a query compound's parts, found together (one compound or within parts_window)
+    parts_window: int = 3       # positions the parts of a query compound may stand apart ("belasting op honden")
+    modifier: float = 0.3       # bonus for a query compound's first part alone (ziektewet for ziektewetuitkering)
     synonym: float = 0.8
     proximity: float = 1.0      # the query words within `slop` positions of each other, in order
     slop: int = 6
-    coord: float = 0.9          # Or scale: documents matching more query words rank higher
+    coord: float = 0.9          # Or scale: documents matching more query words rank higher (the fallback set)
     pairs: float = 0.5  # bonus per pair of query words that both occur (word-level coordination)
     b: float = 0.75             # BM25 length normalisation of the body (1 = full)
     title_b: float = 0.5        # ... of titles
     k1: float = 1.2
     decompound: bool = True
     synonyms: bool = True
+    all_concepts: bool = True   # the result set: every concept of the query (else any of them, most first)
 
 
 DEFAULT_WEIGHTS = Weights()
 TEXT_FIELDS = ("title", "short_title", "body")
+# A word-internal hyphen joins (re-integratie, e-mail); only a hyphen that starts a word excludes (-pleegzorg).
+_HYPHENATED = re.compile(r"\w[\w'’.]*(?:-[\w'’.]+)+")
+MINUS = r"(?<![^\s(])-(?=[^\s-])"
+PLUS = r"(?<![^\s(])\+(?=\S)"
 
 
 @lru_cache(maxsize=4)
@@ -85,6 +93,8 @@ class BuiltQuery:
     alternatives: list = field(default_factory=list)                  # synonyms of several typed words together
     base: object = None     # the query without its optional bonus clauses (what matches, and its base score)
     bonus: object = None    # the bonus clauses (proximity, word pairs), or None: they only add to a score
+    modifiers: list = field(default_factory=list)   # bonus clauses: a query compound's first part alone
+    fallback: "BuiltQuery | None" = None  # any of the concepts, most first: when all of them find (almost) nothing
 
 
 class QueryBuilder:
@@ -101,12 +111,18 @@ class QueryBuilder:
             content = " ".join(w for w in key.split() if w not in self.stop)
             if " " in content:
                 self._phrase_keys.append((f" {content} ", key, alts))
-        self.split = splitter().split if weights.decompound else (lambda word: ())
-        parser = QueryParser("text", _raw_schema(), group=OrGroup.factory(weights.coord))
-        parser.add_plugin(qplugins.PlusMinusPlugin())
+        self.parser = self._parser(AndGroup)
+        self.any_parser = self._parser(OrGroup.factory(weights.coord))
+
+    @staticmethod
+    def _parser(group) -> QueryParser:
+        """Whoosh's syntax on raw words; `group` says what plain words mean together: every concept (the result
+        set) or any of them, most first (the fallback when every concept together finds almost nothing)."""
+        parser = QueryParser("text", _raw_schema(), group=group)
+        parser.add_plugin(qplugins.PlusMinusPlugin(plusexpr=PLUS, minusexpr=MINUS))
         parser.remove_plugin_class(qplugins.BoostPlugin)
         parser.add_plugin(qplugins.FieldAliasPlugin({"titel": ["title"], "gemeente": ["organisatie", "org"]}))
-        self.parser = parser
+        return parser
 
     # ---------------------------------------------------------------- words
     def _folded(self, text: str) -> list[str]:
@@ -135,32 +151,51 @@ class QueryBuilder:
         return Or([Phrase("body", stems, slop=slop, boost=boost * self.w.body),
                    Phrase("title", stems, slop=slop, boost=boost * self.w.title)])
 
+    def _parts_together(self, built: BuiltQuery, word: str, parts: list[str], window: int):
+        """A compound's parts standing together: in one compound of the text (its parts share its position) or
+        within parts_window positions ("belasting op honden" for hondenbelasting). Each part scores with its own
+        IDF, so the informative modifier counts for more than a frequent head; a head found on its own far
+        from the modifier (belasting anywhere, honden anywhere) is no match."""
+        stems = [self.stem(p) for p in parts]
+        for p, st in zip(parts, stems):
+            for f in ("title", "body"):
+                self._note(built, f, st, f"deel '{p}' van '{word}'")
+        weights = {"title": self.w.title, "body": self.w.body}
+        return Or([SpanNear2([Term(f, st, boost=self.w.parts * weights[f]) for st in stems],
+                             slop=window, ordered=False, mindist=0) for f in ("title", "body")])
+
     def word(self, built: BuiltQuery, raw: str, negative: bool = False):
-        """One typed word: its stem in every text field, its compound parts, its synonyms.
+        """One typed word (a concept): its stem in every text field, its compound parts together, its synonyms.
         A word to exclude (-word, NOT word) is only the word itself."""
         folded = self._folded(raw)
-        if len(folded) != 1:   # "huur-/koopwoning" and the like: each piece as a word
+        if len(folded) > 1 and _HYPHENATED.fullmatch(raw):   # re-integratie: one word, as the index reads it
+            folded = ["-".join(folded)]
+        if len(folded) != 1:   # "huur/koopwoning" and the like: each piece as a word
             subs = [q for q in (self.word(built, f, negative) for f in folded) if q is not None]
             return Or(subs) if subs else None
         word = folded[0]
         if word in self.stop:
             return None
-        stem = self.stem(word)
+        joined = word.replace("-", "")
+        stem = self.stem(joined)
         if negative:
             return Or([Term(f, stem) for f in TEXT_FIELDS])
-        clauses = [self._term_over_fields(built, stem, 1.0, f"'{word}' (stam {stem})")]
-        leaves = [p for p in self.split(word) if len(p) < len(word)]
+        clauses = [self._term_over_fields(built, stem, 1.0, f"'{joined}' (stam {stem})")]
+        leaves = [p for p in word_parts(word, self.w.decompound) if len(p) < len(joined)]
         smallest = [p for p in leaves if not any(q != p and q in p for q in leaves)]
-        if len(smallest) >= 2:
-            clauses.append(And([self._term_over_fields(built, self.stem(p), self.w.parts,
-                                                       f"deel '{p}' van '{word}'", ("title", "body"))
-                                for p in smallest]))
-        for alt in self.synonyms.get(word, ()):
-            q = self._phrase_over_fields(built, alt.split(), self.w.synonym, f"synoniem '{alt}' van '{word}'")
+        if len(smallest) >= 2:   # the pieces of a hyphenated word stand side by side; a compound's parts near
+            window = 1 if "-" in word else self.w.parts_window
+            clauses.append(self._parts_together(built, joined, smallest, window))
+            if self.w.modifier and len(smallest[0]) >= 4 and "-" not in word:
+                built.modifiers.append(self._term_over_fields(built, self.stem(smallest[0]), self.w.modifier,
+                                                              f"deel '{smallest[0]}' van '{joined}'",
+                                                              ("title", "body")))
+        for alt in self.synonyms.get(joined, ()):
+            q = self._phrase_over_fields(built, alt.split(), self.w.synonym, f"synoniem '{alt}' van '{joined}'")
             if q is not None:
                 clauses.append(q)
         q = clauses[0] if len(clauses) == 1 else Or(clauses)
-        built.words.append(word)
+        built.words.append(joined)
         built.word_queries.append(q)
         return q
 
@@ -225,12 +260,24 @@ class QueryBuilder:
         return None
 
     def build(self, text: str) -> BuiltQuery:
-        """The full query for `text`; raises nothing for odd input (the caller checks syntax first)."""
-        built = BuiltQuery(NullQuery)
+        """The full query for `text`; raises nothing for odd input (the caller checks syntax first).
+
+        The result set is every concept of the query (a concept: a word with its synonyms and its compound parts
+        together); `fallback` is the same words with any of them enough, ranked most-of-them first, for when
+        every concept together finds (almost) nothing."""
         if not text.strip():
-            built.query = Every()
-            return built
-        parsed = self.parser.parse(text)
+            return BuiltQuery(Every())
+        text = complete_elisions(text)
+        if not self.w.all_concepts:
+            return self._build(text, self.any_parser)
+        built = self._build(text, self.parser)
+        if len(built.word_queries) >= 2:
+            built.fallback = self._build(text, self.any_parser)
+        return built
+
+    def _build(self, text: str, parser) -> BuiltQuery:
+        built = BuiltQuery(NullQuery)
+        parsed = parser.parse(text)
         parsed = Or([parsed]) if not isinstance(parsed, (And, Or)) else parsed
         main = self.expand(built, parsed)
         if main is None:
@@ -248,8 +295,9 @@ class QueryBuilder:
             main = Or([main] + alternatives)
             built.alternatives = alternatives
         # optional bonuses, they only add to the score of documents that match anyway:
-        # proximity (the words close together, in order) and coordination (pairs of words both present)
-        bonus = []
+        # proximity (the words close together, in order), coordination (pairs of words both present) and a
+        # query compound's modifier on its own (related evidence: Ziektewet for ziektewetuitkering)
+        bonus = list(built.modifiers)
         if self.w.proximity and len(built.words) >= 2:
             stems = [self.stem(w) for w in built.words]
             bonus += [Phrase("body", stems, slop=self.w.slop, boost=self.w.proximity),

@@ -1,0 +1,107 @@
+"""How words meet documents: hyphens, spelling variants, elided compounds, a compound's head against its
+modifier, and the result set of a query with several concepts. Each mechanism on hand-made documents, on
+both search backends (the examples are ours, not queries of any evaluation set)."""
+import pytest
+
+from crawler.store import CrawlStore
+from indexer.analysis import complete_elisions, stems
+from search_app.backends import open_engine
+from search_app.engine import FALLBACK_NOTICE, SearchRequest
+
+DOCS = {
+    # hyphen and spelling variants of one word (Dutch spelling moved between them)
+    "hyphen": ("Verordening re-integratie", "Regels over re-integratie van werkzoekenden."),
+    "diaeresis": ("Beleid reïntegratie", "De reïntegratie van uitkeringsgerechtigden."),
+    "joined": ("Nota reintegratie", "Reintegratie naar betaald werk."),
+    "email": ("Contact", "Stuur een e-mail aan de afdeling."),
+    "exclusive": ("Reglement", "Het re-examen is voor studenten; integratie van vakken is geregeld."),
+    # an elided compound and an apostrophe plural
+    "elided": ("Nota jeugd- en gezinsbeleid", "Het college stelt het jeugd- en gezinsbeleid vast."),
+    "risks": ("Register", "De risico's van het systeem worden beschreven."),
+    # a compound's informative modifier against its frequent head
+    "dogtax": ("Verordening", "Artikel 1. De gemeente heft een belasting op het houden van honden."),
+    "vat": ("Omzetbelasting tabel", "Omzetbelasting, belasting, belasting op goederen. Belastingtarief voor "
+            "levering. " + "Algemene tekst over tarieven. " * 20 + "Voer voor honden valt onder tabel I."),
+    # several concepts: documents with all of them, with one of them
+    "both": ("Schuldhulp voor jongeren", "Schuldhulpverlening aan jongeren tot 27 jaar."),
+    "both2": ("Jongeren en geld", "Jongeren met schulden: de schuldhulpverlening helpt."),
+    "both3": ("Plan", "Schuldhulpverlening kent een aanpak voor jongeren."),
+    "one": ("Schuldhulpverlening", "Het college biedt schuldhulpverlening aan inwoners."),
+    "other": ("Jongerenwerk", "Jongeren in de wijk krijgen begeleiding."),
+}
+
+
+@pytest.fixture(scope="module", params=["whoosh", "postgresql"])
+def engine(request, tmp_path_factory):
+    from indexer.backends import index_store
+    tmp = tmp_path_factory.mktemp("ranking")
+    store = CrawlStore(tmp / "crawl.sqlite3")
+    for key, (title, text) in DOCS.items():
+        store.record_content(run_id=None, site="t", url=f"http://t.nl/{key}", status=200, content_type="text/html",
+                             body=(title + text).encode(), indexable=True,
+                             extract={"title": title, "text": title + "\n" + text,
+                                      "passages": [{"anchor": "a", "heading": title, "text": text}],
+                                      "meta": {"organisation": "Gemeente Tilburg"}})
+    url = str(tmp / "index") if request.param == "whoosh" else request.getfixturevalue("postgres").create_database()
+    index_store(store, url, rebuild=True, progress=False)
+    return open_engine(url, cache_size=0)
+
+
+def found(engine, q, **kw):
+    return [h.url.rsplit("/", 1)[-1] for h in engine.search(SearchRequest(q=q, page_size=20, **kw)).hits]
+
+
+def test_a_word_internal_hyphen_joins_and_does_not_exclude(engine):
+    hits = found(engine, "re-integratie")
+    assert {"hyphen", "diaeresis", "joined"} <= set(hits)
+    assert "exclusive" not in hits            # "re" and "integratie" apart are not re-integratie
+    assert found(engine, "e-mail") == ["email"]
+
+
+def test_spelling_variants_of_a_word_find_the_same_documents(engine):
+    sets = [set(found(engine, q)) for q in ("re-integratie", "reïntegratie", "reintegratie")]
+    assert sets[0] == sets[1] == sets[2]
+
+
+def test_a_leading_minus_still_excludes(engine):
+    assert "email" not in found(engine, "afdeling -e-mail")
+    assert found(engine, "integratie -reglement") and "exclusive" not in found(engine, "integratie -reglement")
+
+
+def test_an_elided_compound_is_the_word_it_stands_for():
+    assert stems("jeugd- en gezinsbeleid") == stems("jeugdbeleid gezinsbeleid")
+    assert stems("bouw- en woningtoezicht") == stems("bouwtoezicht woningtoezicht")
+    assert stems("wacht- en doorlooptijd") == stems("wachttijd doorlooptijd")
+    assert complete_elisions("jeugd- en gezinsbeleid") == "jeugdbeleid en gezinsbeleid"
+    assert complete_elisions("subsidie -sport") == "subsidie -sport"
+
+
+def test_an_elided_compound_in_a_document_is_found_by_its_full_form(engine):
+    assert found(engine, "jeugdbeleid") == ["elided"]
+    assert found(engine, "jeugd- en gezinsbeleid") == ["elided"]
+
+
+def test_apostrophe_plurals_are_the_word(engine):
+    assert found(engine, "risico") == ["risks"] and found(engine, "risico's") == ["risks"]
+
+
+def test_a_compounds_parts_count_only_together(engine):
+    """hondenbelasting: the part 'belasting' on its own, far from 'honden', is no evidence; together (one
+    compound or a few words apart: "belasting op het houden van honden") they are."""
+    hits = found(engine, "hondenbelasting")
+    assert hits[0] == "dogtax"
+    assert "vat" not in hits
+
+
+def test_the_result_set_holds_every_concept_of_the_query(engine):
+    assert set(found(engine, "schuldhulpverlening jongeren")) == {"both", "both2", "both3"}
+    assert set(found(engine, "schuldhulpverlening")) == {"both", "both2", "both3", "one"}
+
+
+def test_when_every_concept_finds_almost_nothing_most_of_them_are_shown_and_said(engine):
+    result = engine.search(SearchRequest(q="schuldhulpverlening wijk"))
+    urls = [h.url.rsplit("/", 1)[-1] for h in result.hits]
+    assert FALLBACK_NOTICE in result.notices
+    assert set(urls) == {"both", "both2", "both3", "one", "other"}
+    strict = engine.search(SearchRequest(q="schuldhulpverlening jongeren"))
+    assert FALLBACK_NOTICE not in strict.notices
