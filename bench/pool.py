@@ -12,6 +12,7 @@ usage:
   python bench/pool.py pool --set DIR [--depth 20]      # writes DIR/pool.tsv (qid, docid, rankings that had it)
   python bench/pool.py show --set DIR QID [--chars 700]  # what a judge reads for each pooled document of QID
   python bench/pool.py run --set DIR --ranking grams     # a baseline's run file (qid Q0 docid rank score tag)
+  python bench/pool.py doc DOCID --set DIR [--grep WORD]  # one document: its start, or every passage with WORD
 """
 from __future__ import annotations
 
@@ -165,6 +166,22 @@ def cmd_show(a):
         print("    " + excerpt(rec.text, queries[a.qid], a.chars))
 
 
+def cmd_doc(a):
+    """One pooled document for a judge who needs more than the excerpt: its start, or each place WORD occurs."""
+    _, records = load_docs(Path(a.data))
+    rec = records.get(a.qid)
+    if rec is None:
+        sys.exit(f"no document {a.qid!r} in the store")
+    print(f"== {a.qid} | {rec.doctype} | {rec.organisation} | {len(rec.text.split())} words\n   TITLE: {rec.title}")
+    if not a.grep:
+        print(rec.text[:a.chars * 4])
+        return
+    lower, probe, at, shown = rec.text.lower(), a.grep.lower(), 0, 0
+    while shown < 15 and (at := lower.find(probe, at)) >= 0:
+        print("… " + " ".join(rec.text[max(0, at - 300): at + 400].split()) + " …\n")
+        at, shown = at + 400, shown + 1
+
+
 def cmd_run(a):
     eval_dir, data = Path(a.set), Path(a.data)
     queries = read_queries(eval_dir / "queries.tsv")
@@ -177,15 +194,16 @@ def cmd_run(a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=("pool", "show", "run"))
-    ap.add_argument("qid", nargs="?")
+    ap.add_argument("command", choices=("pool", "show", "run", "doc"))
+    ap.add_argument("qid", nargs="?", help="the query id (show) or the document id (doc)")
+    ap.add_argument("--grep", help="doc: show the passages holding this word")
     ap.add_argument("--set", required=True)
     ap.add_argument("--data", default=str(REPO / "data"))
     ap.add_argument("--depth", type=int, default=20)
     ap.add_argument("--chars", type=int, default=700)
     ap.add_argument("--ranking", choices=("bm25", "grams"), default="grams")
     a = ap.parse_args()
-    {"pool": cmd_pool, "show": cmd_show, "run": cmd_run}[a.command](a)
+    {"pool": cmd_pool, "show": cmd_show, "run": cmd_run, "doc": cmd_doc}[a.command](a)
 
 
 if __name__ == "__main__":

@@ -269,6 +269,60 @@ class DutchAnalyzer(Composable):
                 yield t
 
 
+GRAM = 4   # character n-gram length of the grams field
+
+
+def word_grams(folded: str, n: int = GRAM) -> tuple[str, ...]:
+    """The character n-grams of one folded word with its boundaries marked ("_wmo_" -> _wmo, wmo_): what
+    stemming and splitting miss (schuldhulp / schuldhulpverlening, spelling variants) still shares grams."""
+    padded = f"_{folded.replace('-', '')}_"
+    return tuple(padded[i:i + n] for i in range(max(1, len(padded) - n + 1)))
+
+
+class GramAnalyzer(Composable):
+    """Text -> the character n-grams of its words (stop words out), one token per gram occurrence; no positions
+    are needed (the grams field is only scored, never phrase-matched). Each distinct word is analysed once."""
+
+    def __init__(self):
+        self._init()
+
+    def _init(self):
+        self._stops = dutch_stopwords()
+        self._grams: dict[str, tuple[str, ...]] = {}
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        self._init()
+
+    def __eq__(self, other):
+        return self.__class__ is other.__class__
+
+    def grams(self, raw: str) -> tuple[str, ...]:
+        found = self._grams.get(raw)
+        if found is None:
+            folded = fold(raw)
+            found = () if folded in self._stops else word_grams(folded)
+            if len(self._grams) < 1_000_000:
+                self._grams[raw] = found
+        return found
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True, start_pos=0,
+                 start_char=0, tokenize=True, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t.boost, t.stopped, pos = 1.0, False, start_pos
+        for raw, start, end in word_matches(value):
+            for gram in self.grams(raw):
+                t.text = gram
+                if positions:
+                    t.pos = pos
+                    pos += 1
+                if chars:
+                    t.startchar, t.endchar = start_char + start, start_char + end
+                yield t
+
+
 def dutch_analyzer(decompound: bool = True) -> DutchAnalyzer:
     """The analyzer for Dutch text fields (index and highlighting)."""
     return DutchAnalyzer(decompound)

@@ -9,9 +9,9 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from crawler.record import DocumentRecord
 
-from .analysis import dutch_analyzer, folded_words, folding_analyzer
+from .analysis import GramAnalyzer, dutch_analyzer, folded_words, folding_analyzer
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Field weights are applied at query time (search_app.query.Weights), so they can be measured without
 # rebuilding the index.
@@ -34,6 +34,7 @@ def build_schema(decompound: bool = True) -> Schema:
         title=TEXT(analyzer=ana, stored=True),
         short_title=TEXT(analyzer=ana, stored=True),
         body=TEXT(analyzer=ana, stored=True),
+        grams=TEXT(analyzer=GramAnalyzer(), phrase=False),   # character 4-grams of title and body (ranking)
         site=ID(stored=True, sortable=True),
         organisation=ID(stored=True, sortable=True),
         org_words=TEXT(analyzer=folding_analyzer()),
@@ -95,6 +96,7 @@ def to_index_fields(rec: DocumentRecord, themes: list) -> dict:
         "title": rec.title or rec.url,
         "short_title": rec.short_title,
         "body": rec.text,
+        "grams": (rec.title or "") + "\n" + rec.text,
         "site": rec.site,
         "organisation": rec.organisation or "Onbekend",
         "org_words": rec.organisation,

@@ -11,16 +11,18 @@ import json
 import math
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
 from whoosh import collectors, scoring, sorting
 from whoosh.query import And, NullQuery, Or, Term
 
-from indexer.analysis import TOKEN_PATTERN
+from indexer.analysis import TOKEN_PATTERN, word_grams
 from indexer.build import IndexLocation, IndexMissing
 from indexer.schema import MISSING_DATE, SCHEMA_VERSION
 
 from .facet_counts import FacetCounter, FacetValues
+from .passages import best_window, concept_positions
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
 from .result_cache import ResultCache
 from .snippets import snippet
@@ -37,6 +39,7 @@ FALLBACK_BELOW = 3              # with fewer documents holding every query conce
 FALLBACK_NOTICE = ("Weinig of geen documenten bevatten al uw zoekwoorden. U ziet ook documenten met een deel "
                    "ervan; die met de meeste zoekwoorden staan bovenaan.")
 RESCORE_DEPTH = 200             # the bonus clauses are scored for this many best base matches, not all matches
+PASSAGE_POSITIONS = 5000        # positions of a word read per document for its best passage (a law's first ones)
 
 _OPERATOR = re.compile(r"^(AND|OR|NOT|ANDNOT|ANDMAYBE)$")
 
@@ -304,9 +307,9 @@ class SearchEngine:
                 results, counter = self._collect(searcher, built, req, sort, sortedby, order, snippets, filter_query)
                 if counter.total:
                     notices.append(FALLBACK_NOTICE)
-            rescore = built.bonus is not None and sort == "relevantie" and order is None
+            rescore = self._rescoring(built, sort, order)
             depth = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
-            ranked = self._rescored(searcher, results[:depth], built.bonus) if rescore else results[:depth]
+            ranked = self._rescored(searcher, results[:depth], built) if rescore else results[:depth]
             total = counter.total
             pages = max(1, math.ceil(total / req.page_size))
             page = req.page
@@ -330,7 +333,7 @@ class SearchEngine:
         """(results, facet counter) of one query: every match visited (the total and the facets count them all),
         so the collector that keeps them all is the right one: a top-N collector would prune the query with a
         minimum score, which changes both what matches and how it scores."""
-        rescore = built.bonus is not None and sort == "relevantie" and order is None
+        rescore = self._rescoring(built, sort, order)
         depth = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
         query = built.base if rescore else built.query
         top = collectors.SortingCollector(sortedby, limit=depth) if sortedby else collectors.UnlimitedCollector()
@@ -341,16 +344,78 @@ class SearchEngine:
         searcher.search_with_collector(query, collector)
         return collector.results(), counter
 
-    @staticmethod
-    def _rescored(searcher, hits: list, bonus) -> list:
-        """The hits of the base query with the bonus clauses' scores added, best first. Exactly the full query's
-        scores and order for these documents (AndMaybe adds the bonus to the base score), but the bonus is only
-        collected for these documents instead of every match: for two or three common words that halves the
-        cost. (Visiting them with skip_to was measured too: no faster.)"""
-        extra = {h.docnum: h.score for h in searcher.search(bonus, filter={h.docnum for h in hits}, limit=None)}
-        for h in hits:
-            h.score += extra.get(h.docnum, 0.0)
+    def _rescoring(self, built, sort: str, order) -> bool:
+        """Whether the best base matches get their bonus and passage scores added (relevance order only)."""
+        return (sort == "relevantie" and order is None and built.base is not None
+                and (built.bonus is not None or (self.weights.passage > 0 and bool(built.concepts))
+                     or (self.weights.grams > 0 and bool(built.words))))
+
+    def _rescored(self, searcher, hits: list, built) -> list:
+        """The hits of the base query with the bonus clauses' and the best passage's scores added, best first.
+        The bonus is exactly what the full query (AndMaybe) would add, but collected only for these documents
+        instead of every match: for two or three common words that halves the cost. (Visiting them with skip_to
+        was measured too: no faster.)"""
+        if built.bonus is not None:
+            extra = {h.docnum: h.score for h in searcher.search(built.bonus, filter={h.docnum for h in hits},
+                                                                 limit=None)}
+            for h in hits:
+                h.score += extra.get(h.docnum, 0.0)
+        docnums = [h.docnum for h in hits]
+        if self.weights.passage > 0 and built.concepts:
+            for h, score in zip(hits, self._passage_scores(searcher, docnums, built.concepts)):
+                h.score += self.weights.passage * score
+        if self.weights.grams > 0 and built.words:
+            for h, score in zip(hits, self._gram_scores(searcher, docnums, built.words)):
+                h.score += self.weights.grams * score
         return sorted(hits, key=lambda h: (-h.score, h.docnum))
+
+    def _postings_for(self, searcher, fieldname: str, term: str, docnums: list[int], read):
+        """{docnum: read(matcher)} for the documents of `docnums` (sorted) that hold `term`."""
+        out = {}
+        m = searcher.postings(fieldname, term)
+        for d in docnums:
+            if not m.is_active():
+                break
+            if m.id() < d:
+                m.skip_to(d)
+            if m.is_active() and m.id() == d:
+                out[d] = read(m)
+        return out
+
+    def _gram_scores(self, searcher, docnums: list[int], words: list[str]) -> list[float]:
+        """BM25 of the query words' character n-grams in the grams field, for these documents only."""
+        wanted = sorted(set(docnums))
+        n, k1, b = searcher.doc_count_all(), self.weights.k1, self.weights.b
+        avg = max(1.0, searcher.reader().field_length("grams") / max(1, n))
+        scores = dict.fromkeys(wanted, 0.0)
+        for gram, qtf in Counter(g for w in words for g in word_grams(w)).items():
+            df = searcher.doc_frequency("grams", gram)
+            if not df:
+                continue
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            for d, tf in self._postings_for(searcher, "grams", gram, wanted, lambda m: m.weight()).items():
+                norm = k1 * (1 - b + b * searcher.reader().doc_field_length(d, "grams", 0) / avg)
+                scores[d] += qtf * idf * tf * (k1 + 1) / (tf + norm)
+        return [scores[d] for d in docnums]
+
+    def _passage_scores(self, searcher, docnums: list[int], concepts) -> list[float]:
+        """passages.best_window of each document's body, from the index's own positions."""
+        stems = sorted({s for c in concepts for s in c.stems + c.parts})
+        positions: dict[int, dict[str, list[int]]] = {d: {} for d in docnums}
+        wanted = sorted(set(docnums))
+        n = searcher.doc_count_all()
+        idf = {}
+        for stem in stems:
+            df = searcher.doc_frequency("body", stem)
+            idf[stem] = math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
+            if df:
+                read = self._postings_for(searcher, "body", stem, wanted,
+                                          lambda m: m.value_as("positions")[:PASSAGE_POSITIONS])
+                for d, found in read.items():
+                    positions[d][stem] = found
+        weights = [max([idf[s] for s in c.stems + c.parts] or [0.0]) for c in concepts]
+        return [best_window([concept_positions(c, positions[d]) for c in concepts], weights,
+                            self.weights.passage_window, self.weights.k1) for d in docnums]
 
     @staticmethod
     def _suggest(searcher, words: list[str], total: int) -> str:

@@ -14,7 +14,7 @@ import json
 import math
 import threading
 
-from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Term
+from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term
 from whoosh.query.spans import SpanNear2
 
 from crawler.database import redact
@@ -56,6 +56,8 @@ def to_tsquery(node) -> str | None:
             return None
         joint = " <-> " if node.slop <= 1 else " & "
         return "(" + joint.join(f"{quote_lexeme(w)}:{weight}" for w in node.words) + ")"
+    if isinstance(node, Require):   # what matches is the required part (it implies the scored one)
+        return to_tsquery(node.b)
     if isinstance(node, SpanNear2):
         # a compound's parts within `slop` positions, either order: tsquery has exact distances only (<N>), so
         # two parts become the alternatives of every distance; more parts (rare): all present in the field

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import combinations
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,10 +21,12 @@ from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import KEYWORD, TEXT, Schema
 from whoosh.qparser import AndGroup, OrGroup, QueryParser
 from whoosh.qparser import plugins as qplugins
-from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Term, Wildcard
+from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term, Wildcard
 from whoosh.query.spans import SpanNear2
 
 from indexer.analysis import LANG_DIR, complete_elisions, dutch_stopwords, folding_analyzer, word_parts
+
+from .passages import Concept
 
 SYNONYMS = LANG_DIR / "synonyms-nl.toml"
 
@@ -48,6 +51,10 @@ class Weights:
     decompound: bool = True
     synonyms: bool = True
     all_concepts: bool = True   # the result set: every concept of the query (else any of them, most first)
+    optional_concepts: int = 0  # ... except this many of a query of three or more concepts
+    passage: float = 0.5        # weight of the best window's score (passages.best_window) beside BM25F
+    passage_window: int = 50    # its size in positions (about a short article)
+    grams: float = 0.1          # weight of the character 4-gram BM25 (grams field) beside BM25F
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -94,6 +101,7 @@ class BuiltQuery:
     base: object = None     # the query without its optional bonus clauses (what matches, and its base score)
     bonus: object = None    # the bonus clauses (proximity, word pairs), or None: they only add to a score
     modifiers: list = field(default_factory=list)   # bonus clauses: a query compound's first part alone
+    concepts: list = field(default_factory=list)    # passages.Concept of each word, for passage evidence
     fallback: "BuiltQuery | None" = None  # any of the concepts, most first: when all of them find (almost) nothing
 
 
@@ -190,10 +198,15 @@ class QueryBuilder:
                 built.modifiers.append(self._term_over_fields(built, self.stem(smallest[0]), self.w.modifier,
                                                               f"deel '{smallest[0]}' van '{joined}'",
                                                               ("title", "body")))
+        synonyms = []
         for alt in self.synonyms.get(joined, ()):
             q = self._phrase_over_fields(built, alt.split(), self.w.synonym, f"synoniem '{alt}' van '{joined}'")
             if q is not None:
                 clauses.append(q)
+                if " " not in alt:
+                    synonyms.append(self.stem(alt))
+        built.concepts.append(Concept((stem, *synonyms), tuple(self.stem(p) for p in smallest)
+                                      if len(smallest) >= 2 else (), 1 if "-" in word else self.w.parts_window))
         q = clauses[0] if len(clauses) == 1 else Or(clauses)
         built.words.append(joined)
         built.word_queries.append(q)
@@ -217,6 +230,7 @@ class QueryBuilder:
             words = [w for raw in node.words for w in self._folded(raw)]
             q = self._phrase_over_fields(built, words, 1.0, f'woordgroep "{" ".join(words)}"')
             built.words.extend(w for w in words if w not in self.stop)
+            built.concepts.extend(Concept((self.stem(w),)) for w in words if w not in self.stop)
             return q
         if isinstance(node, (Prefix, Wildcard)):
             text = self._folded(node.text.rstrip("*?"))
@@ -262,18 +276,36 @@ class QueryBuilder:
     def build(self, text: str) -> BuiltQuery:
         """The full query for `text`; raises nothing for odd input (the caller checks syntax first).
 
-        The result set is every concept of the query (a concept: a word with its synonyms and its compound parts
-        together); `fallback` is the same words with any of them enough, ranked most-of-them first, for when
-        every concept together finds (almost) nothing."""
+        What matches is every concept of the query (a concept: a word with its synonyms and its compound parts
+        together; with `optional_concepts`, a query of three or more concepts may miss that many). How a match
+        scores is the query read as "any of the words" (BM25F, documents with more of them higher); that reading
+        is also the `fallback` result set for when every concept together finds (almost) nothing."""
         if not text.strip():
             return BuiltQuery(Every())
         text = complete_elisions(text)
-        if not self.w.all_concepts:
-            return self._build(text, self.any_parser)
-        built = self._build(text, self.parser)
-        if len(built.word_queries) >= 2:
-            built.fallback = self._build(text, self.any_parser)
+        scored = self._build(text, self.any_parser)
+        if not self.w.all_concepts or len(scored.word_queries) < 2 or scored.base is None:
+            return scored
+        condition = self._at_least(self._build(text, self.parser))
+        if condition is None:
+            return scored
+        built = replace(scored, fallback=scored)
+        built.base = Require(scored.base, condition)
+        built.query = AndMaybe(built.base, built.bonus) if built.bonus is not None else built.base
         return built
+
+    def _at_least(self, strict: BuiltQuery):
+        """The every-concept condition, loosened to all but `optional_concepts` of them for 3 or more concepts
+        (filters such as gemeente: stay required)."""
+        base = strict.base
+        if not self.w.optional_concepts or not isinstance(base, And):
+            return base
+        concepts = [q for q in base.subqueries if any(q is w for w in strict.word_queries)]
+        fixed = [q for q in base.subqueries if not any(q is w for w in strict.word_queries)]
+        need = len(concepts) - self.w.optional_concepts
+        if len(concepts) < 3 or need < 2:
+            return base
+        return Or([And(fixed + list(combo)) for combo in combinations(concepts, need)])
 
     def _build(self, text: str, parser) -> BuiltQuery:
         built = BuiltQuery(NullQuery)
