@@ -395,16 +395,23 @@ def cmd_eval(args) -> int:
         return fail(str(e))
     if args.json:
         print(json.dumps({"means": result.means, "unjudged@10": result.unjudged_at_10,
-                          "per_query": result.per_query}, indent=2))
+                          "per_query": result.per_query, "unjudged": result.unjudged}, indent=2))
         return 0
-    if args.per_query:
-        texts = dict(read_queries(eval_dir / "queries.tsv"))
-        for qid, scores in result.per_query.items():
-            say(f"{qid} {texts.get(qid, '')[:40]:40s} " + " ".join(f"{m}={v:.3f}" for m, v in scores.items()))
+    texts = dict(read_queries(eval_dir / "queries.tsv"))
+    say(f"{'query':44s} nDCG@10  P@10 rec@100   MRR unjudged@10")
+    for qid, scores in result.per_query.items():
+        say(f"{qid:4s} {texts.get(qid, '')[:39]:39s} {scores['nDCG@10']:7.3f} {scores['P@10']:5.2f} "
+            f"{scores['recall@100']:7.2f} {scores['MRR']:5.2f} {len(result.unjudged[qid]):4d}"
+            + (f"  {' '.join(result.unjudged[qid])}" if args.per_query and result.unjudged[qid] else ""))
     say(f"queries: {len(result.per_query)} ({eval_dir})")
     for name, value in result.means.items():
         say(f"{name:12s} {value:.4f}")
-    say(f"{'unjudged@10':12s} {result.unjudged_at_10:.4f}")
+    say(f"{'unjudged@10':12s} {result.unjudged_at_10:.4f}  (documents in a top 10 without a judgment count as "
+        "not relevant; --per-query lists them)")
+    if args.unjudged_pool:
+        rows = [f"{qid}\t{doc}\teval" for qid, docs in result.unjudged.items() for doc in docs]
+        Path(args.unjudged_pool).write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+        say(f"{len(rows)} unjudged top-10 documents -> {args.unjudged_pool} (pool format: bench/pool.py show)")
     if args.run_file:
         write_run(result, Path(args.run_file))
         say(f"run: {args.run_file}")
@@ -468,8 +475,11 @@ def parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_migrate)
 
     e = sub.add_parser("eval", help="relevance: nDCG@10, P@10, recall@100, MRR on bench/eval (or --set DIR)")
-    e.add_argument("--set", help="folder with queries.tsv, qrels.tsv and score.py (default: bench/eval)")
-    e.add_argument("--per-query", action="store_true")
+    e.add_argument("--set", help="folder with queries.tsv and qrels.tsv (default: bench/eval; scored with its "
+                                 "own score.py, else bench/eval's)")
+    e.add_argument("--per-query", action="store_true", help="also name the unjudged documents in each top 10")
+    e.add_argument("--unjudged-pool", metavar="FILE",
+                   help="write the unjudged top-10 documents as a judging pool (qid, docid) for bench/pool.py")
     e.add_argument("--json", action="store_true")
     e.add_argument("--run-file", help="also write a TREC run file")
     e.set_defaults(func=cmd_eval)

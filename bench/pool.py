@@ -94,6 +94,35 @@ def load_docs(data: Path) -> tuple[dict[str, str], dict[str, object]]:
     return texts, records
 
 
+class JudgeView:
+    """What judges read, from a small SQLite file beside the store (data/judge-docs.sqlite3), made once: `show`
+    and `doc` run many times in a judging session, and reading the whole crawl store each time costs seconds."""
+
+    def __init__(self, data: Path):
+        import os
+        import sqlite3
+        path = data / "judge-docs.sqlite3"
+        store = data / "crawl.sqlite3"
+        if not path.exists() or path.stat().st_mtime < store.stat().st_mtime:
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            db = sqlite3.connect(tmp)
+            db.execute("CREATE TABLE docs (id TEXT PRIMARY KEY, doctype TEXT, organisation TEXT, title TEXT, "
+                       "text TEXT)")
+            db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
+                           ((rec.identifier or rec.url, rec.doctype, rec.organisation, rec.title, rec.text)
+                            for rec in CrawlStore(store, readonly=True).documents()))
+            db.commit()
+            db.close()
+            os.replace(tmp, path)
+        self.db = sqlite3.connect(path)
+
+    def get(self, docid: str):
+        from types import SimpleNamespace
+        row = self.db.execute("SELECT doctype, organisation, title, text FROM docs WHERE id = ?", (docid,)).fetchone()
+        return None if row is None else SimpleNamespace(doctype=row[0], organisation=row[1], title=row[2],
+                                                        text=row[3])
+
+
 def system_run(data: Path, queries, depth: int) -> dict[str, list[str]]:
     from search_app.engine import SearchEngine, SearchRequest
     engine = SearchEngine(data / "index", cache_size=0)
@@ -154,12 +183,12 @@ def cmd_show(a):
     eval_dir, data = Path(a.set), Path(a.data)
     queries = dict(read_queries(eval_dir / "queries.tsv"))
     pool = [line.split("\t") for line in (eval_dir / "pool.tsv").read_text().splitlines() if line]
-    _, records = load_docs(data)
+    view = JudgeView(data)
     print(f"# {a.qid}: {queries[a.qid]}")
     for qid, doc, _names in pool:
         if qid != a.qid:
             continue
-        rec = records.get(doc)
+        rec = view.get(doc)
         if rec is None:
             continue
         print(f"\n== {doc} | {rec.doctype} | {rec.organisation} | {len(rec.text.split())} words\n   TITLE: {rec.title[:200]}")
@@ -168,8 +197,7 @@ def cmd_show(a):
 
 def cmd_doc(a):
     """One pooled document for a judge who needs more than the excerpt: its start, or each place WORD occurs."""
-    _, records = load_docs(Path(a.data))
-    rec = records.get(a.qid)
+    rec = JudgeView(Path(a.data)).get(a.qid)
     if rec is None:
         sys.exit(f"no document {a.qid!r} in the store")
     print(f"== {a.qid} | {rec.doctype} | {rec.organisation} | {len(rec.text.split())} words\n   TITLE: {rec.title}")

@@ -13,7 +13,9 @@ DEPTH = 100
 
 
 def _scorer(eval_dir: Path):
-    spec = importlib.util.spec_from_file_location("eval_score", eval_dir / "score.py")
+    """The set's own score.py, else the dev set's (one scorer for every set that brings none)."""
+    path = eval_dir / "score.py" if (eval_dir / "score.py").exists() else EVAL_DIR / "score.py"
+    spec = importlib.util.spec_from_file_location("eval_score", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -34,6 +36,7 @@ class EvalResult:
     per_query: dict[str, dict[str, float]]
     unjudged_at_10: float
     run: dict[str, list[str]]
+    unjudged: dict[str, list[str]]   # per query: the top-10 documents the set has no judgment for
 
 
 def evaluate(engine: SearchEngine, eval_dir: Path = EVAL_DIR, k: int = 10) -> EvalResult:
@@ -41,18 +44,19 @@ def evaluate(engine: SearchEngine, eval_dir: Path = EVAL_DIR, k: int = 10) -> Ev
     qrels = scorer.read_qrels(str(eval_dir / "qrels.tsv"))
     run: dict[str, list[str]] = {}
     for qid, text in read_queries(eval_dir / "queries.tsv"):
-        result = engine.search(SearchRequest(q=text, page_size=DEPTH))
+        result = engine.search(SearchRequest(q=text, page_size=DEPTH), snippets=False, facets=False)
         run[qid] = [h.identifier or h.url for h in result.hits]
-    per_query, totals, unjudged = {}, {}, 0.0
+    per_query, totals, unjudged, missing = {}, {}, 0.0, {}
     used = [q for q in sorted(qrels) if any(g >= 1 for g in qrels[q].values())]
     for qid in used:
         scores = scorer.score_query(run.get(qid, []), qrels[qid], k, DEPTH)
         per_query[qid] = scores
-        unjudged += sum(1 for d in run.get(qid, [])[:k] if d not in qrels[qid]) / k
+        missing[qid] = [d for d in run.get(qid, [])[:k] if d not in qrels[qid]]
+        unjudged += len(missing[qid]) / k
         for name, value in scores.items():
             totals[name] = totals.get(name, 0.0) + value
     n = max(1, len(used))
-    return EvalResult({m: v / n for m, v in totals.items()}, per_query, unjudged / n, run)
+    return EvalResult({m: v / n for m, v in totals.items()}, per_query, unjudged / n, run, missing)
 
 
 def write_run(result: EvalResult, path: Path, tag: str = "beleidszoeker") -> None:

@@ -182,7 +182,7 @@ class QueryBuilder:
             subs = [q for q in (self.word(built, f, negative) for f in folded) if q is not None]
             return Or(subs) if subs else None
         word = folded[0]
-        if word in self.stop:
+        if word in self.stop or len(word) < 2:   # a lone digit or letter ("alert(1)") is in nearly every text
             return None
         joined = word.replace("-", "")
         stem = self.stem(joined)

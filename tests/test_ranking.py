@@ -6,7 +6,7 @@ import pytest
 from crawler.store import CrawlStore
 from indexer.analysis import complete_elisions, stems
 from search_app.backends import open_engine
-from search_app.engine import FALLBACK_NOTICE, SearchRequest
+from search_app.engine import FALLBACK_NOTICE, SearchEngine, SearchRequest
 
 DOCS = {
     # hyphen and spelling variants of one word (Dutch spelling moved between them)
@@ -105,3 +105,97 @@ def test_when_every_concept_finds_almost_nothing_most_of_them_are_shown_and_said
     assert set(urls) == {"both", "both2", "both3", "one", "other"}
     strict = engine.search(SearchRequest(q="schuldhulpverlening jongeren"))
     assert FALLBACK_NOTICE not in strict.notices
+
+
+# ------------------------------------------------------------------ passage and n-gram evidence (Whoosh engine)
+# Filler of ordinary policy words, none of them a query word below, so the documents differ only where said.
+FILLER = ("Het college stelt regels over de uitvoering. De raad wordt jaarlijks geïnformeerd over de voortgang. "
+          "Een aanvraag wordt binnen acht weken afgehandeld. Tegen het besluit staat bezwaar open. ")
+
+
+def _long(*pieces):
+    """Pieces of text separated by enough filler to be far apart (about 250 positions)."""
+    return (" " + FILLER * 8).join(pieces)
+
+
+PASSAGE_DOCS = {
+    # the same length and about the same word counts; only how the words stand differs
+    "scattered": ("Algemene wet", _long("Over groenbeheer.", "Over groenbeheer.", "Over bomenkap.",
+                                        "Over groenbeheer.", "Over bomenkap.", "Over bomenkap.", "Over groenbeheer.")),
+    "focused": ("Algemene wet", _long("Artikel 12. Groenbeheer en bomenkap: bij groenbeheer wordt bomenkap "
+                                      "afgewogen; na bomenkap volgt herplant in het groenbeheer.", "Slot.",
+                                      "Slot.", "Slot.", "Slot.", "Slot.", "Slot.")),
+    # a word and another form of it that stemming does not join (mantelzorg / mantelzorgers)
+    "variants": ("Notitie", "Ondersteuning van mantelzorgers. De mantelzorgers en hun mantelzorger krijgen "
+                 "respijtzorg; mantelzorg is vrijwillig. " + FILLER),
+    "once": ("Notitie", "De mantelzorg en nog eens mantelzorg komen hier voor. " + FILLER),
+}
+
+
+@pytest.fixture(scope="module")
+def evidence_index(tmp_path_factory):
+    from indexer.backends import index_store
+    tmp = tmp_path_factory.mktemp("evidence")
+    store = CrawlStore(tmp / "crawl.sqlite3")
+    for key, (title, text) in PASSAGE_DOCS.items():
+        store.record_content(run_id=None, site="t", url=f"http://t.nl/{key}", status=200, content_type="text/html",
+                             body=(key + text).encode(), indexable=True,
+                             extract={"title": title, "text": text,
+                                      "passages": [{"anchor": "a", "heading": title, "text": text}],
+                                      "meta": {"organisation": "Gemeente Breda"}})
+    index_store(store, str(tmp / "index"), rebuild=True, progress=False)
+    return tmp / "index"
+
+
+def ranked(index, q, **weights):
+    from dataclasses import replace
+    from search_app.query import DEFAULT_WEIGHTS
+    engine = SearchEngine(index, replace(DEFAULT_WEIGHTS, **weights), cache_size=0)
+    return [h.url.rsplit("/", 1)[-1] for h in engine.search(SearchRequest(q=q, page_size=20)).hits]
+
+
+def test_a_focused_article_outranks_the_same_words_scattered_over_a_long_text(evidence_index):
+    """Both texts hold groenbeheer and bomenkap about as often and are as long; in one they stand together in
+    one article. Without passage evidence (and without the proximity bonus, which only sees six positions) the
+    scattered text, with a mention more, ranks first; the best window's score turns that round. (The weight is
+    set here: this index of four documents gives every word a small IDF, the tuned weight is for real ones.)"""
+    from search_app.query import DEFAULT_WEIGHTS
+    assert DEFAULT_WEIGHTS.passage > 0
+    assert ranked(evidence_index, "groenbeheer bomenkap", proximity=0.0, passage=0.0)[0] == "scattered"
+    assert ranked(evidence_index, "groenbeheer bomenkap", proximity=0.0, passage=2.0)[0] == "focused"
+
+
+def test_best_window_counts_concepts_together_not_the_whole_document():
+    from search_app.passages import Concept, best_window, concept_positions
+    # two concepts: one window holds both, elsewhere only one of them repeats
+    together = best_window([[10, 500, 900], [15]], [1.0, 1.0], window=50)
+    apart = best_window([[10, 500, 900], [300]], [1.0, 1.0], window=50)
+    assert together > apart
+    # a compound's parts count where they stand within its window
+    parts = Concept(("hondenbelast",), ("hond", "belast"), window=3)
+    assert concept_positions(parts, {"hond": [5, 80], "belast": [7, 200]}) == [5]
+
+
+def test_character_grams_join_forms_that_stemming_keeps_apart():
+    from indexer.analysis import word_grams
+    assert word_grams("wmo") == ("_wmo", "wmo_")
+    shared = set(word_grams("mantelzorg")) & set(word_grams("mantelzorgers"))
+    assert {"_man", "mant", "zorg"} <= shared
+
+
+def test_the_gram_field_ranks_a_text_full_of_the_words_forms_first(evidence_index):
+    """'mantelzorg' twice against 'mantelzorg' once with four mantelzorger(s): the words alone prefer the first,
+    the character grams see that the second is about the topic."""
+    from search_app.query import DEFAULT_WEIGHTS
+    assert DEFAULT_WEIGHTS.grams > 0
+    assert ranked(evidence_index, "mantelzorg", grams=0.0, passage=0.0)[0] == "once"
+    assert ranked(evidence_index, "mantelzorg", grams=4.0, passage=0.0)[0] == "variants"
+
+
+def test_a_lone_digit_or_letter_is_no_search_word(engine):
+    """'1' or 'a' occurs in nearly every text: as a query word it would match everything (a pasted
+    '<script>alert(1)</script>' found thousands of documents); inside a quoted phrase it still counts."""
+    result = engine.search(SearchRequest(q="1"))
+    assert result.total == 0 and any("te algemeen" in n for n in result.notices)
+    assert found(engine, "<script>alert(1)</script>") == []
+    assert found(engine, "jongeren 1") == found(engine, "jongeren")

@@ -157,3 +157,21 @@ def test_eval_command_scores_a_run_with_the_sets_own_scorer(corpus_data, tmp_pat
     assert out["per_query"]["t1"]["nDCG@10"] == 1.0 and out["per_query"]["t1"]["MRR"] == 1.0
     assert out["per_query"]["t2"]["nDCG@10"] == 0.0
     assert out["means"]["nDCG@10"] == 0.5
+
+
+def test_eval_prints_each_query_and_what_a_judge_still_has_to_read(corpus_data, tmp_path):
+    """Without a score.py of its own a set is scored by bench/eval's; the table names every query with its
+    unjudged top-10 documents, and --unjudged-pool writes them in the pool format judges read with pool.py."""
+    data, _ = corpus_data
+    (tmp_path / "queries.tsv").write_text("# a comment line\nt1\tschuldhulpverlening\n")
+    (tmp_path / "qrels.tsv").write_text("t1 0 BWBR0031331 2\n")
+    pool = tmp_path / "unjudged.tsv"
+    res = subprocess.run([sys.executable, str(REPO / "run.py"), "--data", str(data), "eval", "--set", str(tmp_path),
+                          "--per-query", "--unjudged-pool", str(pool)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    row = next(line for line in res.stdout.splitlines() if line.startswith("t1 "))
+    unjudged = [line.split("\t")[1] for line in pool.read_text().splitlines()]
+    assert "schuldhulpverlening" in row and "1.000" in row
+    assert 0 < len(unjudged) <= 9 and "BWBR0031331" not in unjudged
+    assert all(doc in row for doc in unjudged)
+    assert "unjudged@10" in res.stdout
