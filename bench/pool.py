@@ -13,6 +13,7 @@ usage:
   python bench/pool.py show --set DIR QID [--chars 700]  # what a judge reads for each pooled document of QID
   python bench/pool.py run --set DIR --ranking grams     # a baseline's run file (qid Q0 docid rank score tag)
   python bench/pool.py doc DOCID --set DIR [--grep WORD]  # one document: its start, or every passage with WORD
+  python bench/pool.py qrels --set DIR                   # DIR/judgments/*.tsv -> DIR/qrels.tsv, agreement
 """
 from __future__ import annotations
 
@@ -210,6 +211,52 @@ def cmd_doc(a):
         at, shown = at + 400, shown + 1
 
 
+def read_judgments(path: Path) -> dict[tuple[str, str], int]:
+    """(qid, docid) -> grade from a judge's file: qid, docid, grade, why (tab-separated)."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and parts[2].strip() in ("0", "1", "2"):
+            out[(parts[0].strip(), parts[1].strip())] = int(parts[2])
+    return out
+
+
+def kappa(pairs: list[tuple[int, int]]) -> float:
+    """Cohen's kappa of two assessors' grades."""
+    n = len(pairs)
+    observed = sum(a == b for a, b in pairs) / n
+    labels = {g for p in pairs for g in p}
+    expected = sum((sum(a == g for a, _ in pairs) / n) * (sum(b == g for _, b in pairs) / n) for g in labels)
+    return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
+
+
+def cmd_qrels(a):
+    """The judges' files become the set's qrels (TREC format); the overlap files measure agreement."""
+    eval_dir = Path(a.set)
+    folder = eval_dir / "judgments"
+    grades: dict[tuple[str, str], int] = {}
+    for path in sorted(folder.glob("*.tsv")):
+        if not path.stem.endswith("-overlap"):
+            grades.update(read_judgments(path))
+    pool = {(p[0], p[1]) for p in (line.split("\t") for line in (eval_dir / "pool.tsv").read_text().splitlines())
+            if len(p) >= 2}
+    missing = sorted(pool - set(grades))
+    lines = [f"{q} 0 {d} {g}" for (q, d), g in sorted(grades.items())]
+    (eval_dir / "qrels.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(lines)} judgments for {len({q for q, _ in grades})} queries -> {eval_dir / 'qrels.tsv'}; "
+          f"{len(missing)} pooled documents not judged yet")
+    pairs, binary = [], []
+    for path in sorted(folder.glob("*-overlap.tsv")):
+        for k, g in read_judgments(path).items():
+            if k in grades:
+                pairs.append((grades[k], g))
+                binary.append((int(grades[k] > 0), int(g > 0)))
+    if pairs:
+        agree = sum(x == y for x, y in binary) / len(binary)
+        print(f"agreement on {len(pairs)} doubly judged documents: Cohen's kappa {kappa(pairs):.2f} (grades), "
+              f"{kappa(binary):.2f} (relevant or not), binary agreement {agree:.0%}")
+
+
 def cmd_run(a):
     eval_dir, data = Path(a.set), Path(a.data)
     queries = read_queries(eval_dir / "queries.tsv")
@@ -222,7 +269,7 @@ def cmd_run(a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=("pool", "show", "run", "doc"))
+    ap.add_argument("command", choices=("pool", "show", "run", "doc", "qrels"))
     ap.add_argument("qid", nargs="?", help="the query id (show) or the document id (doc)")
     ap.add_argument("--grep", help="doc: show the passages holding this word")
     ap.add_argument("--set", required=True)
@@ -231,7 +278,7 @@ def main():
     ap.add_argument("--chars", type=int, default=700)
     ap.add_argument("--ranking", choices=("bm25", "grams"), default="grams")
     a = ap.parse_args()
-    {"pool": cmd_pool, "show": cmd_show, "run": cmd_run, "doc": cmd_doc}[a.command](a)
+    {"pool": cmd_pool, "show": cmd_show, "run": cmd_run, "doc": cmd_doc, "qrels": cmd_qrels}[a.command](a)
 
 
 if __name__ == "__main__":

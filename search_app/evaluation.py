@@ -39,13 +39,19 @@ class EvalResult:
     unjudged: dict[str, list[str]]   # per query: the top-10 documents the set has no judgment for
 
 
-def evaluate(engine: SearchEngine, eval_dir: Path = EVAL_DIR, k: int = 10) -> EvalResult:
-    scorer = _scorer(eval_dir)
-    qrels = scorer.read_qrels(str(eval_dir / "qrels.tsv"))
+def run_queries(engine: SearchEngine, eval_dir: Path = EVAL_DIR) -> dict[str, list[str]]:
+    """Every query of the set through the real search path: qid -> document ids, best first."""
     run: dict[str, list[str]] = {}
     for qid, text in read_queries(eval_dir / "queries.tsv"):
         result = engine.search(SearchRequest(q=text, page_size=DEPTH), snippets=False, facets=False)
         run[qid] = [h.identifier or h.url for h in result.hits]
+    return run
+
+
+def score_run(run: dict[str, list[str]], eval_dir: Path = EVAL_DIR, k: int = 10) -> EvalResult:
+    """A run scored with the set's judgments (queries without a relevant document are left out)."""
+    scorer = _scorer(eval_dir)
+    qrels = scorer.read_qrels(str(eval_dir / "qrels.tsv"))
     per_query, totals, unjudged, missing = {}, {}, 0.0, {}
     used = [q for q in sorted(qrels) if any(g >= 1 for g in qrels[q].values())]
     for qid in used:
@@ -57,6 +63,10 @@ def evaluate(engine: SearchEngine, eval_dir: Path = EVAL_DIR, k: int = 10) -> Ev
             totals[name] = totals.get(name, 0.0) + value
     n = max(1, len(used))
     return EvalResult({m: v / n for m, v in totals.items()}, per_query, unjudged / n, run, missing)
+
+
+def evaluate(engine: SearchEngine, eval_dir: Path = EVAL_DIR, k: int = 10) -> EvalResult:
+    return score_run(run_queries(engine, eval_dir), eval_dir, k)
 
 
 def write_run(result: EvalResult, path: Path, tag: str = "beleidszoeker") -> None:
