@@ -123,6 +123,25 @@ def test_robots_5xx_means_the_host_is_off_limits_and_4xx_means_allowed(store):
         assert "/" in s.paths() and report.documents == 1 and not report.failed
 
 
+def test_robots_429_is_a_struggling_server_so_the_host_is_off_limits_like_5xx(store):
+    with LoopbackSite({"/robots.txt": Response("te druk", 429), "/": Response(page("Home", "<p>x</p>"))}) as s:
+        report = crawl_one(make_site(s.url), store)
+        assert set(s.paths()) == {"/robots.txt"} and report.failed
+
+
+def test_robots_groups_apply_by_product_token(store):
+    robots = ("User-agent: *\nDisallow: /\n\n"
+              "User-agent: Beleidszoeker crawler van de G40\n"     # names our token, then words: still our group
+              "Disallow: /intern/\n")
+    routes = {"/robots.txt": Response(robots, headers={"Content-Type": "text/plain"}),
+              "/": Response(page("Home", "<a href='/beleid/'>b</a> <a href='/intern/'>i</a>")),
+              "/beleid/": Response(page("Beleid", "<p>Mag.</p>")), "/intern/": Response(page("I", "<p>Niet.</p>"))}
+    with LoopbackSite(routes) as s:
+        report = crawl_one(make_site(s.url), store)
+        assert "/" in s.paths() and "/beleid/" in s.paths() and "/intern/" not in s.paths()
+        assert report.robots_blocked == 1 and not report.failed
+
+
 def test_unreachable_site_fails_alone_while_others_run(store, site):
     dead = make_site("http://127.0.0.1:9/", name="dood")  # discard port: connection refused
     reports = {r.site: r for r in crawl([dead, make_site(site.url)], store, progress=False)}
