@@ -244,3 +244,17 @@ def test_text_with_nul_characters_is_stored_on_every_backend(store):
                          extract={"title": "Ti\x00tel", "text": "tek\x00st", "meta": {}})
     (record,) = store.documents()
     assert (record.title, record.text) == ("Titel", "tekst")
+
+
+def test_links_with_reserved_and_latin1_escapes_are_fetched_as_written(store):
+    """'%E9' (Latin-1 é), '%2F' and '%26' reach the server unchanged: decoding them asks for another page."""
+    routes = {"/robots.txt": Response("User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"}),
+              "/": Response(page("Home", "<a href='/doc%E9.html'>doc</a> <a href='/a%2Fb'>a/b</a> "
+                                         "<a href='/zoek?q=a%26b'>zoek</a>")),
+              "/doc%E9.html": Response(page("Notitie", "<p>Latijn-1 in de naam.</p>")),
+              "/a%2Fb": Response(page("Een segment", "<p>Eén segment.</p>")),
+              "/zoek?q=a%26b": Response(page("Zoeken", "<p>a en b.</p>"))}
+    with LoopbackSite(routes) as s:
+        report = crawl_one(make_site(s.url), store)
+        assert {"/doc%E9.html", "/a%2Fb", "/zoek?q=a%26b"} <= set(s.paths())
+        assert report.errors == {} and report.new == 4
