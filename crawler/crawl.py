@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 from .config import Site
+from .directives import header_directives
 from .documents import DOCUMENT_TYPES, extract_document
 from .extract import Extract, extract_html
 from .fetch import Fetcher, Redirecting, Retrying
@@ -337,11 +338,11 @@ class SiteCrawler:
         except Exception as e:  # an extractor bug must cost one page, not the crawl
             log.exception("extraction failed", extra={"site": site.name, "url": url})
             ex = Extract(error=f"extraction failed: {type(e).__name__}: {e}")
-        robots_header = res.headers.get("x-robots-tag", "").lower()
+        header = header_directives(res.headers.get("x-robots-tag", ""), self.robots.agent)
         reason = ""
         if ex.error:
             reason = "unreadable"
-        elif ex.noindex or "noindex" in robots_header or "none" in robots_header:
+        elif ex.noindex or header.noindex:
             reason = "noindex"
         elif ex.canonical and ex.canonical != url and site.in_scope(ex.canonical):
             reason = "canonical"
@@ -352,7 +353,7 @@ class SiteCrawler:
         meta.setdefault("organisation", site.organisation)
         if site.city:
             meta.setdefault("city", site.city)
-        follow = not (ex.nofollow or "nofollow" in robots_header or "none" in robots_header)
+        follow = not (ex.nofollow or header.nofollow)
         extract = {"title": ex.title, "text": ex.text, "meta": meta, "links": ex.links if follow else [],
                    "passages": [asdict(p) for p in ex.passages]}
         was_document = url in self.was_document

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import lxml.etree
 import lxml.html
 
+from .directives import Directives, meta_directives
 from .record import Passage
 from .urls import normalize_url
 
@@ -166,14 +167,14 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
         return Extract(error=f"unparsable HTML: {e}")
 
     meta: dict[str, str] = {}
-    robots = ""
+    robots = Directives()
     for m in root.iter("meta"):
         name = (m.get("name") or m.get("property") or "").strip().lower()
         content = (m.get("content") or "").strip()
         if not name or not content:
             continue
-        if name in ("robots", "beleidszoeker"):
-            robots += "," + content.lower()
+        if name in ("robots", "beleidszoeker"):   # for every crawler, or for ours by name
+            robots |= meta_directives(content)
         for key, names in _META_FIELDS.items():
             if name in names and key not in meta:
                 meta[key] = content
@@ -219,6 +220,6 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
         meta=meta,
         links=links,
         canonical=canonical,
-        noindex="noindex" in robots or "none" in robots,
-        nofollow="nofollow" in robots or "none" in robots,
+        noindex=robots.noindex,
+        nofollow=robots.nofollow,
     )

@@ -258,3 +258,20 @@ def test_links_with_reserved_and_latin1_escapes_are_fetched_as_written(store):
         report = crawl_one(make_site(s.url), store)
         assert {"/doc%E9.html", "/a%2Fb", "/zoek?q=a%26b"} <= set(s.paths())
         assert report.errors == {} and report.new == 4
+
+
+def test_robots_directives_for_other_crawlers_or_other_things_do_not_stop_us(store):
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    routes = {"/robots.txt": Response("User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"}),
+              "/": Response(page("Home", "<a href='/plaatjes/'>p</a> <a href='/google/'>g</a> <a href='/wij/'>w</a>")),
+              "/plaatjes/": Response(page("Plaatjes", "<p>Geen grote voorbeelden.</p><a href='/verder/'>v</a>",
+                                          head="<meta name='robots' content='max-image-preview:none'>")),
+              "/verder/": Response(page("Verder", "<p>Gevolgd.</p>")),
+              "/google/": Response(page("Google", "<p>Alleen Google niet.</p>"),
+                                   headers={**html, "X-Robots-Tag": "googlebot: noindex, nofollow"}),
+              "/wij/": Response(page("Wij", "<p>Wij niet.</p>"), headers={**html, "X-Robots-Tag": "beleidszoeker: noindex"})}
+    with LoopbackSite(routes) as s:
+        crawl_one(make_site(s.url), store)
+        assert store.page(s.url + "plaatjes/")["indexable"] == 1 and "/verder/" in s.paths()
+        assert store.page(s.url + "google/")["indexable"] == 1
+        assert store.page(s.url + "wij/")["skip_reason"] == "noindex"
