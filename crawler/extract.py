@@ -6,7 +6,6 @@ footer, scripts and forms; passages follow the headings, so a result can link to
 """
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass, field
 
@@ -14,6 +13,7 @@ import lxml.etree
 import lxml.html
 
 from .directives import Directives, meta_directives
+from .encoding import decode_html
 from .record import Passage
 from .urls import normalize_url
 
@@ -41,7 +41,6 @@ _META_FIELDS = {
     "language": ("dcterms.language", "dc.language"),
     "description": ("description", "dcterms.description", "og:description"),
 }
-_CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _WS = re.compile(r"[ \t\r\f\v\u00a0]+")
 
@@ -57,29 +56,6 @@ class Extract:
     noindex: bool = False
     nofollow: bool = False
     error: str = ""
-
-
-def sniff_charset(body: bytes, declared: str | None) -> str:
-    """Encoding by precedence: BOM, HTTP charset, <meta charset>, valid UTF-8, else windows-1252."""
-    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if body.startswith(bom):
-            return name
-    for candidate in (declared, _meta_charset(body[:2048])):
-        if candidate:
-            try:
-                return codecs.lookup(candidate).name
-            except LookupError:
-                pass
-    try:
-        body.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
-
-
-def _meta_charset(head: bytes) -> str | None:
-    m = _CHARSET_META.search(head)
-    return m.group(1).decode("ascii", "ignore") if m else None
 
 
 def iso_date(value: str) -> str:
@@ -159,10 +135,10 @@ def _passages(main) -> list[Passage]:
 def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
     if not body or not body.strip():
         return Extract(error="empty document")
-    encoding = sniff_charset(body, charset)
-    try:
-        parser = lxml.html.HTMLParser(encoding=encoding, remove_comments=True)
-        root = lxml.html.document_fromstring(body, parser=parser)
+    decoded = decode_html(body, charset)
+    try:   # lxml gets UTF-8 whatever the page was in: one decoder (ours) decides, not two
+        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+        root = lxml.html.document_fromstring(decoded.text.encode("utf-8", "replace"), parser=parser)
     except (lxml.etree.ParserError, ValueError, LookupError) as e:
         return Extract(error=f"unparsable HTML: {e}")
 

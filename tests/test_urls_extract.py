@@ -1,7 +1,8 @@
 """URL normalisation and HTML extraction: pure functions, tested on strings."""
 import pytest
 
-from crawler.extract import extract_html, sniff_charset
+from crawler.encoding import detect
+from crawler.extract import extract_html
 from crawler.urls import looks_like_asset, normalize_url
 
 
@@ -101,14 +102,14 @@ def test_meta_robots_noindex_nofollow():
 
 def test_windows_1252_page_without_declaration_is_decoded():
     html = "<html><body><main><p>Coördinatie van één café – €5</p></main></body></html>".encode("cp1252")
-    assert sniff_charset(html, None) == "cp1252"
+    assert detect(html, None) == ("cp1252", "detected")
     assert "Coördinatie van één café – €5" in extract_html(html, "http://x.nl/").text
 
 
 def test_http_charset_wins_over_guessing_and_bom_wins_over_all():
     latin = "<p>financiën</p>".encode("latin-1")
     assert "financiën" in extract_html(latin, "http://x.nl/", charset="iso-8859-1").text
-    assert sniff_charset(b"\xef\xbb\xbf<p>x</p>", "iso-8859-1") == "utf-8"
+    assert detect(b"\xef\xbb\xbf<p>x</p>", "iso-8859-1") == ("utf-8", "bom")
 
 
 @pytest.mark.parametrize("body", [b"", b"   ", b"\x00\x01\x02", b"<html><body><main>" + b"<div>" * 5000 + b"diep"])
