@@ -8,7 +8,8 @@ from __future__ import annotations
 import io
 import logging
 
-from .extract import Extract, clean_text, iso_date
+from .dates import parse_date
+from .extract import Extract, clean_text
 from .record import Passage
 
 PDF_TYPES = {"application/pdf", "application/x-pdf"}
@@ -42,10 +43,7 @@ def extract_pdf(body: bytes) -> Extract:
                 return Extract(error="encrypted PDF")
         info = reader.metadata or {}
         meta = {"doctype": "pdf"}
-        date = ""
-        raw = str(info.get("/ModDate") or info.get("/CreationDate") or "")
-        if raw.startswith("D:") and len(raw) >= 10:
-            date = iso_date(f"{raw[2:6]}-{raw[6:8]}-{raw[8:10]}")
+        date = parse_date(str(info.get("/ModDate") or info.get("/CreationDate") or ""))
         if date:
             meta["date"] = date
         passages = []

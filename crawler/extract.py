@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import lxml.etree
 import lxml.html
 
+from .dates import fallback_date, first_date
 from .directives import Directives, meta_directives
 from .encoding import decode_html
 from .record import Passage
@@ -33,15 +34,15 @@ _META_FIELDS = {
     "title": ("dcterms.title", "dc.title", "og:title"),
     "organisation": ("dcterms.creator", "dc.creator", "dcterms.publisher", "og:site_name"),
     "doctype": ("dcterms.type", "dc.type"),
-    "date": ("dcterms.modified", "dcterms.issued", "dcterms.available", "dcterms.date", "dc.date",
-             "article:modified_time", "article:published_time", "date"),
+    # last changed, then published, then made available, then any date; a value that is no date is passed over
+    "date": ("dcterms.modified", "article:modified_time", "og:updated_time", "dcterms.issued",
+             "article:published_time", "dcterms.available", "dcterms.created", "dcterms.date", "dc.date", "date"),
     "identifier": ("dcterms.identifier", "dc.identifier"),
     "city": ("dcterms.spatial", "dc.coverage"),
     "short_title": ("dcterms.alternative",),
     "language": ("dcterms.language", "dc.language"),
     "description": ("description", "dcterms.description", "og:description"),
 }
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _WS = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
@@ -56,14 +57,6 @@ class Extract:
     noindex: bool = False
     nofollow: bool = False
     error: str = ""
-
-
-def iso_date(value: str) -> str:
-    m = _ISO_DATE.search(value or "")
-    if not m:
-        return ""
-    y, mo, d = (int(x) for x in m.groups())
-    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 and 1000 < y < 3000 else ""
 
 
 def clean_text(text: str) -> str:
@@ -144,6 +137,7 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
 
     meta: dict[str, str] = {}
     robots = Directives()
+    found: dict[str, list[str]] = {}       # meta name -> its contents, in document order
     for m in root.iter("meta"):
         name = (m.get("name") or m.get("property") or "").strip().lower()
         content = (m.get("content") or "").strip()
@@ -151,11 +145,13 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
             continue
         if name in ("robots", "beleidszoeker"):   # for every crawler, or for ours by name
             robots |= meta_directives(content)
-        for key, names in _META_FIELDS.items():
-            if name in names and key not in meta:
-                meta[key] = content
-    if "date" in meta:
-        meta["date"] = iso_date(meta["date"])
+        found.setdefault(name, []).append(content)
+    for key, names in _META_FIELDS.items():       # the names are in priority order: the first present wins
+        values = [v for n in names for v in found.get(n, ())]
+        if key == "date":
+            values = [first_date(values) or fallback_date(decoded.text, url)]
+        if values and values[0]:
+            meta[key] = values[0]
     lang = root.get("lang") or meta.get("language", "")
     if lang:
         meta["language"] = lang.split("-")[0].lower()
