@@ -76,12 +76,14 @@ def _text_of(el) -> str:
     return _WS.sub(" ", " ".join(el.itertext())).strip()
 
 
-def _main_element(root):
-    for xpath in ("//main", "//*[@role='main']", "//article", "//body"):
+def _main_elements(root) -> list:
+    """Where the content is: <main>, role=main, else every outermost <article> (a page of news items or of
+    articles of a regulation has many, and all of them are content), else the body."""
+    for xpath in ("//main", "//*[@role='main']", "//article[not(ancestor::article)]", "//body"):
         found = root.xpath(xpath)
         if found:
-            return found[0]
-    return root
+            return found if xpath.startswith("//article") else found[:1]
+    return [root]
 
 
 def _is_boilerplate(el) -> bool:
@@ -179,8 +181,7 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
             seen.add(target)
             links.append(target)
 
-    main = _main_element(root)
-    passages = _passages(main)
+    passages = [p for main in _main_elements(root) for p in _passages(main)]
     h1 = root.find(".//h1")
     page_title = root.findtext(".//title") or ""
     title = meta.get("title") or (_text_of(h1) if h1 is not None else "") or page_title.split(" | ")[0]
