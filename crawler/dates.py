@@ -1,9 +1,9 @@
 """Dates of documents: read from the forms Dutch sites write them in, as ISO 'YYYY-MM-DD'.
 
 `parse_date` reads one value ('2024-03-05T10:00', '3 maart 2024', 'di 5 mrt. 2024', '05-03-2024',
-'March 5, 2024'); `page_date` picks the date of an HTML page by metadata priority (modified before issued
-before available ...), and only for a page without a usable date in its metadata asks htmldate, which looks
-at the rest of the page (time elements, bylines, the URL).
+'March 5, 2024'). For an HTML page (crawler.extract) the metadata decides by priority (modified before issued
+before available ...); a page without a usable date there gets the date it states after a label
+('Laatst gewijzigd: 3 maart 2024'), else htmldate's reading of it (time elements, bylines, the URL).
 """
 from __future__ import annotations
 
@@ -55,6 +55,25 @@ def parse_date(value: str | None) -> str:
 def first_date(candidates) -> str:
     """The first candidate (in priority order) that holds a readable date."""
     return next((d for d in map(parse_date, candidates) if d), "")
+
+
+# Words Dutch pages put before a date, strongest first as in the metadata: changed, then published.
+_LABELS = [re.compile(r"(?:laatst\s+)?(?:gewijzigd|bijgewerkt|aangepast)|laatste\s+wijziging", re.I),
+           re.compile(r"gepubliceerd|publicatiedatum|geplaatst|vastgesteld|datum", re.I)]
+LABEL_REACH = 40          # characters after the label where its date must start
+TEXT_REACH = 50_000       # how much of a page is searched for a label
+
+
+def labelled_date(text: str) -> str:
+    """A date the page states in words: 'Laatst gewijzigd: 3 maart 2024', 'Gepubliceerd op 12-01-2023'.
+    htmldate misreads Dutch month names ('3 maart 2024' -> 2024-01-01), so this comes first."""
+    text = text[:TEXT_REACH]
+    for label in _LABELS:
+        for m in label.finditer(text):
+            found = parse_date(text[m.end():m.end() + LABEL_REACH])
+            if found:
+                return found
+    return ""
 
 
 logging.getLogger("htmldate").setLevel(logging.ERROR)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import lxml.etree
 import lxml.html
 
-from .dates import fallback_date, first_date
+from .dates import fallback_date, first_date, labelled_date
 from .directives import Directives, meta_directives
 from .encoding import decode_html
 from .record import Passage
@@ -151,7 +151,7 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
     for key, names in _META_FIELDS.items():       # the names are in priority order: the first present wins
         values = [v for n in names for v in found.get(n, ())]
         if key == "date":
-            values = [first_date(values) or fallback_date(decoded.text, url)]
+            values = [first_date(values)]
         if values and values[0]:
             meta[key] = values[0]
     lang = root.get("lang") or meta.get("language", "")
@@ -182,6 +182,12 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
             links.append(target)
 
     passages = [p for main in _main_elements(root) for p in _passages(main)]
+    if not meta.get("date"):     # no date in the metadata: what the page says, else htmldate's reading
+        body = root.find("body")
+        date = labelled_date(" ".join((body if body is not None else root).itertext())) or fallback_date(
+            decoded.text, url)
+        if date:
+            meta["date"] = date
     h1 = root.find(".//h1")
     page_title = root.findtext(".//title") or ""
     title = meta.get("title") or (_text_of(h1) if h1 is not None else "") or page_title.split(" | ")[0]

@@ -49,3 +49,12 @@ def test_a_page_without_date_metadata_gets_a_date_from_htmldate():
 
 def test_a_page_without_any_date_has_none():
     assert "date" not in extract_html(_page("", "<p>Geen datum hier.</p>"), "http://x.nl/").meta
+
+
+@pytest.mark.parametrize("body,expected", [
+    ("<p>Laatst gewijzigd: 3 maart 2024</p>", "2024-03-03"),     # htmldate alone says 2024-01-01
+    ("<p>Gepubliceerd op 12 oktober 2022</p><footer>Gewijzigd op 1 mei 2023</footer>", "2023-05-01"),
+    ("<p>Vastgesteld door de raad op 17-10-2023.</p>", "2023-10-17"),
+])
+def test_a_page_without_date_metadata_gets_the_date_it_states(body, expected):
+    assert extract_html(_page("", body), "http://x.nl/nota/").meta["date"] == expected
