@@ -1,18 +1,8 @@
 """Revisits cost as little as the README says: a 304 brings the validators it sends into the store, and a body
 identical to the stored one is not extracted again."""
-import pytest
-
 import crawler.crawl
-from crawler.store import CrawlStore
 from loopback import LoopbackSite, Response, page
-from test_nightly import ALLOW_ALL, run_crawl, site_for
-
-
-@pytest.fixture()
-def store(store_url):
-    store = CrawlStore(store_url)
-    yield store
-    store.close()
+from test_nightly import ALLOW_ALL, run_crawl, site_for, store  # noqa: F401  (store: the fixture, per backend)
 
 
 def test_a_304_updates_the_stored_etag_and_last_modified(store):
