@@ -21,12 +21,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 from .config import Site
+from .directives import header_directives
 from .documents import DOCUMENT_TYPES, extract_document
 from .extract import Extract, extract_html
 from .fetch import Fetcher, Redirecting, Retrying
 from .robots import RobotsCache
 from .sitemaps import parse_sitemap
-from .store import LEASE_SECONDS, CrawlStore
+from .store import LEASE_SECONDS, CrawlStore, content_hash
 from .traps import trap_reason
 from .urls import host_of, looks_like_asset, normalize_url
 
@@ -317,7 +318,8 @@ class SiteCrawler:
             if url in self.was_document:
                 self.report.unchanged += 1
             self.store.record_not_modified(run_id=self.run_id, site=site.name, url=url, elapsed_ms=res.elapsed_ms,
-                                           revisit_days=site.revisit_days)
+                                           revisit_days=site.revisit_days, etag=res.headers.get("etag", ""),
+                                           last_modified=res.headers.get("last-modified", ""))
             self._enqueue(self.store.stored_links(known.content_hash, url) if known and known.content_hash else [],
                           depth + 1)
             return
@@ -329,19 +331,35 @@ class SiteCrawler:
             return
         self._store_content(url, depth, res, common)
 
+    def _same_document(self, url: str, res, header) -> bool:
+        """The body is byte for byte the one this URL's document already has: extracting it again would give
+        the same text, so it is not done. A header that now says noindex takes the full path, where it is weighed."""
+        known = self.known.get(url)
+        return (url in self.was_document and known is not None and not header.noindex
+                and known.content_hash == content_hash(res.body))
+
     def _store_content(self, url: str, depth: int, res, common: dict) -> None:
         site = self.site
+        header = header_directives(res.headers.get("x-robots-tag", ""), self.robots.agent)
+        if self._same_document(url, res, header):
+            self.store.record_content(
+                url=url, status=res.status, body=res.body, extract=None, indexable=True,
+                content_type=res.content_type, etag=res.headers.get("etag", ""),
+                last_modified=res.headers.get("last-modified", ""), revisit_days=site.revisit_days, **common)
+            self.report.unchanged += 1
+            if not header.nofollow:
+                self._enqueue(self.store.stored_links(self.known[url].content_hash, url), depth + 1)
+            return
         is_html = res.content_type in HTML_TYPES
         try:
             ex = extract_html(res.body, url, res.charset) if is_html else extract_document(res.body, res.content_type)
         except Exception as e:  # an extractor bug must cost one page, not the crawl
             log.exception("extraction failed", extra={"site": site.name, "url": url})
             ex = Extract(error=f"extraction failed: {type(e).__name__}: {e}")
-        robots_header = res.headers.get("x-robots-tag", "").lower()
         reason = ""
         if ex.error:
             reason = "unreadable"
-        elif ex.noindex or "noindex" in robots_header or "none" in robots_header:
+        elif ex.noindex or header.noindex:
             reason = "noindex"
         elif ex.canonical and ex.canonical != url and site.in_scope(ex.canonical):
             reason = "canonical"
@@ -352,7 +370,7 @@ class SiteCrawler:
         meta.setdefault("organisation", site.organisation)
         if site.city:
             meta.setdefault("city", site.city)
-        follow = not (ex.nofollow or "nofollow" in robots_header or "none" in robots_header)
+        follow = not (ex.nofollow or header.nofollow)
         extract = {"title": ex.title, "text": ex.text, "meta": meta, "links": ex.links if follow else [],
                    "passages": [asdict(p) for p in ex.passages]}
         was_document = url in self.was_document

@@ -8,7 +8,8 @@ from __future__ import annotations
 import io
 import logging
 
-from .extract import Extract, clean_text, iso_date
+from .dates import parse_date
+from .extract import Extract, clean_text
 from .record import Passage
 
 PDF_TYPES = {"application/pdf", "application/x-pdf"}
@@ -42,10 +43,7 @@ def extract_pdf(body: bytes) -> Extract:
                 return Extract(error="encrypted PDF")
         info = reader.metadata or {}
         meta = {"doctype": "pdf"}
-        date = ""
-        raw = str(info.get("/ModDate") or info.get("/CreationDate") or "")
-        if raw.startswith("D:") and len(raw) >= 10:
-            date = iso_date(f"{raw[2:6]}-{raw[6:8]}-{raw[8:10]}")
+        date = parse_date(str(info.get("/ModDate") or info.get("/CreationDate") or ""))
         if date:
             meta["date"] = date
         passages = []
@@ -61,44 +59,93 @@ def extract_pdf(body: bytes) -> Extract:
         return Extract(error=f"unreadable PDF: {type(e).__name__}: {str(e)[:200]}")
 
 
+def _row_text(cells: list[str]) -> str:
+    """One table row as a line; a merged cell that repeats its neighbour's text counts once."""
+    out: list[str] = []
+    for cell in (c.strip() for c in cells):
+        if cell and (not out or out[-1] != cell):
+            out.append(cell)
+    return " | ".join(out)
+
+
+class _Sections:
+    """Passages built from a document's blocks in reading order: a heading starts the next passage."""
+
+    def __init__(self):
+        self.passages: list[Passage] = []
+        self.heading, self.buf = "", []
+
+    def heading_block(self, text: str) -> None:
+        self.passages.append(Passage("", self.heading, clean_text("\n".join(self.buf))))
+        self.heading, self.buf = text.strip(), []
+
+    def text_block(self, text: str) -> None:
+        self.buf.append(text)
+
+    def done(self) -> list[Passage]:
+        self.passages.append(Passage("", self.heading, clean_text("\n".join(self.buf))))
+        return self.passages
+
+
 def extract_docx(body: bytes) -> Extract:
+    """Paragraphs and tables in document order (tables are where budgets and tariffs live)."""
     try:
         import docx
+        from docx.table import Table
         doc = docx.Document(io.BytesIO(body))
     except Exception as e:
         return Extract(error=f"unreadable DOCX: {type(e).__name__}: {str(e)[:200]}")
-    passages, heading, buf = [], "", []
-    for para in doc.paragraphs:
-        style = (para.style.name if para.style is not None else "").lower()
-        if style.startswith(("heading", "kop", "title", "titel")) and para.text.strip():
-            passages.append(Passage("", heading, clean_text("\n".join(buf))))
-            heading, buf = para.text.strip(), []
+    out = _Sections()
+
+    def table(t: Table) -> None:
+        for row in t.rows:
+            out.text_block(_row_text([cell.text for cell in row.cells]))
+            for inner in (inner for cell in row.cells for inner in cell.tables):   # a table inside a cell
+                table(inner)
+
+    for block in doc.iter_inner_content():
+        if isinstance(block, Table):
+            table(block)
+            continue
+        style = (block.style.name if block.style is not None else "").lower()
+        if style.startswith(("heading", "kop", "title", "titel")) and block.text.strip():
+            out.heading_block(block.text)
         else:
-            buf.append(para.text)
-    passages.append(Passage("", heading, clean_text("\n".join(buf))))
+            out.text_block(block.text)
     props = doc.core_properties
     meta = {"doctype": "docx"}
     if props.modified:
         meta["date"] = props.modified.strftime("%Y-%m-%d")
-    return _from_passages(props.title or "", passages, meta)
+    return _from_passages(props.title or "", out.done(), meta)
 
 
 def extract_odt(body: bytes) -> Extract:
+    """Headings, paragraphs, lists and tables, also inside sections and other containers, in document order;
+    tracked changes (deleted text) are left out."""
     try:
-        from odf import teletype, text as odftext
+        from odf import table as odftable, teletype, text as odftext
         from odf.opendocument import load
         doc = load(io.BytesIO(body))
     except Exception as e:  # odfpy raises many kinds on broken files
         return Extract(error=f"unreadable ODT: {type(e).__name__}: {str(e)[:200]}")
-    passages, heading, buf = [], "", []
-    for el in doc.text.childNodes:
-        if el.qname == (odftext.TEXTNS, "h"):
-            passages.append(Passage("", heading, clean_text("\n".join(buf))))
-            heading, buf = teletype.extractText(el).strip(), []
-        elif el.qname in ((odftext.TEXTNS, "p"), (odftext.TEXTNS, "list")):
-            buf.append(teletype.extractText(el))
-    passages.append(Passage("", heading, clean_text("\n".join(buf))))
-    return _from_passages("", passages, {"doctype": "odt"})
+    heading, texts = (odftext.TEXTNS, "h"), {(odftext.TEXTNS, "p"), (odftext.TEXTNS, "list")}
+    row, skip = (odftable.TABLENS, "table-row"), {(odftext.TEXTNS, "tracked-changes"),
+                                                  (odftext.TEXTNS, "sequence-decls")}
+    out = _Sections()
+    stack = list(reversed(doc.text.childNodes))     # iterative: deeply nested documents are fine
+    while stack:
+        el = stack.pop()
+        name = getattr(el, "qname", None)
+        if name == heading:
+            out.heading_block(teletype.extractText(el))
+        elif name in texts:
+            out.text_block(teletype.extractText(el))
+        elif name == row:
+            cells = [c for c in el.childNodes if getattr(c, "qname", None) == (odftable.TABLENS, "table-cell")]
+            out.text_block(_row_text([teletype.extractText(c) for c in cells]))
+        elif name is not None and name not in skip:
+            stack.extend(reversed(el.childNodes))   # section, table, table rows group, index body ...
+    return _from_passages("", out.done(), {"doctype": "odt"})
 
 
 def extract_document(body: bytes, content_type: str) -> Extract:

@@ -6,13 +6,15 @@ footer, scripts and forms; passages follow the headings, so a result can link to
 """
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass, field
 
 import lxml.etree
 import lxml.html
 
+from .dates import fallback_date, first_date, labelled_date
+from .directives import Directives, meta_directives
+from .encoding import decode_html
 from .record import Passage
 from .urls import normalize_url
 
@@ -32,16 +34,15 @@ _META_FIELDS = {
     "title": ("dcterms.title", "dc.title", "og:title"),
     "organisation": ("dcterms.creator", "dc.creator", "dcterms.publisher", "og:site_name"),
     "doctype": ("dcterms.type", "dc.type"),
-    "date": ("dcterms.modified", "dcterms.issued", "dcterms.available", "dcterms.date", "dc.date",
-             "article:modified_time", "article:published_time", "date"),
+    # last changed, then published, then made available, then any date; a value that is no date is passed over
+    "date": ("dcterms.modified", "article:modified_time", "og:updated_time", "dcterms.issued",
+             "article:published_time", "dcterms.available", "dcterms.created", "dcterms.date", "dc.date", "date"),
     "identifier": ("dcterms.identifier", "dc.identifier"),
     "city": ("dcterms.spatial", "dc.coverage"),
     "short_title": ("dcterms.alternative",),
     "language": ("dcterms.language", "dc.language"),
     "description": ("description", "dcterms.description", "og:description"),
 }
-_CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _WS = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
@@ -56,37 +57,6 @@ class Extract:
     noindex: bool = False
     nofollow: bool = False
     error: str = ""
-
-
-def sniff_charset(body: bytes, declared: str | None) -> str:
-    """Encoding by precedence: BOM, HTTP charset, <meta charset>, valid UTF-8, else windows-1252."""
-    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if body.startswith(bom):
-            return name
-    for candidate in (declared, _meta_charset(body[:2048])):
-        if candidate:
-            try:
-                return codecs.lookup(candidate).name
-            except LookupError:
-                pass
-    try:
-        body.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
-
-
-def _meta_charset(head: bytes) -> str | None:
-    m = _CHARSET_META.search(head)
-    return m.group(1).decode("ascii", "ignore") if m else None
-
-
-def iso_date(value: str) -> str:
-    m = _ISO_DATE.search(value or "")
-    if not m:
-        return ""
-    y, mo, d = (int(x) for x in m.groups())
-    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 and 1000 < y < 3000 else ""
 
 
 def clean_text(text: str) -> str:
@@ -106,12 +76,14 @@ def _text_of(el) -> str:
     return _WS.sub(" ", " ".join(el.itertext())).strip()
 
 
-def _main_element(root):
-    for xpath in ("//main", "//*[@role='main']", "//article", "//body"):
+def _main_elements(root) -> list:
+    """Where the content is: <main>, role=main, else every outermost <article> (a page of news items or of
+    articles of a regulation has many, and all of them are content), else the body."""
+    for xpath in ("//main", "//*[@role='main']", "//article[not(ancestor::article)]", "//body"):
         found = root.xpath(xpath)
         if found:
-            return found[0]
-    return root
+            return found if xpath.startswith("//article") else found[:1]
+    return [root]
 
 
 def _is_boilerplate(el) -> bool:
@@ -158,27 +130,30 @@ def _passages(main) -> list[Passage]:
 def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
     if not body or not body.strip():
         return Extract(error="empty document")
-    encoding = sniff_charset(body, charset)
-    try:
-        parser = lxml.html.HTMLParser(encoding=encoding, remove_comments=True)
-        root = lxml.html.document_fromstring(body, parser=parser)
+    decoded = decode_html(body, charset)
+    try:   # lxml gets UTF-8 whatever the page was in: one decoder (ours) decides, not two
+        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+        root = lxml.html.document_fromstring(decoded.text.encode("utf-8", "replace"), parser=parser)
     except (lxml.etree.ParserError, ValueError, LookupError) as e:
         return Extract(error=f"unparsable HTML: {e}")
 
     meta: dict[str, str] = {}
-    robots = ""
+    robots = Directives()
+    found: dict[str, list[str]] = {}       # meta name -> its contents, in document order
     for m in root.iter("meta"):
         name = (m.get("name") or m.get("property") or "").strip().lower()
         content = (m.get("content") or "").strip()
         if not name or not content:
             continue
-        if name in ("robots", "beleidszoeker"):
-            robots += "," + content.lower()
-        for key, names in _META_FIELDS.items():
-            if name in names and key not in meta:
-                meta[key] = content
-    if "date" in meta:
-        meta["date"] = iso_date(meta["date"])
+        if name in ("robots", "beleidszoeker"):   # for every crawler, or for ours by name
+            robots |= meta_directives(content)
+        found.setdefault(name, []).append(content)
+    for key, names in _META_FIELDS.items():       # the names are in priority order: the first present wins
+        values = [v for n in names for v in found.get(n, ())]
+        if key == "date":
+            values = [first_date(values)]
+        if values and values[0]:
+            meta[key] = values[0]
     lang = root.get("lang") or meta.get("language", "")
     if lang:
         meta["language"] = lang.split("-")[0].lower()
@@ -206,8 +181,13 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
             seen.add(target)
             links.append(target)
 
-    main = _main_element(root)
-    passages = _passages(main)
+    passages = [p for main in _main_elements(root) for p in _passages(main)]
+    if not meta.get("date"):     # no date in the metadata: what the page says, else htmldate's reading
+        body = root.find("body")
+        date = labelled_date(" ".join((body if body is not None else root).itertext())) or fallback_date(
+            decoded.text, url)
+        if date:
+            meta["date"] = date
     h1 = root.find(".//h1")
     page_title = root.findtext(".//title") or ""
     title = meta.get("title") or (_text_of(h1) if h1 is not None else "") or page_title.split(" | ")[0]
@@ -219,6 +199,6 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
         meta=meta,
         links=links,
         canonical=canonical,
-        noindex="noindex" in robots or "none" in robots,
-        nofollow="nofollow" in robots or "none" in robots,
+        noindex=robots.noindex,
+        nofollow=robots.nofollow,
     )

@@ -366,10 +366,11 @@ class CrawlStore:
                    f"ON CONFLICT(url) DO UPDATE SET {update}", [url, site] + list(cols.values()))
 
     def record_content(self, *, run_id: int | None, site: str, url: str, status: int, body: bytes,
-                       extract: dict, indexable: bool, skip_reason: str = "", content_type: str = "",
+                       extract: dict | None, indexable: bool, skip_reason: str = "", content_type: str = "",
                        etag: str = "", last_modified: str = "", depth: int = 0, elapsed_ms: int = 0,
                        revisit_days: float = 1.0, error: str = "") -> str:
-        """A page with a body. Returns 'new', 'changed' or 'unchanged' (same content as last time)."""
+        """A page with a body. Returns 'new', 'changed' or 'unchanged' (same content as last time).
+        `extract` None: the body is one we hold already, so nothing was extracted (and nothing is stored twice)."""
         digest = content_hash(body)
         stamp = now()
         with self.transaction() as db:
@@ -377,6 +378,8 @@ class CrawlStore:
             prev = db.execute("SELECT content_hash, unchanged_streak, indexable, last_changed FROM pages WHERE url=?",
                               (url,)).fetchone()
             if not db.execute("SELECT 1 FROM contents WHERE content_hash=?", (digest,)).fetchone():
+                if extract is None:
+                    raise ValueError(f"no stored content {digest[:12]} for {url}, and no extract to store")
                 db.execute("INSERT INTO contents(content_hash, raw, title, text, passages, meta, links, extracted_at) "
                            "VALUES (?,?,?,?,?,?,?,?)",
                            (digest, zlib.compress(body, 6), _text(extract.get("title", "")),
@@ -402,14 +405,17 @@ class CrawlStore:
         return outcome
 
     def record_not_modified(self, *, run_id: int | None, site: str, url: str, elapsed_ms: int = 0,
-                            revisit_days: float = 1.0) -> None:
-        """A 304 answer to a conditional GET: nothing to extract, nothing to re-index."""
+                            revisit_days: float = 1.0, etag: str = "", last_modified: str = "") -> None:
+        """A 304 answer to a conditional GET: nothing to extract, nothing to re-index. Validators it sends
+        replace the stored ones (RFC 9111 4.3.4), so the next request asks with the current ones."""
         with self.transaction() as db:
             self._log(db, run_id, url, 304, elapsed_ms, 0, "")
             row = db.execute("SELECT unchanged_streak FROM pages WHERE url=?", (url,)).fetchone()
             streak = (row[0] if row else 0) + 1
-            db.execute("UPDATE pages SET fetched_at=?, unchanged_streak=?, missing_count=0, error=NULL, next_visit=? "
-                       "WHERE url=?", (now(), streak, next_visit_after(revisit_days, streak), url))
+            db.execute("UPDATE pages SET fetched_at=?, unchanged_streak=?, missing_count=0, error=NULL, next_visit=?, "
+                       "etag=COALESCE(?, etag), last_modified=COALESCE(?, last_modified) WHERE url=?",
+                       (now(), streak, next_visit_after(revisit_days, streak), etag or None, last_modified or None,
+                        url))
             self._done(db, run_id, url)
 
     def record_redirect(self, *, run_id: int | None, site: str, url: str, target: str, status: int,

@@ -123,6 +123,25 @@ def test_robots_5xx_means_the_host_is_off_limits_and_4xx_means_allowed(store):
         assert "/" in s.paths() and report.documents == 1 and not report.failed
 
 
+def test_robots_429_is_a_struggling_server_so_the_host_is_off_limits_like_5xx(store):
+    with LoopbackSite({"/robots.txt": Response("te druk", 429), "/": Response(page("Home", "<p>x</p>"))}) as s:
+        report = crawl_one(make_site(s.url), store)
+        assert set(s.paths()) == {"/robots.txt"} and report.failed
+
+
+def test_robots_groups_apply_by_product_token(store):
+    robots = ("User-agent: *\nDisallow: /\n\n"
+              "User-agent: Beleidszoeker crawler van de G40\n"     # names our token, then words: still our group
+              "Disallow: /intern/\n")
+    routes = {"/robots.txt": Response(robots, headers={"Content-Type": "text/plain"}),
+              "/": Response(page("Home", "<a href='/beleid/'>b</a> <a href='/intern/'>i</a>")),
+              "/beleid/": Response(page("Beleid", "<p>Mag.</p>")), "/intern/": Response(page("I", "<p>Niet.</p>"))}
+    with LoopbackSite(routes) as s:
+        report = crawl_one(make_site(s.url), store)
+        assert "/" in s.paths() and "/beleid/" in s.paths() and "/intern/" not in s.paths()
+        assert report.robots_blocked == 1 and not report.failed
+
+
 def test_unreachable_site_fails_alone_while_others_run(store, site):
     dead = make_site("http://127.0.0.1:9/", name="dood")  # discard port: connection refused
     reports = {r.site: r for r in crawl([dead, make_site(site.url)], store, progress=False)}
@@ -225,3 +244,34 @@ def test_text_with_nul_characters_is_stored_on_every_backend(store):
                          extract={"title": "Ti\x00tel", "text": "tek\x00st", "meta": {}})
     (record,) = store.documents()
     assert (record.title, record.text) == ("Titel", "tekst")
+
+
+def test_links_with_reserved_and_latin1_escapes_are_fetched_as_written(store):
+    """'%E9' (Latin-1 é), '%2F' and '%26' reach the server unchanged: decoding them asks for another page."""
+    routes = {"/robots.txt": Response("User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"}),
+              "/": Response(page("Home", "<a href='/doc%E9.html'>doc</a> <a href='/a%2Fb'>a/b</a> "
+                                         "<a href='/zoek?q=a%26b'>zoek</a>")),
+              "/doc%E9.html": Response(page("Notitie", "<p>Latijn-1 in de naam.</p>")),
+              "/a%2Fb": Response(page("Een segment", "<p>Eén segment.</p>")),
+              "/zoek?q=a%26b": Response(page("Zoeken", "<p>a en b.</p>"))}
+    with LoopbackSite(routes) as s:
+        report = crawl_one(make_site(s.url), store)
+        assert {"/doc%E9.html", "/a%2Fb", "/zoek?q=a%26b"} <= set(s.paths())
+        assert report.errors == {} and report.new == 4
+
+
+def test_robots_directives_for_other_crawlers_or_other_things_do_not_stop_us(store):
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    routes = {"/robots.txt": Response("User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"}),
+              "/": Response(page("Home", "<a href='/plaatjes/'>p</a> <a href='/google/'>g</a> <a href='/wij/'>w</a>")),
+              "/plaatjes/": Response(page("Plaatjes", "<p>Geen grote voorbeelden.</p><a href='/verder/'>v</a>",
+                                          head="<meta name='robots' content='max-image-preview:none'>")),
+              "/verder/": Response(page("Verder", "<p>Gevolgd.</p>")),
+              "/google/": Response(page("Google", "<p>Alleen Google niet.</p>"),
+                                   headers={**html, "X-Robots-Tag": "googlebot: noindex, nofollow"}),
+              "/wij/": Response(page("Wij", "<p>Wij niet.</p>"), headers={**html, "X-Robots-Tag": "beleidszoeker: noindex"})}
+    with LoopbackSite(routes) as s:
+        crawl_one(make_site(s.url), store)
+        assert store.page(s.url + "plaatjes/")["indexable"] == 1 and "/verder/" in s.paths()
+        assert store.page(s.url + "google/")["indexable"] == 1
+        assert store.page(s.url + "wij/")["skip_reason"] == "noindex"

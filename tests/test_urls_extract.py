@@ -1,7 +1,8 @@
 """URL normalisation and HTML extraction: pure functions, tested on strings."""
 import pytest
 
-from crawler.extract import extract_html, sniff_charset
+from crawler.encoding import detect
+from crawler.extract import extract_html
 from crawler.urls import looks_like_asset, normalize_url
 
 
@@ -13,6 +14,33 @@ from crawler.urls import looks_like_asset, normalize_url
     ("http://[::1]:8080/x", "http://[::1]:8080/x"),
 ])
 def test_normalize_gives_one_spelling(raw, expected):
+    assert normalize_url(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [
+    "http://example.nl/zoek?q=a%26b",          # an escaped '&' is part of the value, not a new parameter
+    "http://example.nl/zoek?q=a%3Db",          # '%3D' is not '='
+    "http://example.nl/zoek?q=a%2Bb",          # '%2B' is a plus, '+' would be a space to many servers
+    "http://example.nl/a%2Fb",                 # one segment 'a/b', not two
+    "http://example.nl/doc%E9.pdf",            # Latin-1 'é': not UTF-8, so it must not become U+FFFD
+    "http://example.nl//a//b",                 # empty segments are part of the path
+    "http://example.nl/zoek?b=2&a=1",          # the query keeps its order
+    "http://example.nl/zoek?q",                # 'q' and 'q=' are different queries
+])
+def test_normalize_keeps_what_rfc_3986_does_not_call_equivalent(raw):
+    assert normalize_url(raw) == raw
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("http://example.nl/%62%61%7a", "http://example.nl/baz"),              # escaped unreserved = unreserved
+    ("http://example.nl/a%2fb?x=%e9", "http://example.nl/a%2Fb?x=%E9"),  # escapes in upper case
+    ("http://example.nl/caf\u00e9?q=\u00e9", "http://example.nl/caf%C3%A9?q=%C3%A9"),  # IRI: UTF-8 escapes
+    ("http://Ex\u00e4mple.NL/", "http://xn--exmple-cua.nl/"),
+    ("http://example.nl/a?utm_source=x&id=7&PHPSESSID=1", "http://example.nl/a?id=7"),
+    ("http://example.nl/a;jsessionid=AB12?x=1", "http://example.nl/a?x=1"),
+    ("http://example.nl/a/..//b", "http://example.nl//b"),
+])
+def test_normalize_makes_rfc_3986_equivalents_one_spelling(raw, expected):
     assert normalize_url(raw) == expected
 
 
@@ -74,14 +102,14 @@ def test_meta_robots_noindex_nofollow():
 
 def test_windows_1252_page_without_declaration_is_decoded():
     html = "<html><body><main><p>Coördinatie van één café – €5</p></main></body></html>".encode("cp1252")
-    assert sniff_charset(html, None) == "cp1252"
+    assert detect(html, None) == ("cp1252", "detected")
     assert "Coördinatie van één café – €5" in extract_html(html, "http://x.nl/").text
 
 
 def test_http_charset_wins_over_guessing_and_bom_wins_over_all():
     latin = "<p>financiën</p>".encode("latin-1")
     assert "financiën" in extract_html(latin, "http://x.nl/", charset="iso-8859-1").text
-    assert sniff_charset(b"\xef\xbb\xbf<p>x</p>", "iso-8859-1") == "utf-8"
+    assert detect(b"\xef\xbb\xbf<p>x</p>", "iso-8859-1") == ("utf-8", "bom")
 
 
 @pytest.mark.parametrize("body", [b"", b"   ", b"\x00\x01\x02", b"<html><body><main>" + b"<div>" * 5000 + b"diep"])
