@@ -35,9 +35,8 @@ MAX_PAGE = 1000
 MAX_QUERY_LENGTH = 500
 CACHE_SIZE = 512                # results kept per worker, per index build (the theme and facet pages repeat a lot)
 SUGGEST_BELOW = 5               # suggest a spelling only when a search finds fewer results than this
-FALLBACK_BELOW = 3              # with fewer documents holding every query concept, show those holding most of them
-FALLBACK_NOTICE = ("Weinig of geen documenten bevatten al uw zoekwoorden. U ziet ook documenten met een deel "
-                   "ervan; die met de meeste zoekwoorden staan bovenaan.")
+FALLBACK_NOTICE = ("Weinig of geen documenten bevatten al uw zoekwoorden. Die staan bovenaan; daarna volgen "
+                   "documenten met een deel ervan, die met de meeste zoekwoorden eerst.")
 RESCORE_DEPTH = 200             # the bonus clauses are scored for this many best base matches, not all matches
 PASSAGE_POSITIONS = 5000        # positions of a word read per document for its best passage (a law's first ones)
 
@@ -197,9 +196,16 @@ def parse_query(builder: QueryBuilder, q: str, notices: list[str]):
     return built
 
 
-def fallback_needed(built, total: int) -> bool:
-    """Whether the result set of every concept is too small and the query has a most-of-them fallback."""
-    return built.fallback is not None and total < FALLBACK_BELOW
+def fallback_needed(built, total: int, weights: Weights = DEFAULT_WEIGHTS) -> bool:
+    """Whether the result set of every concept is too small (fewer than weights.fill_below documents) and the
+    query has a most-of-them fallback: then the documents holding every concept come first and those holding
+    most of the concepts follow them."""
+    return built.fallback is not None and total < weights.fill_below
+
+
+def every_concept_first(hits: list, strict: set) -> list:
+    """Hits in their order, but those of the every-concept set (`strict`) before the others."""
+    return sorted(hits, key=lambda h: h.docnum not in strict) if strict else hits
 
 
 def facet_order(counted) -> list[tuple[str, int]]:
@@ -302,14 +308,21 @@ class SearchEngine:
             # whose hits are within that limit too.
             filter_query = self._filter(req.filters)
             results, counter = self._collect(searcher, built, req, sort, sortedby, order, snippets, filter_query)
-            if fallback_needed(built, counter.total):
+            strict: set[int] = set()
+            if fallback_needed(built, counter.total, self.weights):
+                strict = {h.docnum for h in results}
                 built = built.fallback
                 results, counter = self._collect(searcher, built, req, sort, sortedby, order, snippets, filter_query)
-                if counter.total:
+                if counter.total > len(strict):
                     notices.append(FALLBACK_NOTICE)
             rescore = self._rescoring(built, sort, order)
-            depth = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
-            ranked = self._rescored(searcher, results[:depth], built) if rescore else results[:depth]
+            depth = req.page * req.page_size
+            # the best RESCORE_DEPTH base matches get their bonuses, the rest keep their base order after them: the
+            # same for every page, so paging never shows a document twice
+            ranked = (self._rescored(searcher, results[:RESCORE_DEPTH], built) + results[RESCORE_DEPTH:depth]
+                      if rescore else results[:depth])
+            if sort == "relevantie" and order is None:
+                ranked = every_concept_first(ranked, strict)
             total = counter.total
             pages = max(1, math.ceil(total / req.page_size))
             page = req.page
@@ -492,7 +505,9 @@ class SearchEngine:
             if req.sort == "datum" or not req.q.strip():
                 kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
             results = searcher.search(built.query, **kwargs)
-            if fallback_needed(built, len(results)):
-                results = searcher.search(built.fallback.query, **kwargs)
             scored = req.sort == "relevantie" and bool(req.q.strip())
+            if fallback_needed(built, len(results), self.weights):
+                strict = {h.docnum for h in results}
+                results = searcher.search(built.fallback.query, **kwargs)
+                results = every_concept_first(list(results), strict) if scored else results
             return len(results), [self._hit(h, scored=scored, snippets=False) for h in results]

@@ -337,13 +337,11 @@ class PostgresSearchEngine:
         built = parse_query(self.builder, req.q, notices)
         where, args = self._where(built, req.filters)
         sort = req.sort if req.q.strip() else "datum"
+        first: list[str] = []
         if built.fallback is not None:
-            total = self._count(where, args, False)[0] if where is not None else 0
-            if fallback_needed(built, total):
-                built = built.fallback
-                where, args = self._where(built, req.filters)
-                if where is not None and self._count(where, args, False)[0]:
-                    notices.append(FALLBACK_NOTICE)
+            built, where, args, first = self._fill(built, where, args, req.filters)
+            if first is not None and where is not None and self._count(where, args, False)[0] > len(first):
+                notices.append(FALLBACK_NOTICE)
         if where is None:
             return SearchResult(query=req.q, total=0, hits=[], facets={f: [] for f in FACET_FIELDS} if facets else {},
                                 page=1, pages=1, page_size=req.page_size, sort=sort, notices=notices,
@@ -356,7 +354,7 @@ class PostgresSearchEngine:
             page = pages
         scored = sort == "relevantie" and order is None and bool(req.q.strip())
         hits = self._hits(built, meta, where, args, sort, order, req.page_size, (page - 1) * req.page_size, snippets,
-                          scored)
+                          scored, first or [])
         suggestion = self._suggest(built.words, total) if req.q.strip() and total < SUGGEST_BELOW else ""
         return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page, pages=pages,
                             page_size=req.page_size, sort=sort, notices=notices, interpreted_as=str(built.query),
@@ -381,18 +379,29 @@ class PostgresSearchEngine:
                 counts[name].append((value, n))
         return total, {name: facet_order(values) for name, values in counts.items()}
 
-    def _hits(self, built, meta, where, args, sort, order, limit, offset, snippets, scored) -> list[Hit]:
+    def _fill(self, built, where, args, filters):
+        """(query, where, args, ids of the every-concept set or None): when fewer documents than fill_below hold
+        every concept, the most-of-them query, with those documents to rank first (engine.fallback_needed)."""
+        total = self._count(where, args, False)[0] if where is not None else 0
+        if not fallback_needed(built, total, self.weights):
+            return built, where, args, None
+        first = [r[0] for r in self._query(f"SELECT id FROM search_documents WHERE {where}", args)] if total else []
+        where, args = self._where(built.fallback, filters)
+        return built.fallback, where, args, first
+
+    def _hits(self, built, meta, where, args, sort, order, limit, offset, snippets, scored,
+              first: list[str] = ()) -> list[Hit]:
         score, score_args, lateral, lateral_args = (self._score(built, meta) if scored or order == "changed"
                                                     else ("0", [], "", []))
         if order == "changed":
-            order_by = "changed_at DESC NULLS LAST, score DESC, id"
+            order_by, order_args = "changed_at DESC NULLS LAST, score DESC, id", []
         elif sort == "datum":
-            order_by = "date DESC NULLS LAST, id"
-        else:
-            order_by = "score DESC, id"
+            order_by, order_args = "date DESC NULLS LAST, id", []
+        else:   # the every-concept set first (engine.every_concept_first)
+            order_by, order_args = "(id = ANY(%s)) DESC, score DESC, id", [list(first)]
         ranked = self._query(f"SELECT id, {score} AS score FROM search_documents{lateral} WHERE {where} "
                              f"ORDER BY {order_by} LIMIT %s OFFSET %s",
-                             score_args + lateral_args + args + [limit, offset])
+                             score_args + lateral_args + args + order_args + [limit, offset])
         if not ranked:
             return []
         ids = [r[0] for r in ranked]
@@ -487,14 +496,13 @@ class PostgresSearchEngine:
         built = parse_query(self.builder, req.q, [])
         meta = self._meta()
         where, args = self._where(built, req.filters)
-        total = self._count(where, args, facets=False)[0] if where is not None else 0
-        if fallback_needed(built, total):
-            built = built.fallback
-            where, args = self._where(built, req.filters)
-            total = self._count(where, args, facets=False)[0] if where is not None else 0
+        first = None
+        if built.fallback is not None:
+            built, where, args, first = self._fill(built, where, args, req.filters)
         if where is None:
             return 0, []
+        total = self._count(where, args, facets=False)[0]
         sort = req.sort if req.q.strip() else "datum"
         scored = sort == "relevantie" and bool(req.q.strip())
-        return total, self._hits(built, meta, where, args, sort, None, limit, 0, False, scored)
+        return total, self._hits(built, meta, where, args, sort, None, limit, 0, False, scored, first or [])
 

@@ -51,6 +51,7 @@ class Weights:
     decompound: bool = True
     synonyms: bool = True
     all_concepts: bool = True   # the result set: every concept of the query (else any of them, most first)
+    fill_below: int = 10        # ... and when fewer documents hold every concept, those holding most follow them
     optional_concepts: int = 0  # ... except this many of a query of three or more concepts
     passage: float = 0.5        # weight of the best window's score (passages.best_window) beside BM25F
     passage_window: int = 50    # its size in positions (about a short article)

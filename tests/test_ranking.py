@@ -32,7 +32,7 @@ DOCS = {
 
 
 @pytest.fixture(scope="module", params=["whoosh", "postgresql"])
-def engine(request, tmp_path_factory):
+def index_url(request, tmp_path_factory):
     from indexer.backends import index_store
     tmp = tmp_path_factory.mktemp("ranking")
     store = CrawlStore(tmp / "crawl.sqlite3")
@@ -44,7 +44,20 @@ def engine(request, tmp_path_factory):
                                       "meta": {"organisation": "Gemeente Tilburg"}})
     url = str(tmp / "index") if request.param == "whoosh" else request.getfixturevalue("postgres").create_database()
     index_store(store, url, rebuild=True, progress=False)
-    return open_engine(url, cache_size=0)
+    return url
+
+
+@pytest.fixture(scope="module")
+def engine(index_url):
+    return open_engine(index_url, cache_size=0)
+
+
+@pytest.fixture(scope="module")
+def strict_engine(index_url):
+    """Every concept and nothing else, however few documents that leaves (fill_below=2 instead of a page)."""
+    from dataclasses import replace
+    from search_app.query import DEFAULT_WEIGHTS
+    return open_engine(index_url, replace(DEFAULT_WEIGHTS, fill_below=2), cache_size=0)
 
 
 def found(engine, q, **kw):
@@ -93,18 +106,29 @@ def test_a_compounds_parts_count_only_together(engine):
     assert "vat" not in hits
 
 
-def test_the_result_set_holds_every_concept_of_the_query(engine):
-    assert set(found(engine, "schuldhulpverlening jongeren")) == {"both", "both2", "both3"}
-    assert set(found(engine, "schuldhulpverlening")) == {"both", "both2", "both3", "one"}
+def test_the_result_set_holds_every_concept_of_the_query(strict_engine):
+    assert set(found(strict_engine, "schuldhulpverlening jongeren")) == {"both", "both2", "both3"}
+    assert set(found(strict_engine, "schuldhulpverlening")) == {"both", "both2", "both3", "one"}
+    assert FALLBACK_NOTICE not in strict_engine.search(SearchRequest(q="schuldhulpverlening jongeren")).notices
 
 
-def test_when_every_concept_finds_almost_nothing_most_of_them_are_shown_and_said(engine):
-    result = engine.search(SearchRequest(q="schuldhulpverlening wijk"))
+def test_when_every_concept_finds_almost_nothing_most_of_them_are_shown_and_said(strict_engine):
+    result = strict_engine.search(SearchRequest(q="schuldhulpverlening wijk"))
     urls = [h.url.rsplit("/", 1)[-1] for h in result.hits]
     assert FALLBACK_NOTICE in result.notices
     assert set(urls) == {"both", "both2", "both3", "one", "other"}
-    strict = engine.search(SearchRequest(q="schuldhulpverlening jongeren"))
-    assert FALLBACK_NOTICE not in strict.notices
+
+
+def test_a_small_every_concept_set_comes_first_and_most_of_the_concepts_follow(engine):
+    """Fewer documents than a page hold every concept: they rank first whatever their scores, then the documents
+    holding most of the concepts follow, and the page says so. Exports keep the same order."""
+    result = engine.search(SearchRequest(q="schuldhulpverlening jongeren"))
+    urls = [h.url.rsplit("/", 1)[-1] for h in result.hits]
+    assert set(urls[:3]) == {"both", "both2", "both3"}
+    assert {"one", "other"} <= set(urls[3:])
+    assert FALLBACK_NOTICE in result.notices and result.total == len(urls)
+    total, exported = engine.all_hits(SearchRequest(q="schuldhulpverlening jongeren"), 100)
+    assert {h.url.rsplit("/", 1)[-1] for h in exported[:3]} == set(urls[:3]) and total == len(urls)
 
 
 # ------------------------------------------------------------------ passage and n-gram evidence (Whoosh engine)
