@@ -285,8 +285,10 @@ class QueryBuilder:
             return BuiltQuery(Every())
         text = complete_elisions(text)
         scored = self._build(text, self.any_parser)
-        if not self.w.all_concepts or len(scored.word_queries) < 2 or scored.base is None:
+        if not self.w.all_concepts or scored.base is None:
             return scored
+        if len(scored.word_queries) < 2:
+            return self._with_modifier_fallback(scored)
         condition = self._at_least(self._build(text, self.parser))
         if condition is None:
             return scored
@@ -294,6 +296,17 @@ class QueryBuilder:
         built.base = Require(scored.base, condition)
         built.query = AndMaybe(built.base, built.bonus) if built.bonus is not None else built.base
         return built
+
+    @staticmethod
+    def _with_modifier_fallback(built: BuiltQuery) -> BuiltQuery:
+        """One compound typed alone (mantelzorgondersteuning): its fallback also matches its modifier on its own
+        (mantelzorg), the related evidence a compound's head alone is not; used when the compound itself, or its
+        parts together, are in fewer documents than fill_below."""
+        if not built.modifiers or len(built.word_queries) != 1 or built.base is not built.word_queries[0]:
+            return built   # only a word typed alone: no exclusion, filter or phrase that the modifier would escape
+        wider = replace(built, base=Or([built.base] + built.modifiers), fallback=None)
+        wider.query = AndMaybe(wider.base, wider.bonus) if wider.bonus is not None else wider.base
+        return replace(built, fallback=wider)
 
     def _at_least(self, strict: BuiltQuery):
         """The every-concept condition, loosened to all but `optional_concepts` of them for 3 or more concepts
