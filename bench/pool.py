@@ -14,6 +14,7 @@ usage:
   python bench/pool.py run --set DIR --ranking grams     # a baseline's run file (qid Q0 docid rank score tag)
   python bench/pool.py doc DOCID --set DIR [--grep WORD]  # one document: its start, or every passage with WORD
   python bench/pool.py qrels --set DIR                   # DIR/judgments/*.tsv -> DIR/qrels.tsv, agreement
+  (a later round of judging: a pool file of its own, DIR/pool-NAME.tsv, read with show --pool pool-NAME.tsv)
 """
 from __future__ import annotations
 
@@ -183,7 +184,7 @@ def excerpt(text: str, query: str, chars: int) -> str:
 def cmd_show(a):
     eval_dir, data = Path(a.set), Path(a.data)
     queries = dict(read_queries(eval_dir / "queries.tsv"))
-    pool = [line.split("\t") for line in (eval_dir / "pool.tsv").read_text().splitlines() if line]
+    pool = [line.split("\t") for line in (eval_dir / a.pool).read_text().splitlines() if line]
     view = JudgeView(data)
     print(f"# {a.qid}: {queries[a.qid]}")
     for qid, doc, _names in pool:
@@ -238,8 +239,8 @@ def cmd_qrels(a):
     for path in sorted(folder.glob("*.tsv")):
         if not path.stem.endswith("-overlap"):
             grades.update(read_judgments(path))
-    pool = {(p[0], p[1]) for p in (line.split("\t") for line in (eval_dir / "pool.tsv").read_text().splitlines())
-            if len(p) >= 2}
+    pool = {(p[0], p[1]) for path in sorted(eval_dir.glob("pool*.tsv"))
+            for p in (line.split("\t") for line in path.read_text().splitlines()) if len(p) >= 2}
     missing = sorted(pool - set(grades))
     lines = [f"{q} 0 {d} {g}" for (q, d), g in sorted(grades.items())]
     (eval_dir / "qrels.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -272,6 +273,7 @@ def main():
     ap.add_argument("command", choices=("pool", "show", "run", "doc", "qrels"))
     ap.add_argument("qid", nargs="?", help="the query id (show) or the document id (doc)")
     ap.add_argument("--grep", help="doc: show the passages holding this word")
+    ap.add_argument("--pool", default="pool.tsv", help="show: the pool file in the set's folder")
     ap.add_argument("--set", required=True)
     ap.add_argument("--data", default=str(REPO / "data"))
     ap.add_argument("--depth", type=int, default=20)

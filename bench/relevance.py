@@ -46,14 +46,14 @@ METRICS = ("nDCG@10", "P@10", "recall@100", "MRR")
 # The grid the candidate settings are drawn from (query-time knobs only: no rebuild needed).
 GRID = {
     "title": [0.5, 1.0, 1.5, 2.0],
-    "b": [0.3, 0.5, 0.75, 0.9],
+    "b": [0.2, 0.3, 0.5, 0.75, 0.9],
     "parts": [0.2, 0.4, 0.7, 1.0],
     "modifier": [0.0, 0.15, 0.3, 0.6, 1.0],
     "synonym": [0.5, 0.8, 1.0],
     "proximity": [0.0, 0.5, 1.0, 2.0],
     "pairs": [0.0, 0.25, 0.5, 1.0],
     "passage": [0.0, 0.25, 0.5, 1.0, 2.0],
-    "grams": [0.0, 0.1, 0.2, 0.4, 0.8],
+    "grams": [0.0, 0.2, 0.4, 0.8, 1.2, 1.6],
     "fill_below": [3, 10, 25],
 }
 # Each feature and how to switch it off.

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from itertools import combinations
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,29 +32,29 @@ SYNONYMS = LANG_DIR / "synonyms-nl.toml"
 
 @dataclass(frozen=True)
 class Weights:
-    """Ranking knobs (measured with run.py eval; see docs/RELEVANCE.md)."""
-    title: float = 1.0
+    """Ranking knobs. The values are the setting bench/relevance.py chose by cross-validation on bench/eval-themes
+    (docs/RELEVANCE.md); change them only through that measurement."""
+    title: float = 1.5
     short_title: float = 1.0
     body: float = 1.0
-    parts: float = 0.7          # a query compound's parts, found together (one compound or within parts_window)
+    parts: float = 0.4          # a query compound's parts, found together (one compound or within parts_window)
     parts_window: int = 3       # positions the parts of a query compound may stand apart ("belasting op honden")
-    modifier: float = 0.3       # bonus for a query compound's first part alone (ziektewet for ziektewetuitkering)
+    modifier: float = 0.15      # bonus for a query compound's first part alone (ziektewet for ziektewetuitkering)
     synonym: float = 0.8
-    proximity: float = 1.0      # the query words within `slop` positions of each other, in order
+    proximity: float = 0.5      # the query words within `slop` positions of each other, in order
     slop: int = 6
     coord: float = 0.9          # Or scale: documents matching more query words rank higher (the fallback set)
-    pairs: float = 0.5  # bonus per pair of query words that both occur (word-level coordination)
-    b: float = 0.75             # BM25 length normalisation of the body (1 = full)
+    pairs: float = 0.25         # bonus per pair of query words that both occur (word-level coordination)
+    b: float = 0.3              # BM25 length normalisation of the body (1 = full)
     title_b: float = 0.5        # ... of titles
     k1: float = 1.2
     decompound: bool = True
     synonyms: bool = True
     all_concepts: bool = True   # the result set: every concept of the query (else any of them, most first)
     fill_below: int = 10        # ... and when fewer documents hold every concept, those holding most follow them
-    optional_concepts: int = 0  # ... except this many of a query of three or more concepts
-    passage: float = 0.5        # weight of the best window's score (passages.best_window) beside BM25F
+    passage: float = 2.0        # weight of the best window's score (passages.best_window) beside BM25F
     passage_window: int = 50    # its size in positions (about a short article)
-    grams: float = 0.1          # weight of the character 4-gram BM25 (grams field) beside BM25F
+    grams: float = 0.8          # weight of the character 4-gram BM25 (grams field) beside BM25F
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -278,9 +277,9 @@ class QueryBuilder:
         """The full query for `text`; raises nothing for odd input (the caller checks syntax first).
 
         What matches is every concept of the query (a concept: a word with its synonyms and its compound parts
-        together; with `optional_concepts`, a query of three or more concepts may miss that many). How a match
-        scores is the query read as "any of the words" (BM25F, documents with more of them higher); that reading
-        is also the `fallback` result set for when every concept together finds (almost) nothing."""
+        together). How a match scores is the query read as "any of the words" (BM25F, documents with more of them
+        higher); that reading is also the `fallback` set that follows the every-concept set when that one holds
+        fewer than fill_below documents (engine.fallback_needed)."""
         if not text.strip():
             return BuiltQuery(Every())
         text = complete_elisions(text)
@@ -289,7 +288,7 @@ class QueryBuilder:
             return scored
         if len(scored.word_queries) < 2:
             return self._with_modifier_fallback(scored)
-        condition = self._at_least(self._build(text, self.parser))
+        condition = self._build(text, self.parser).base
         if condition is None:
             return scored
         built = replace(scored, fallback=scored)
@@ -307,19 +306,6 @@ class QueryBuilder:
         wider = replace(built, base=Or([built.base] + built.modifiers), fallback=None)
         wider.query = AndMaybe(wider.base, wider.bonus) if wider.bonus is not None else wider.base
         return replace(built, fallback=wider)
-
-    def _at_least(self, strict: BuiltQuery):
-        """The every-concept condition, loosened to all but `optional_concepts` of them for 3 or more concepts
-        (filters such as gemeente: stay required)."""
-        base = strict.base
-        if not self.w.optional_concepts or not isinstance(base, And):
-            return base
-        concepts = [q for q in base.subqueries if any(q is w for w in strict.word_queries)]
-        fixed = [q for q in base.subqueries if not any(q is w for w in strict.word_queries)]
-        need = len(concepts) - self.w.optional_concepts
-        if len(concepts) < 3 or need < 2:
-            return base
-        return Or([And(fixed + list(combo)) for combo in combinations(concepts, need)])
 
     def _build(self, text: str, parser) -> BuiltQuery:
         built = BuiltQuery(NullQuery)
