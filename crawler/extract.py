@@ -56,6 +56,7 @@ class Extract:
     noindex: bool = False
     nofollow: bool = False
     error: str = ""
+    error_kind: str = ""     # a skip reason more exact than "unreadable" ('too-deep')
 
 
 def sniff_charset(body: bytes, declared: str | None) -> str:
@@ -155,15 +156,25 @@ def _passages(main) -> list[Passage]:
     return [p for p in passages if p.text or p.heading]
 
 
+def _too_deep(parser) -> str:
+    """What the parser said when the page nested deeper than it descends ('' when it did not)."""
+    for entry in parser.error_log:
+        if "Excessive depth" in entry.message:
+            return f"HTML nested too deep to read: {entry.message.split(',')[0]} elements"
+    return ""
+
+
 def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
     if not body or not body.strip():
         return Extract(error="empty document")
     encoding = sniff_charset(body, charset)
     try:
-        parser = lxml.html.HTMLParser(encoding=encoding, remove_comments=True)
+        # huge_tree: libxml2 otherwise stops descending at 256 nested elements and the text below is lost
+        parser = lxml.html.HTMLParser(encoding=encoding, remove_comments=True, huge_tree=True)
         root = lxml.html.document_fromstring(body, parser=parser)
     except (lxml.etree.ParserError, ValueError, LookupError) as e:
         return Extract(error=f"unparsable HTML: {e}")
+    too_deep = _too_deep(parser)
 
     meta: dict[str, str] = {}
     robots = ""
@@ -212,6 +223,9 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
     page_title = root.findtext(".//title") or ""
     title = meta.get("title") or (_text_of(h1) if h1 is not None else "") or page_title.split(" | ")[0]
     text = "\n\n".join(filter(None, ((p.heading + "\n" + p.text).strip() for p in passages)))
+    if too_deep and not text.strip():
+        return Extract(title=_WS.sub(" ", title).strip()[:500], meta=meta, links=links, error=too_deep,
+                       error_kind="too-deep")
     return Extract(
         title=_WS.sub(" ", title).strip()[:500],
         text=text,

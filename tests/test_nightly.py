@@ -166,7 +166,7 @@ def test_second_run_uses_conditional_gets_and_reindexes_nothing(store, tmp_path)
     assert again.mode == "none" and again.added == again.updated == again.deleted == 0
 
 
-def test_a_changed_page_changes_exactly_that_document_and_a_removed_one_goes_after_two_misses(store, tmp_path):
+def test_a_changed_page_changes_exactly_that_document_and_a_removed_one_leaves_in_the_same_run(store, tmp_path):
     loc = IndexLocation(tmp_path / "index")
     engine = SearchEngine(tmp_path / "index")
     with LoopbackSite(_two_page_site()) as s:
@@ -176,20 +176,48 @@ def test_a_changed_page_changes_exactly_that_document_and_a_removed_one_goes_aft
         s.routes["/etag/"] = validated(page("Woonvisie", "<p>Woningen bouwen voor studenten.</p>"), '"v2"')
         del s.routes["/weg/"]
         second = run_crawl(store, site_for(s))
-        assert second.changed == 1 and second.removed == 0 and second.errors == {"http-404": 1}
-        upd = update_index(store, loc, progress=False)
-        assert (upd.mode, upd.added, upd.updated, upd.deleted) == ("incremental", 0, 1, 0)
-        assert engine.search(SearchRequest(q="studenten")).total == 1
-        assert engine.search(SearchRequest(q="starters")).total == 0
-        assert engine.search(SearchRequest(q="verdwijnt")).total == 1      # one miss: still there
-        third = run_crawl(store, site_for(s))
-    assert third.removed == 1 and store.page(s.url + "weg/")["skip_reason"] == "gone"
+    # no sitemap lists /weg/: its 404 is believed at once
+    assert second.changed == 1 and second.removed == 1 and second.errors == {"http-404": 1}
+    assert store.page(s.url + "weg/")["skip_reason"] == "gone"
     upd = update_index(store, loc, progress=False)
-    assert (upd.added, upd.updated, upd.deleted) == (0, 0, 1)
+    assert (upd.mode, upd.added, upd.updated, upd.deleted) == ("incremental", 0, 1, 1)
+    assert engine.search(SearchRequest(q="studenten")).total == 1
+    assert engine.search(SearchRequest(q="starters")).total == 0
     assert engine.search(SearchRequest(q="verdwijnt")).total == 0
     versions = store.versions(s.url + "etag/")
     assert [h for h, _ in versions][0] == old_hash and len(versions) == 2
     assert "starters" in store.text_of(old_hash)          # the previous text is kept
+
+
+def _sitemap(base: str, entries: dict[str, str]) -> Response:
+    urls = "".join(f"<url><loc>{base}{path.lstrip('/')}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "")
+                   + "</url>" for path, lastmod in entries.items())
+    return Response(f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
+                    headers={"Content-Type": "application/xml"})
+
+
+def test_a_404_of_a_page_the_sitemap_still_lists_is_asked_once_more_in_the_same_run(store):
+    answers = {"/kort/": [404], "/weg/": [404, 404]}   # /kort/ is back on the second try, /weg/ is not
+
+    def flaky(path, title):
+        def route(handler):
+            if state["night"] and answers[path]:
+                return Response(page("Weg", "<p>weg</p>"), answers[path].pop(0))
+            return Response(page(title, f"<p>{title} staat hier.</p>"))
+        return route
+    state = {"night": 0}
+    with LoopbackSite({"/robots.txt": ALLOW_ALL, "/": Response(page("Home", "<p>home</p>")),
+                       "/kort/": flaky("/kort/", "Kortstondig"), "/weg/": flaky("/weg/", "Verdwenen")}) as s:
+        s.routes["/sitemap.xml"] = _sitemap(s.url, {"/kort/": "2026-01-01", "/weg/": "2026-01-01"})
+        run_crawl(store, site_for(s, revisit_days=1))
+        state["night"] = 1
+        s.routes["/sitemap.xml"] = _sitemap(s.url, {"/kort/": "2026-01-02", "/weg/": "2026-01-02"})
+        s.requests.clear()
+        report = run_crawl(store, site_for(s, revisit_days=1))
+    assert s.paths().count("/kort/") == 2 and s.paths().count("/weg/") == 2
+    assert store.page(s.url + "kort/")["indexable"] == 1
+    assert store.page(s.url + "weg/")["skip_reason"] == "gone"
+    assert report.removed == 1 and report.errors == {"http-404": 1}
 
 
 def test_a_redirect_replaces_the_old_url(store, tmp_path):
