@@ -431,7 +431,8 @@ class CrawlStore:
                        revisit: Revisit = Revisit(), error: str = "", lastmod: str | None = None,
                        text_cut: int | None = None) -> str:
         """A page with a body. Returns 'new', 'changed' or 'unchanged' (same content as last time).
-        lastmod: the sitemap's lastmod this version came with (compared with the next sitemap's);
+        lastmod: the sitemap's lastmod this version came with (compared with the next sitemap's; '' when the
+        sitemap lists the page without one, None when it does not list it or was not read);
         text_cut: how many characters of text there were when the stored text was cut to the cap."""
         digest = content_hash(body)
         stamp = now()
@@ -463,9 +464,16 @@ class CrawlStore:
                               skip_reason=skip_reason or None, error=error or None, last_changed=changed_at,
                               unchanged_streak=streak, missing_count=0, tombstoned_at=None,
                               next_visit=revisit.next_visit(streak), links_out=len(extract.get("links", [])),
-                              text_cut=text_cut, **({"sitemap_lastmod": lastmod} if lastmod else {}))
+                              text_cut=text_cut, **self._listing(lastmod))
             self._done(db, run_id, url)
         return outcome
+
+    @staticmethod
+    def _listing(lastmod: str | None) -> dict:
+        """Page columns for a page fetched as listed in the sitemap with this lastmod (None: not listed)."""
+        if lastmod is None:
+            return {}
+        return {"in_sitemap": 1, **({"sitemap_lastmod": lastmod} if lastmod else {})}
 
     def record_not_modified(self, *, run_id: int | None, site: str, url: str, elapsed_ms: int = 0,
                             revisit: Revisit = Revisit(), lastmod: str | None = None) -> None:
@@ -475,8 +483,8 @@ class CrawlStore:
             row = db.execute("SELECT unchanged_streak FROM pages WHERE url=?", (url,)).fetchone()
             streak = (row[0] if row else 0) + 1
             db.execute("UPDATE pages SET fetched_at=?, unchanged_streak=?, missing_count=0, error=NULL, next_visit=?, "
-                       "sitemap_lastmod=COALESCE(?, sitemap_lastmod) WHERE url=?",
-                       (now(), streak, revisit.next_visit(streak), lastmod or None, url))
+                       "sitemap_lastmod=COALESCE(?, sitemap_lastmod), in_sitemap=in_sitemap | ? WHERE url=?",
+                       (now(), streak, revisit.next_visit(streak), lastmod or None, int(lastmod is not None), url))
             self._done(db, run_id, url)
 
     def record_redirect(self, *, run_id: int | None, site: str, url: str, target: str, status: int,
@@ -643,7 +651,30 @@ class CrawlStore:
             if site in by_site:
                 by_site[site]["last_crawl"] = finished or ""
                 by_site[site]["report"] = json.loads(report or "{}")
+        for entry in by_site.values():
+            entry.update(self._freshness(entry["site"]))
         return list(by_site.values())
+
+    def _freshness(self, site: str) -> dict:
+        """What the site's last crawl did to its documents: live, new and changed in it, removed (tombstoned) in
+        it, not revalidated by it and the oldest check of those (since when), and texts cut to the cap."""
+        with self._conn() as db:
+            row = db.execute("SELECT r.started_at FROM site_runs s JOIN runs r ON r.id = s.run_id WHERE s.site=? "
+                             "AND s.finished_at IS NOT NULL ORDER BY s.run_id DESC LIMIT 1", (site,)).fetchone()
+            started = row[0] if row else ""
+            counts = db.execute(
+                "SELECT SUM(indexable), "
+                "SUM(CASE WHEN indexable = 1 AND first_seen >= ? THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN indexable = 1 AND first_seen < ? AND last_changed >= ? THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN tombstoned_at >= ? THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN indexable = 1 AND fetched_at < ? THEN 1 ELSE 0 END), "
+                "MIN(CASE WHEN indexable = 1 AND fetched_at < ? THEN fetched_at END), "
+                "SUM(CASE WHEN indexable = 1 AND text_cut IS NOT NULL THEN 1 ELSE 0 END) "
+                "FROM pages WHERE site=?", (started,) * 6 + (site,)).fetchone()
+        live, new, changed, removed, stale, since, capped = counts
+        return {"live": live or 0, "run_started": started, "new_last_run": new or 0,
+                "changed_last_run": changed or 0, "removed_last_run": removed or 0,
+                "not_revalidated": stale or 0, "not_revalidated_since": since or "", "text_capped": capped or 0}
 
     def integrity_ok(self) -> bool:
         return self.db.integrity_ok()
