@@ -55,19 +55,19 @@ WAIT_FOR_OTHERS_S = 0.2   # nothing to claim, but another worker holds URLs whos
 
 
 class Throttle:
-    """At most one request per interval per host, across all threads that share this object."""
+    """At most one request per interval per host, across all threads that share this object. Every request is
+    remembered (even one without an interval, such as the first robots.txt), so a Crawl-delay learnt from a
+    response counts from that response's request."""
 
     def __init__(self):
-        self._next: dict[str, float] = {}
+        self._last: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def wait(self, host: str, interval: float) -> None:
-        if interval <= 0:
-            return
         with self._lock:
             now = time.monotonic()
-            at = max(now, self._next.get(host, 0.0))
-            self._next[host] = at + interval
+            at = max(now, self._last.get(host, -interval) + interval)
+            self._last[host] = at
         if at > now:
             time.sleep(at - now)
 
@@ -105,8 +105,6 @@ class SharedThrottle:
         self.sleep = sleep
 
     def wait(self, host: str, interval: float) -> None:
-        if interval <= 0:
-            return
         delay = self.store.host_slot(host, interval)
         if delay > 0:
             self.sleep(delay)

@@ -9,7 +9,7 @@ Tables:
   runs       one row per crawl run; site_runs one per site in a run, with its report
   frontier   the URLs a run has discovered, which are done and which a worker holds (a lease with an expiry):
              a killed run resumes from here, and several crawl workers share it without fetching a URL twice
-  host_slots per host, when the next request may start: politeness held across workers and machines
+  host_slots per host, when its last request slot started: politeness held across workers and machines
 
 Every outcome of a fetch is written in one transaction (log line, page state, content, version, frontier
 mark), so a crawl killed at any moment leaves a consistent store, and WAL lets the indexer and the app
@@ -398,13 +398,15 @@ class CrawlStore:
 
     def host_slot(self, host: str, interval: float) -> float:
         """Reserve the next request slot for a host, `interval` seconds after the one before it, whichever worker
-        took that; returns the seconds to wait until it. The database's clock is the one all workers share."""
+        took that; returns the seconds to wait until it. The database's clock is the one all workers share.
+        The table keeps the start of the last slot, so the interval is the one that holds now (a Crawl-delay
+        learnt from robots.txt applies to the very next request)."""
         now_sql = self.db.now_sql
         with self.transaction() as db:
             return max(0.0, db.execute(
-                f"INSERT INTO host_slots(host, next_at) VALUES (?, {now_sql} + ?) ON CONFLICT(host) DO UPDATE SET "
-                f"next_at = CASE WHEN host_slots.next_at > {now_sql} THEN host_slots.next_at ELSE {now_sql} END + ? "
-                f"RETURNING next_at - ? - {now_sql}", (host, interval, interval, interval)).fetchone()[0])
+                f"INSERT INTO host_slots(host, next_at) VALUES (?, {now_sql}) ON CONFLICT(host) DO UPDATE SET "
+                f"next_at = CASE WHEN host_slots.next_at + ? > {now_sql} THEN host_slots.next_at + ? "
+                f"ELSE {now_sql} END RETURNING next_at - {now_sql}", (host, interval, interval)).fetchone()[0])
 
     # ------------------------------------------------------------ writes: one per outcome
     def _log(self, db, run_id, url, status, elapsed_ms, nbytes, error):
