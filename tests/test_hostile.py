@@ -232,3 +232,21 @@ def test_variants_of_a_canonical_page_stop_being_fetched_once_the_parameter_is_l
     assert len(fetched_variants) <= 2, fetched_variants
     assert s.paths().count("/p") == 1 and store.page(s.url + "p")["indexable"] == 1
     assert report.skipped.get("canonical-variant", 0) >= 48
+
+
+def test_a_10_mb_one_line_page_is_stored_capped_and_its_document_page_stays_small(tmp_path):
+    from loopback import page
+    from indexer.backends import index_store
+    from search_app import create_app
+    body = page("Eindeloos", "<p>" + "beleidswoord " * 800_000 + "slotwoord</p>").encode()   # 10 MB, one line
+    with _one_page_site(body) as s:
+        store, report = _crawl(s, tmp_path)                       # the default max_text_chars
+    assert report.text_capped == 1 and report.documents == 2
+    index_store(store, str(tmp_path / "index"), rebuild=True, progress=False)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index"),
+                         "STORE_PATH": str(tmp_path / "crawl.sqlite3")}).test_client()
+    (hit,) = client.get("/api/search?q=beleidswoord").get_json()["results"]
+    html = client.get(f"/document/{hit['id']}").get_data(as_text=True)
+    assert len(html) < 400_000 and "ingekort" in html
+    dekking = client.get("/dekking").get_data(as_text=True)
+    assert "Tekst ingekort" in dekking
