@@ -528,34 +528,8 @@ def test_crawl_delay_applies_to_the_sitemap_request(store):
     assert len(stamps) == 3 and stamps[1] - stamps[0] >= 0.9 and stamps[2] - stamps[1] >= 0.9
 
 
-def test_more_sites_than_32_are_crawled_all_at_once_and_the_bound_is_configurable(store):
-    def crawl_sites(n, parallel):
-        arrived = threading.Semaphore(0)
-        in_flight, most = [0], [0]
-        lock = threading.Lock()
-
-        def home(handler):
-            with lock:
-                in_flight[0] += 1
-                most[0] = max(most[0], in_flight[0])
-            arrived.release()
-            time.sleep(0.6)   # every site's start page is slow: the ones crawled at once overlap here
-            with lock:
-                in_flight[0] -= 1
-            return Response(page("Home", "<p>home</p>"))
-        servers = [LoopbackSite({"/robots.txt": ALLOW_ALL, "/": home}) for _ in range(n)]
-        try:
-            run_crawl(store, *[site_for(s, f"s{i}") for i, s in enumerate(servers)])
-        finally:
-            for s in servers:
-                s.close()
-        return most[0]
-    assert crawl_sites(36, parallel=0) == 36   # no fixed pool of 32
-    from crawler.config import RunSettings
-    assert RunSettings().parallel == 0
-
-
-def test_the_parallel_setting_bounds_the_sites_crawled_at_once(store):
+def sites_at_once(store, n: int, **crawl_args) -> int:
+    """Crawl n one-page sites whose start page takes 0.6 s; -> how many were being crawled at the same moment."""
     in_flight, most = [0], [0]
     lock = threading.Lock()
 
@@ -563,17 +537,25 @@ def test_the_parallel_setting_bounds_the_sites_crawled_at_once(store):
         with lock:
             in_flight[0] += 1
             most[0] = max(most[0], in_flight[0])
-        time.sleep(0.3)
+        time.sleep(0.6)
         with lock:
             in_flight[0] -= 1
         return Response(page("Home", "<p>home</p>"))
-    servers = [LoopbackSite({"/robots.txt": ALLOW_ALL, "/": home}) for _ in range(6)]
+    servers = [LoopbackSite({"/robots.txt": ALLOW_ALL, "/": home}) for _ in range(n)]
     try:
-        crawl([site_for(s, f"s{i}") for i, s in enumerate(servers)], store, progress=False, parallel=2)
+        crawl([site_for(s, f"s{i}") for i, s in enumerate(servers)], store, progress=False, **crawl_args)
     finally:
         for s in servers:
             s.close()
-    assert most[0] == 2
+    return most[0]
+
+
+def test_more_sites_than_32_are_crawled_all_at_once(store):
+    assert sites_at_once(store, 36) == 36   # no fixed pool of 32
+
+
+def test_the_parallel_setting_bounds_the_sites_crawled_at_once(store):
+    assert sites_at_once(store, 6, parallel=2) == 2
 
 
 def test_listing_pages_are_revalidated_every_night_so_new_pages_are_found_without_a_sitemap(store):
