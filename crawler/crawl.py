@@ -272,6 +272,9 @@ class SiteCrawler:
                 failed += 1
                 continue
             pages, children = parse_sitemap(res.body)
+            if not (pages or children):   # an error page served as 200, or an empty file: lists nothing for sure
+                failed += 1
+                continue
             read += 1
             todo.extend(normalize_url(c) for c in children if normalize_url(c))
             for entry in pages:
