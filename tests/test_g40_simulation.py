@@ -35,8 +35,8 @@ def hits(engine: SearchEngine, word: str) -> int:
     return engine.search(SearchRequest(q=word)).total
 
 
-def test_after_one_night_changes_removals_and_additions_are_in_search(cities, tmp_path):
-    store = CrawlStore(tmp_path / "crawl.sqlite3")
+def test_after_one_night_changes_removals_and_additions_are_in_search(cities, store_url, tmp_path):
+    store = CrawlStore(store_url)   # SQLite and PostgreSQL
     location = IndexLocation(tmp_path / "index")
     sites = [city_site(c) for c in cities]
     night0 = crawl(sites, store, progress=False)
@@ -76,3 +76,11 @@ def test_after_one_night_changes_removals_and_additions_are_in_search(cities, tm
         unchanged = PAGES - len(CHANGED) - len(REMOVED)
         assert entry["not_revalidated"] == unchanged
         assert entry["not_revalidated_since"] < entry["run_started"]
+
+    # and the page shows it (plain: its look is another issue's)
+    from search_app import create_app
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index"),
+                         "STORE_PATH": store_url}).test_client()
+    html = client.get("/dekking").get_data(as_text=True)
+    assert "Niet opnieuw gecontroleerd" in html and "Verwijderd" in html
+    assert f"<td>{unchanged} (sinds " in html
