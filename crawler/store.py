@@ -445,8 +445,10 @@ class CrawlStore:
             if not db.execute("SELECT 1 FROM contents WHERE content_hash=?", (digest,)).fetchone():
                 passages = [{**p, "heading": _text(p.get("heading", "")), "text": _text(p.get("text", ""))}
                             for p in extract.get("passages", [])]
+                # ON CONFLICT: another site's crawl may store the same body at this moment (identical pages and
+                # documents across cities); on PostgreSQL both transactions see it missing
                 db.execute("INSERT INTO contents(content_hash, raw, title, text, passages, meta, links, extracted_at) "
-                           "VALUES (?,?,?,?,?,?,?,?)",
+                           "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(content_hash) DO NOTHING",
                            (digest, zlib.compress(body, 6), _text(extract.get("title", "")),
                             _text(extract.get("text", "")),
                             json.dumps(passages, ensure_ascii=False),

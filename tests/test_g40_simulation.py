@@ -40,7 +40,7 @@ def test_after_one_night_changes_removals_and_additions_are_in_search(cities, st
     location = IndexLocation(tmp_path / "index")
     sites = [city_site(c) for c in cities]
     night0 = crawl(sites, store, progress=False)
-    assert [r.new for r in night0] == [PAGES + 2 + 1] * CITIES   # pages, two sections, home
+    assert [r.new for r in night0] == [PAGES + 2 + 1] * CITIES, night0   # pages, two sections, home
     update_index(store, location, progress=False)
     engine = SearchEngine(tmp_path / "index")
     old_codes = {(c.index, n): c.pages[n].code(c.index) for c in cities for n in CHANGED + REMOVED}
