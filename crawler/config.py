@@ -30,7 +30,7 @@ class Site:
     max_bytes: int = 20 * 1024 * 1024
     revisit_days: float = 1.0      # 0 = revisit every run (the local mirrors)
     revalidate_days: float = 7.0   # every known page is asked again (conditional GET) at least this often
-    hub_links: int = 25            # a page with this many links is a hub/listing page: revalidated every run
+    hub_links: int = 25            # this many links in its main content make a page a hub: revalidated every run
     budget_minutes: float = 0.0    # the site's time budget per run (0 = only the run's budget applies)
     request_deadline: float = 120.0   # seconds for one whole request, body included
     min_transfer_rate: float = 1024.0   # bytes/s a body must average once the read timeout has passed

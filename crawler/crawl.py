@@ -259,11 +259,9 @@ class SiteCrawler:
         todo, done = sorted(filter(None, sitemap_urls)), set()
         while todo and len(done) < MAX_SITEMAPS and not self._out_of_time():
             sm = todo.pop()
-            if sm in done:
+            if sm in done or self._refusal(sm):
                 continue
-            self._rules(sm)
-            if self._refusal(sm):
-                continue
+            self._rules(sm)   # its host's Crawl-delay, before the request
             done.add(sm)
             res = self.raw.get(sm)
             if res.status == 404 and not res.error:
@@ -315,7 +313,7 @@ class SiteCrawler:
         known = self.known.get(url)
         if known is None or self.site.revisit_days <= 0:
             return True
-        if url in self.starts or (known.links_out or 0) >= self.site.hub_links:
+        if url in self.starts or (known.links_out or 0) >= self.site.hub_links:   # links in its main content
             return True
         return not known.next_visit or known.next_visit <= self._now
 
@@ -445,7 +443,7 @@ class SiteCrawler:
             url=url, status=res.status, body=res.body, extract=extract, indexable=not reason, skip_reason=reason,
             content_type=res.content_type, etag=res.headers.get("etag", ""),
             last_modified=res.headers.get("last-modified", ""), revisit=self.revisit, error=ex.error,
-            lastmod=lastmod, text_cut=text_cut, **common)
+            lastmod=lastmod, text_cut=text_cut, links_out=ex.content_links, **common)
         if reason:
             self._skipped[reason] += 1
             if was_document:

@@ -57,6 +57,7 @@ class Extract:
     nofollow: bool = False
     error: str = ""
     error_kind: str = ""     # a skip reason more exact than "unreadable" ('too-deep')
+    content_links: int = 0   # links in the main content (not the menus): many make a page a hub/listing page
 
 
 def sniff_charset(body: bytes, declared: str | None) -> str:
@@ -235,4 +236,5 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
         canonical=canonical,
         noindex="noindex" in robots or "none" in robots,
         nofollow="nofollow" in robots or "none" in robots,
+        content_links=len(main.xpath(".//a[@href]")),
     )

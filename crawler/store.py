@@ -431,11 +431,12 @@ class CrawlStore:
                        extract: dict, indexable: bool, skip_reason: str = "", content_type: str = "",
                        etag: str = "", last_modified: str = "", depth: int = 0, elapsed_ms: int = 0,
                        revisit: Revisit = Revisit(), error: str = "", lastmod: str | None = None,
-                       text_cut: int | None = None) -> str:
+                       text_cut: int | None = None, links_out: int | None = None) -> str:
         """A page with a body. Returns 'new', 'changed' or 'unchanged' (same content as last time).
         lastmod: the sitemap's lastmod this version came with (compared with the next sitemap's; '' when the
         sitemap lists the page without one, None when it does not list it or was not read);
-        text_cut: how many characters of text there were when the stored text was cut to the cap."""
+        text_cut: how many characters of text there were when the stored text was cut to the cap;
+        links_out: how many links its main content has (a hub has many)."""
         digest = content_hash(body)
         stamp = now()
         with self.transaction() as db:
@@ -467,7 +468,7 @@ class CrawlStore:
                               content_hash=digest, depth=depth, indexable=int(indexable),
                               skip_reason=skip_reason or None, error=error or None, last_changed=changed_at,
                               unchanged_streak=streak, missing_count=0, tombstoned_at=None,
-                              next_visit=revisit.next_visit(streak), links_out=len(extract.get("links", [])),
+                              next_visit=revisit.next_visit(streak), links_out=links_out,
                               text_cut=text_cut, **self._listing(lastmod))
             self._done(db, run_id, url)
         return outcome

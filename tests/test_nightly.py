@@ -715,3 +715,16 @@ def test_json_logs_are_one_object_per_line_without_progress_bars(tmp_path):
     assert res.returncode == 0, res.stderr
     lines = [line for line in res.stderr.splitlines() if line.strip()]
     assert lines and all(json.loads(line)["message"] for line in lines)
+
+
+def test_a_page_with_a_big_menu_is_not_a_hub(store):
+    menu = "<nav>" + "".join(f"<a href='/menu/{n}/'>Menu {n}</a>" for n in range(40)) + "</nav>"
+    article = f"<html><body>{menu}<main><h1>Artikel</h1><p>Gewoon een artikel.</p></main></body></html>"
+    routes = {"/robots.txt": ALLOW_ALL, "/": Response(page("Home", "<a href='/artikel/'>a</a>")),
+              "/artikel/": Response(article)}
+    routes.update({f"/menu/{n}/": Response(page(f"Menu {n}", "<p>m</p>")) for n in range(40)})
+    with LoopbackSite(routes) as s:
+        run_crawl(store, site_for(s, revisit_days=1))
+        s.requests.clear()
+        run_crawl(store, site_for(s, revisit_days=1))
+    assert "/artikel/" not in s.paths()   # 40 links, all in the menu: not due before its revisit date
