@@ -506,10 +506,10 @@ def test_robots_txt_and_the_sitemap_wait_for_the_hosts_interval_too(store):
     with LoopbackSite() as s:
         s.routes.update({"/robots.txt": timed(ALLOW_ALL), "/": timed(Response(page("Home", "<p>home</p>"))),
                          "/sitemap.xml": timed(_sitemap(s.url, {"/": "2026-01-01"}))})
-        run_crawl(store, site_for(s, rate=4))
+        run_crawl(store, site_for(s, rate=2))
     assert [p for p, _ in stamps] == ["/robots.txt", "/sitemap.xml", "/"]
     gaps = [b - a for (_, a), (_, b) in zip(stamps, stamps[1:])]
-    assert min(gaps) >= 0.2, gaps    # 4 requests/s: 0.25 s apart (less a little jitter of the server threads)
+    assert min(gaps) >= 0.4, gaps    # 2 requests/s: 0.5 s apart (less the jitter of threads on a busy machine)
 
 
 def test_crawl_delay_applies_to_the_sitemap_request(store):
