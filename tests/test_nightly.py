@@ -706,15 +706,18 @@ def test_the_runs_time_budget_cuts_every_site(store):
 
 # ------------------------------------------------------------------ logs
 
-def test_json_logs_are_one_object_per_line_without_progress_bars(tmp_path):
+def test_logs_to_a_pipe_have_no_progress_bars_and_json_logs_are_one_object_per_line(tmp_path):
     with LoopbackSite(_two_page_site()) as s:
         sites = _sites_file(tmp_path, ("goed", s.url))
         cmd = [sys.executable, str(REPO / "run.py"), "--data", str(tmp_path / "data"), "--sites-file", str(sites),
                "--log-format", "json", "nightly", "--group", "g40"]   # no --quiet: the README's cron line
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert res.returncode == 0, res.stderr
-    lines = [line for line in res.stderr.splitlines() if line.strip()]
-    assert lines and all(json.loads(line)["message"] for line in lines)
+        assert res.returncode == 0, res.stderr
+        lines = [line for line in res.stderr.splitlines() if line.strip()]
+        assert lines and all(json.loads(line)["message"] for line in lines)
+        text = subprocess.run([arg for arg in cmd if arg not in ("--log-format", "json")], capture_output=True,
+                              text=True, timeout=120)   # text logs to a file or pipe (cron): no bars either
+    assert text.returncode == 0 and "\r" not in text.stderr and "it/s" not in text.stderr, text.stderr
 
 
 def test_a_page_with_a_big_menu_is_not_a_hub(store):
