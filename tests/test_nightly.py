@@ -197,7 +197,7 @@ def _sitemap(base: str, entries: dict[str, str]) -> Response:
 
 
 def test_a_404_of_a_page_the_sitemap_still_lists_is_asked_once_more_in_the_same_run(store):
-    answers = {"/kort/": [404], "/weg/": [404, 404]}   # /kort/ is back on the second try, /weg/ is not
+    answers = {"/kort/": [404], "/weg/": [404, 404], "/op/": [410]}   # /kort/ is back on the second try
 
     def flaky(path, title):
         def route(handler):
@@ -207,17 +207,19 @@ def test_a_404_of_a_page_the_sitemap_still_lists_is_asked_once_more_in_the_same_
         return route
     state = {"night": 0}
     with LoopbackSite({"/robots.txt": ALLOW_ALL, "/": Response(page("Home", "<p>home</p>")),
-                       "/kort/": flaky("/kort/", "Kortstondig"), "/weg/": flaky("/weg/", "Verdwenen")}) as s:
-        s.routes["/sitemap.xml"] = _sitemap(s.url, {"/kort/": "2026-01-01", "/weg/": "2026-01-01"})
+                       "/kort/": flaky("/kort/", "Kortstondig"), "/weg/": flaky("/weg/", "Verdwenen"),
+                       "/op/": flaky("/op/", "Opgeheven")}) as s:
+        s.routes["/sitemap.xml"] = _sitemap(s.url, dict.fromkeys(["/kort/", "/weg/", "/op/"], "2026-01-01"))
         run_crawl(store, site_for(s, revisit_days=1))
         state["night"] = 1
-        s.routes["/sitemap.xml"] = _sitemap(s.url, {"/kort/": "2026-01-02", "/weg/": "2026-01-02"})
+        s.routes["/sitemap.xml"] = _sitemap(s.url, dict.fromkeys(["/kort/", "/weg/", "/op/"], "2026-01-02"))
         s.requests.clear()
         report = run_crawl(store, site_for(s, revisit_days=1))
     assert s.paths().count("/kort/") == 2 and s.paths().count("/weg/") == 2
+    assert s.paths().count("/op/") == 1                      # 410 Gone is believed at once
     assert store.page(s.url + "kort/")["indexable"] == 1
-    assert store.page(s.url + "weg/")["skip_reason"] == "gone"
-    assert report.removed == 1 and report.errors == {"http-404": 1}
+    assert store.page(s.url + "weg/")["skip_reason"] == store.page(s.url + "op/")["skip_reason"] == "gone"
+    assert report.removed == 2 and report.errors == {"http-404": 1, "http-410": 1}
 
 
 def test_a_redirect_replaces_the_old_url(store, tmp_path):
