@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from crawler.config import ConfigError, Site, load_sites, select
+from crawler.config import ConfigError, Site, load_run_settings, load_sites, select
 from crawler.crawl import crawl
 from crawler.store import CrawlStore
 from loopback import LoopbackSite, Response, page
@@ -172,6 +172,20 @@ def test_bad_site_config_gets_a_clear_message(tmp_path):
     f.write_text('[[site]]\nname = "x"\n')
     with pytest.raises(ConfigError, match="'start' is required"):
         load_sites(f)
+    f.write_text('[run]\nparallel = -1\n')
+    with pytest.raises(ConfigError, match="'parallel' must be a whole number >= 0"):
+        load_run_settings(f)
+    f.write_text('[run]\nparalel = 4\n')
+    with pytest.raises(ConfigError, match="unknown setting"):
+        load_run_settings(f)
+    f.write_text('[[site]]\nname = "x"\nstart = ["http://x/"]\nallow = ["http://x/"]\nrequest_deadline = -5\n')
+    with pytest.raises(ConfigError, match="'request_deadline' must be a number >= 0"):
+        load_sites(f)
+
+
+def test_the_shipped_run_settings_bound_the_night_by_configuration():
+    settings = load_run_settings()
+    assert settings.parallel == 0 and settings.budget_minutes > 0   # all sites at once, within a time budget
 
 
 # ------------------------------------------------------------------ the shared frontier (both store backends)
