@@ -63,13 +63,17 @@ class Throttle:
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def wait(self, host: str, interval: float) -> None:
+    def reserve(self, host: str, interval: float) -> float:
+        """The time.monotonic() at which this request may start, taken as the host's latest slot."""
         with self._lock:
-            now = time.monotonic()
-            at = max(now, self._last.get(host, -interval) + interval)
+            at = max(time.monotonic(), self._last.get(host, -interval) + interval)
             self._last[host] = at
-        if at > now:
-            time.sleep(at - now)
+        return at
+
+    def wait(self, host: str, interval: float) -> None:
+        at = self.reserve(host, interval)
+        if at > time.monotonic():
+            time.sleep(max(0.0, at - time.monotonic()))
 
 
 class PageBudget:
@@ -98,16 +102,20 @@ def seed_url(site: Site) -> str:
 
 
 class SharedThrottle:
-    """The same politeness, held in the store: requests by workers in other processes and machines count too."""
+    """The same politeness, held in the store: requests by workers in other processes and machines count too.
+    This process's own requests are also spaced on its own clock, so a database answer that comes late for one
+    request and fast for the next cannot bunch the two together."""
 
     def __init__(self, store: CrawlStore, sleep=time.sleep):
         self.store = store
         self.sleep = sleep
+        self.local = Throttle()
 
     def wait(self, host: str, interval: float) -> None:
-        delay = self.store.host_slot(host, interval)
-        if delay > 0:
-            self.sleep(delay)
+        at = self.local.reserve(host, interval)
+        at = max(at, time.monotonic() + self.store.host_slot(host, interval))
+        if at > time.monotonic():
+            self.sleep(max(0.0, at - time.monotonic()))
 
 
 @dataclass
