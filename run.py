@@ -110,12 +110,21 @@ def cmd_mirror(args) -> int:
 
 # ------------------------------------------------------------------ crawl
 
+def show_progress(args) -> bool:
+    """Progress bars only for a person watching: not with --quiet, not under --log-format json (one JSON object
+    per line on stderr), not when stderr is a file or pipe (cron)."""
+    return not args.quiet and args.log_format != "json" and sys.stderr.isatty()
+
+
 def _run_crawl(args, sites):
+    from crawler.config import load_run_settings
     from crawler.crawl import crawl
     data = data_dir(args)
     store = open_store(args)
+    settings = load_run_settings(args.sites_file)
     with mirrors_running(sites, data):
-        return store, crawl(sites, store, progress=not args.quiet)
+        return store, crawl(sites, store, progress=show_progress(args), parallel=settings.parallel,
+                            budget_s=settings.budget_minutes * 60)
 
 
 def site_summary(r) -> str:
@@ -124,7 +133,8 @@ def site_summary(r) -> str:
     return (f"{r.site:20s} opgehaald {r.fetched:5d} | nieuw {r.new} gewijzigd {r.changed} ongewijzigd {r.unchanged} "
             f"verwijderd {r.removed} | robots {r.robots_blocked} | fouten: {errors}"
             + (f" | overgeslagen: {skipped}" if skipped else "") + f" | {r.bytes / 1e6:.1f} MB {r.duration_s:.1f}s"
-            + (" (hervat)" if r.resumed else "") + (f"  MISLUKT: {r.failed}" if r.failed else ""))
+            + (" (hervat)" if r.resumed else "") + (f"  MISLUKT: {r.failed}" if r.failed else "")
+            + (f"  INGEKORT: {r.cut}" if r.cut else ""))
 
 
 def _crawl(args, sites) -> int:
@@ -168,7 +178,7 @@ def cmd_index(args) -> int:
     if store.count_documents() == 0:
         return fail("de crawl-store bevat nog geen documenten; eerst: python run.py crawl")
     rebuild = getattr(args, "rebuild", True)
-    report = index_store(store, index_url(args), rebuild=rebuild, procs=args.procs, progress=not args.quiet,
+    report = index_store(store, index_url(args), rebuild=rebuild, procs=args.procs, progress=show_progress(args),
                          reason="--rebuild" if rebuild else "")
     say(index_summary(report))
     return 0
@@ -242,7 +252,7 @@ def cmd_nightly(args) -> int:
             return fail("geen sites gekozen")
         log.info("nightly start", extra={"sites": [s.name for s in sites]})
         store, reports = _run_crawl(args, sites)
-        index = index_store(store, index_url(args), rebuild=False, procs=args.procs, progress=not args.quiet)
+        index = index_store(store, index_url(args), rebuild=False, procs=args.procs, progress=show_progress(args))
         failed = [r.site for r in reports if r.failed]
         code = 1 if failed else 0
         report = {
@@ -251,6 +261,7 @@ def cmd_nightly(args) -> int:
             "duration_s": round(time.time() - started, 1),
             "exit_code": code,
             "failed_sites": failed,
+            "cut_sites": {r.site: r.cut for r in reports if r.cut},
             "sites": {r.site: {**r.as_dict(), "documents": r.documents} for r in reports},
             "index": asdict(index),
         }
@@ -374,7 +385,7 @@ def cmd_migrate(args) -> int:
         return fail(str(e))
     if args.to_index:
         say(f"index: opnieuw opgebouwd in {redact(args.to_index)} uit de gemigreerde store")
-        report = index_store(target, args.to_index, rebuild=True, procs=args.procs, progress=not args.quiet,
+        report = index_store(target, args.to_index, rebuild=True, procs=args.procs, progress=show_progress(args),
                              reason="migrate")
         say(index_summary(report))
     say(f"klaar: {sum(copied.values())} rijen gekopieerd; gebruik voortaan --store {redact(args.to_store)}"

@@ -29,6 +29,12 @@ class Site:
     timeout: float = 20.0
     max_bytes: int = 20 * 1024 * 1024
     revisit_days: float = 1.0      # 0 = revisit every run (the local mirrors)
+    revalidate_days: float = 7.0   # every known page is asked again (conditional GET) at least this often
+    hub_links: int = 25            # this many links in its main content make a page a hub: revalidated every run
+    budget_minutes: float = 0.0    # the site's time budget per run (0 = only the run's budget applies)
+    request_deadline: float = 120.0   # seconds for one whole request, body included
+    min_transfer_rate: float = 1024.0   # bytes/s a body must average once the read timeout has passed
+    max_text_chars: int = 1_000_000   # stored text per document; the rest is cut, and /dekking says so
     user_agent: str = "Beleidszoeker/0.1"
     mirror: str = ""
     verified: bool = True
@@ -69,12 +75,13 @@ def _site_from(raw: dict, defaults: dict, where: str) -> Site:
         if not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in value):
             raise ConfigError(f"{where} ({name}): every entry of '{key}' must be an http(s) URL")
         values[key] = tuple(value)
-    for key in ("rate", "timeout", "revisit_days"):
+    for key in ("rate", "timeout", "revisit_days", "revalidate_days", "budget_minutes", "request_deadline",
+                "min_transfer_rate"):
         if not isinstance(values.get(key, 0), (int, float)) or values.get(key, 0) < 0:
             raise ConfigError(f"{where} ({name}): '{key}' must be a number >= 0")
     if not isinstance(values.get("workers", 1), int) or not 1 <= values.get("workers", 1) <= 32:
         raise ConfigError(f"{where} ({name}): 'workers' must be a whole number from 1 to 32")
-    for key in ("max_pages", "max_depth", "max_bytes"):
+    for key in ("max_pages", "max_depth", "max_bytes", "hub_links", "max_text_chars"):
         if not isinstance(values.get(key, 1), int) or values.get(key, 1) < 0:
             raise ConfigError(f"{where} ({name}): '{key}' must be a whole number >= 0")
     unknown = {k: v for k, v in values.items() if k not in _KNOWN}
@@ -83,14 +90,39 @@ def _site_from(raw: dict, defaults: dict, where: str) -> Site:
     return Site(**known, extra=unknown)
 
 
-def load_sites(path: Path | str = DEFAULT_SITES) -> list[Site]:
-    path = Path(path)
+@dataclass(frozen=True)
+class RunSettings:
+    """What bounds a whole crawl run (the [run] table of sites.toml)."""
+    parallel: int = 0              # crawl loops running at once over all sites (0 = every site's loops at once)
+    budget_minutes: float = 0.0    # the whole crawl's time budget (0 = none); the index update and report follow
+
+
+def _read_toml(path: Path) -> dict:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
+
+
+def load_run_settings(path: Path | str = DEFAULT_SITES) -> RunSettings:
+    path = Path(path)
+    raw = _read_toml(path).get("run", {})
+    unknown = set(raw) - {f.name for f in fields(RunSettings)}
+    if unknown:
+        raise ConfigError(f"{path} [run]: unknown setting(s) {', '.join(sorted(unknown))}; known: parallel, "
+                          "budget_minutes")
+    if not isinstance(raw.get("parallel", 0), int) or raw.get("parallel", 0) < 0:
+        raise ConfigError(f"{path} [run]: 'parallel' must be a whole number >= 0 (0 = all sites at once)")
+    if not isinstance(raw.get("budget_minutes", 0), (int, float)) or raw.get("budget_minutes", 0) < 0:
+        raise ConfigError(f"{path} [run]: 'budget_minutes' must be a number >= 0 (0 = no budget)")
+    return RunSettings(**raw)
+
+
+def load_sites(path: Path | str = DEFAULT_SITES) -> list[Site]:
+    path = Path(path)
+    data = _read_toml(path)
     defaults = data.get("defaults", {})
     sites = [_site_from(raw, defaults, f"{path} [[site]] #{i + 1}") for i, raw in enumerate(data.get("site", []))]
     seen: set[str] = set()

@@ -9,6 +9,16 @@ The frontier lives in the store, not in memory: a worker claims one URL at a tim
 resumes where it stopped and several workers (processes, or machines sharing a PostgreSQL store) crawl one run
 together without fetching a URL twice. Each site's frontier starts with a "seed" entry: whoever claims it reads
 the start pages, sitemaps and due known pages.
+
+Planning, so that what changed on a site yesterday is searchable this morning:
+  - a page whose sitemap <lastmod> differs from the lastmod its stored version came with is due in this run
+    (lastmod is compared with lastmod, never with our clock); the server's validators (ETag/Last-Modified)
+    make the rest of the revisits cheap
+  - a page the sitemap listed before and no longer lists is due at once; a 410, or a 404 of an unlisted URL,
+    tombstones it in the same run (a 404 of a listed URL is asked once more at the end of the run)
+  - hubs (start pages and pages with many links) are revalidated every run, so new pages are found by links too
+  - every known page is revalidated within `revalidate_days`
+  - the site's and the run's time budget end a crawl with a report of what was cut
 """
 from __future__ import annotations
 
@@ -20,43 +30,51 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
+from .bodies import binary_reason, cap_text
 from .config import Site
 from .directives import header_directives
 from .documents import DOCUMENT_TYPES, extract_document
 from .extract import Extract, extract_html
-from .fetch import Fetcher, Redirecting, Retrying
-from .robots import RobotsCache
+from .fetch import Fetcher, Redirecting, Retrying, TransferLimits
+from .robots import HostRules, RobotsCache
 from .sitemaps import parse_sitemap
-from .store import LEASE_SECONDS, CrawlStore, content_hash
+from .store import LEASE_SECONDS, Claim, CrawlStore, Revisit, content_hash
 from .traps import trap_reason
 from .urls import host_of, looks_like_asset, normalize_url
+from .variants import IgnorableParams
 
 log = logging.getLogger("beleidszoeker.crawler")
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 ALLOWED_TYPES = HTML_TYPES | frozenset(DOCUMENT_TYPES)
 
-# Frontier priorities (lower first): seeding, pages the sitemap says changed, start pages, then by depth.
-PRIO_SEED, PRIO_SITEMAP_CHANGED, PRIO_START = -3, -2, -1
+# Frontier priorities (lower first): seeding, pages the sitemap says changed, start pages, then by depth;
+# a 404 asked once more comes after everything else.
+PRIO_SEED, PRIO_SITEMAP_CHANGED, PRIO_START, PRIO_RETRY = -3, -2, -1, 1_000_000
+MAX_SITEMAPS = 50
 WAIT_FOR_OTHERS_S = 0.2   # nothing to claim, but another worker holds URLs whose pages may add links
 
 
 class Throttle:
-    """At most one request per interval per host, across all threads that share this object."""
+    """At most one request per interval per host, across all threads that share this object. Every request is
+    remembered (even one without an interval, such as the first robots.txt), so a Crawl-delay learnt from a
+    response counts from that response's request."""
 
     def __init__(self):
-        self._next: dict[str, float] = {}
+        self._last: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def wait(self, host: str, interval: float) -> None:
-        if interval <= 0:
-            return
+    def reserve(self, host: str, interval: float) -> float:
+        """The time.monotonic() at which this request may start, taken as the host's latest slot."""
         with self._lock:
-            now = time.monotonic()
-            at = max(now, self._next.get(host, 0.0))
-            self._next[host] = at + interval
-        if at > now:
-            time.sleep(at - now)
+            at = max(time.monotonic(), self._last.get(host, -interval) + interval)
+            self._last[host] = at
+        return at
+
+    def wait(self, host: str, interval: float) -> None:
+        at = self.reserve(host, interval)
+        if at > time.monotonic():
+            time.sleep(max(0.0, at - time.monotonic()))
 
 
 class PageBudget:
@@ -85,18 +103,20 @@ def seed_url(site: Site) -> str:
 
 
 class SharedThrottle:
-    """The same politeness, held in the store: requests by workers in other processes and machines count too."""
+    """The same politeness, held in the store: requests by workers in other processes and machines count too.
+    This process's own requests are also spaced on its own clock, so a database answer that comes late for one
+    request and fast for the next cannot bunch the two together."""
 
     def __init__(self, store: CrawlStore, sleep=time.sleep):
         self.store = store
         self.sleep = sleep
+        self.local = Throttle()
 
     def wait(self, host: str, interval: float) -> None:
-        if interval <= 0:
-            return
-        delay = self.store.host_slot(host, interval)
-        if delay > 0:
-            self.sleep(delay)
+        at = self.local.reserve(host, interval)
+        at = max(at, time.monotonic() + self.store.host_slot(host, interval))
+        if at > time.monotonic():
+            self.sleep(max(0.0, at - time.monotonic()))
 
 
 @dataclass
@@ -115,6 +135,9 @@ class SiteReport:
     duration_s: float = 0.0
     resumed: bool = False
     failed: str = ""          # why the whole site failed ('' when it ran)
+    text_capped: int = 0      # documents whose stored text was cut to max_text_chars
+    cut: str = ""             # what a budget or limit cut off ('' when the site's frontier was finished)
+    not_visited: int = 0      # URLs of the frontier left when it was cut
 
     @property
     def documents(self) -> int:
@@ -135,6 +158,10 @@ def merge_reports(old: dict, new: dict) -> dict:
         other = new.get(key)
         if key == "duration_s":
             out[key] = max(value, other or 0)
+        elif key == "not_visited":
+            out[key] = max(value, other or 0)
+        elif key == "cut":
+            out[key] = value or other or ""
         elif key == "failed":
             out[key] = value if value and other else ""
         elif isinstance(value, bool):
@@ -149,32 +176,29 @@ def merge_reports(old: dict, new: dict) -> dict:
     return out
 
 
-def _later(a: str | None, b: str | None) -> bool:
-    """ISO timestamp a is after b (dates without time count as midnight UTC)."""
-    if not a or not b:
-        return False
-    try:
-        ta = datetime.fromisoformat(a.replace("Z", "+00:00"))
-        tb = datetime.fromisoformat(b.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    ta = ta if ta.tzinfo else ta.replace(tzinfo=timezone.utc)
-    tb = tb if tb.tzinfo else tb.replace(tzinfo=timezone.utc)
-    return ta > tb
-
-
 class SiteCrawler:
     def __init__(self, site: Site, store: CrawlStore, run_id: int, throttle: Throttle | None = None,
-                 on_fetch=None, sleep=time.sleep, resumed: bool = False, budget: PageBudget | None = None):
+                 on_fetch=None, sleep=time.sleep, resumed: bool = False, budget: PageBudget | None = None,
+                 deadline: float | None = None, params: IgnorableParams | None = None):
+        """deadline: time.monotonic() at which this crawl stops (the site's or the run's time budget)."""
         self.site = site
         self.store = store
         self.run_id = run_id
         self.on_fetch = on_fetch or (lambda: None)
-        self.http = Fetcher(site.user_agent, site.timeout, site.max_bytes, ALLOWED_TYPES, throttle or Throttle())
+        self.deadline = deadline
+        self.params = params or IgnorableParams()
+        self.revisit = Revisit(site.revisit_days, site.revalidate_days)
+        limits = TransferLimits(site.request_deadline, site.min_transfer_rate, grace_s=site.timeout)
+        self.http = Fetcher(site.user_agent, site.timeout, site.max_bytes, ALLOWED_TYPES, throttle or Throttle(),
+                            limits=limits)
         # robots.txt and sitemaps: any content type, redirects followed wherever they lead (RFC 9309
-        # allows five), same politeness per host.
-        self._raw_http = Fetcher(site.user_agent, site.timeout, site.max_bytes, throttle=self.http.throttle)
+        # allows five), same politeness per host: the site's rate from the very first request to a host,
+        # and its Crawl-delay as soon as its robots.txt is read.
+        self._raw_http = Fetcher(site.user_agent, site.timeout, site.max_bytes, throttle=self.http.throttle,
+                                 limits=limits)
         self._raw_http.min_interval = self.http.min_interval
+        self.interval = 1.0 / site.rate if site.rate > 0 else 0.0
+        self.http.default_interval = self._raw_http.default_interval = self.interval
         self.raw = Redirecting(Retrying(self._raw_http, sleep=sleep), lambda url: "", max_hops=5)
         self.robots = RobotsCache(self.raw, site.user_agent)
         self.download = Redirecting(Retrying(self.http, sleep=sleep), self._refusal)
@@ -201,10 +225,22 @@ class SiteCrawler:
             return "robots"
         return ""
 
-    def _enqueue(self, candidates, depth: int, priority: int | None = None) -> None:
+    def _rules(self, url: str) -> HostRules:
+        """The host's robots.txt rules; its Crawl-delay applies to every later request to the host."""
+        rules = self.robots.rules_for(url)
+        host = host_of(url)
+        if host not in self.http.min_interval:
+            self.http.min_interval[host] = max(self.interval, rules.crawl_delay(self.robots.agent) or 0.0)
+        return rules
+
+    def _enqueue(self, candidates, depth: int, priority: int | None = None, lastmods: dict | None = None,
+                 due: bool = False) -> None:
+        """Add URLs to the run's frontier. lastmods: url -> sitemap lastmod of the listed ones; due: fetch them
+        in this run whatever their revisit date (sitemap changes; pages the sitemap stopped listing)."""
         new = []
         for url in candidates:
-            if not url or url in self.seen or depth > self.site.max_depth:
+            url = normalize_url(self.params.strip(url)) if url and self.params.names else url
+            if not url or (url in self.seen and not due) or depth > self.site.max_depth:
                 continue
             if not self.site.in_scope(url) or looks_like_asset(url):
                 continue
@@ -214,67 +250,104 @@ class SiteCrawler:
                 self.seen.add(url)
                 continue
             self.seen.add(url)
-            new.append((url, depth, depth if priority is None else priority))
+            entry = (url, depth, depth if priority is None else priority)
+            if lastmods is not None or due:
+                entry += ((lastmods or {}).get(url), due)
+            new.append(entry)
         self.store.frontier_add(self.run_id, self.site.name, new)
 
-    def _seed(self) -> None:
-        starts = [normalize_url(u) for u in self.site.start]
-        self._enqueue(starts, 0, PRIO_START)
+    def _read_sitemaps(self, starts: list[str]) -> tuple[dict[str, str], bool]:
+        """-> (url -> lastmod, '' when it has none, of every page the site's sitemaps list; whether that list is
+        complete: at least one sitemap was read and none failed, so a page missing from it is really unlisted)."""
         sitemap_urls = set()
-        for url in filter(None, starts):
-            sitemap_urls.update(self.robots.rules_for(url).sitemaps)
+        for url in starts:
+            sitemap_urls.update(self._rules(url).sitemaps)
             sitemap_urls.add(normalize_url("/sitemap.xml", url))
-        changed, listed = [], []
+        listing: dict[str, str] = {}
+        read, failed = 0, 0
         todo, done = sorted(filter(None, sitemap_urls)), set()
-        while todo and len(done) < 50:
+        while todo and len(done) < MAX_SITEMAPS and not self._out_of_time():
             sm = todo.pop()
             if sm in done or self._refusal(sm):
                 continue
+            self._rules(sm)   # its host's Crawl-delay, before the request
             done.add(sm)
             res = self.raw.get(sm)
+            if res.status == 404 and not res.error:
+                continue   # no sitemap at this address: nothing listed, nothing failed
             if res.status != 200 or res.error:
+                failed += 1
                 continue
             pages, children = parse_sitemap(res.body)
+            if not (pages or children):   # an error page served as 200, or an empty file: lists nothing for sure
+                failed += 1
+                continue
+            read += 1
             todo.extend(normalize_url(c) for c in children if normalize_url(c))
             for entry in pages:
                 url = normalize_url(entry.loc)
-                if not url:
-                    continue
-                known = self.known.get(url)
-                if known and entry.lastmod and _later(entry.lastmod, known.fetched_at):
-                    changed.append(url)
-                    self.store.note_sitemap_lastmod(url, entry.lastmod)
-                else:
-                    listed.append(url)
-        self._enqueue(changed, 1, PRIO_SITEMAP_CHANGED)
-        self._enqueue(listed, 1)
-        # Known pages come back when due, even if nothing links to them any more (that is how a
-        # removed page is noticed and tombstoned).
+                if url:
+                    listing[url] = entry.lastmod
+        complete = bool(read) and not failed and not todo
+        return listing, complete
+
+    def _seed(self) -> None:
+        starts = [u for u in (normalize_url(u) for u in self.site.start) if u]
+        self._enqueue(starts, 0, PRIO_START)
+        listing, complete = self._read_sitemaps(starts)
+        changed, listed = [], []
+        for url, lastmod in listing.items():
+            known = self.known.get(url)
+            # The sitemap's lastmod against the lastmod our version came with (not against our clock): any
+            # difference means the site says it changed. A tombstoned page it lists again is asked for again.
+            if known and (known.tombstoned_at or (lastmod and lastmod != (known.sitemap_lastmod or ""))):
+                changed.append(url)
+            else:
+                listed.append(url)
+        self._enqueue(changed, 1, PRIO_SITEMAP_CHANGED, lastmods=listing, due=True)
+        if complete:   # a page it listed before and lists no more: removed or moved, find out now
+            unlisted = [u for u, k in self.known.items() if k.in_sitemap and not k.tombstoned_at and u not in listing]
+            self.store.mark_listed(self.site.name, listing)
+            for url in unlisted:
+                self._enqueue([url], self.known[url].depth or 1, PRIO_SITEMAP_CHANGED, due=True)
+        self._enqueue(listed, 1, lastmods=listing)
+        # Known pages come back when due, even if nothing links to them any more.
         due = [(u, k.depth or 1) for u, k in self.known.items() if not k.tombstoned_at and self._due(u)]
         for url, depth in sorted(due, key=lambda x: x[1]):
             self._enqueue([url], depth)
 
     def _due(self, url: str) -> bool:
+        """Whether a page is asked for in this run by its own schedule: new, a start page or a hub (whose links
+        lead to new pages), or its revisit date (at most revalidate_days away) has come."""
         known = self.known.get(url)
         if known is None or self.site.revisit_days <= 0:
             return True
-        if url in self.starts or not known.next_visit or known.next_visit <= self._now:
+        if url in self.starts or (known.links_out or 0) >= self.site.hub_links:   # links in its main content
             return True
-        return _later(known.sitemap_lastmod, known.fetched_at)
+        return not known.next_visit or known.next_visit <= self._now
+
+    def _out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     # ------------------------------------------------------------ one URL
-    def _process(self, url: str, depth: int) -> None:
+    def _process(self, claim: Claim) -> None:
         site = self.site
-        rules = self.robots.rules_for(url)
+        url, depth = claim.url, claim.depth
+        stripped = normalize_url(self.params.strip(url)) if self.params.names else url
+        if stripped != url:   # a variant of a page by a parameter its canonical link showed to be irrelevant
+            self._skipped["canonical-variant"] += 1
+            self.store.record_skip(run_id=self.run_id, site=site.name, url=url, reason="canonical-variant",
+                                   depth=depth, fetched=False)
+            self._enqueue([stripped], depth)
+            return
+        rules = self._rules(url)
         if not rules.allowed(url, self.robots.agent):
             self.report.robots_blocked += 1
             self.store.record_skip(run_id=self.run_id, site=site.name, url=url, reason="robots", depth=depth,
                                    fetched=False)
             return
-        interval = 1.0 / site.rate if site.rate > 0 else 0.0
-        self.http.min_interval[host_of(url)] = max(interval, rules.crawl_delay(self.robots.agent) or 0.0)
         known = self.known.get(url)
-        if not self._due(url):
+        if not (claim.due or self._due(url)):
             self.report.not_due += 1
             self._enqueue(self.store.stored_links(known.content_hash, url) if known.content_hash else [], depth + 1)
             self.store.frontier_done(self.run_id, url)
@@ -310,26 +383,33 @@ class SiteCrawler:
                     self.report.removed += 1
             else:
                 self._errors[kind] += 1
-                self.store.record_failure(url=url, status=res.status, error=res.error,
-                                          revisit_days=site.revisit_days, **common)
+                self.store.record_failure(url=url, status=res.status, error=res.error, revisit=self.revisit,
+                                          listed=claim.listed, **common)
             log.info("fetch problem", extra={"site": site.name, "url": url, "kind": kind, "detail": res.error})
             return
         if res.status == 304:
             if url in self.was_document:
                 self.report.unchanged += 1
             self.store.record_not_modified(run_id=self.run_id, site=site.name, url=url, elapsed_ms=res.elapsed_ms,
-                                           revisit_days=site.revisit_days, etag=res.headers.get("etag", ""),
+                                           revisit=self.revisit, lastmod=claim.lastmod,
+                                           etag=res.headers.get("etag", ""),
                                            last_modified=res.headers.get("last-modified", ""))
             self._enqueue(self.store.stored_links(known.content_hash, url) if known and known.content_hash else [],
                           depth + 1)
             return
         if res.status is None or res.status >= 300:
+            outcome = self.store.record_failure(url=url, status=res.status, error=f"HTTP {res.status}",
+                                                revisit=self.revisit, listed=claim.listed, **common)
+            if outcome == "missing" and claim.listed:   # the sitemap still lists it: ask once more, later
+                self.store.frontier_retry(self.run_id, url, PRIO_RETRY)
+                log.info("404 of a listed page, asked again at the end of the run", extra={"site": site.name,
+                                                                                           "url": url})
+                return
             self._errors[f"http-{res.status}"] += 1
-            if self.store.record_failure(url=url, status=res.status, error=f"HTTP {res.status}",
-                                         revisit_days=site.revisit_days, **common):
+            if outcome == "removed":
                 self.report.removed += 1
             return
-        self._store_content(url, depth, res, common)
+        self._store_content(url, depth, res, common, claim.lastmod)
 
     def _same_document(self, url: str, res, header) -> bool:
         """The body is byte for byte the one this URL's document already has: extracting it again would give
@@ -338,31 +418,41 @@ class SiteCrawler:
         return (url in self.was_document and known is not None and not header.noindex
                 and known.content_hash == content_hash(res.body))
 
-    def _store_content(self, url: str, depth: int, res, common: dict) -> None:
+    def _store_content(self, url: str, depth: int, res, common: dict, lastmod: str | None = None) -> None:
         site = self.site
         header = header_directives(res.headers.get("x-robots-tag", ""), self.robots.agent)
         if self._same_document(url, res, header):
             self.store.record_content(
                 url=url, status=res.status, body=res.body, extract=None, indexable=True,
                 content_type=res.content_type, etag=res.headers.get("etag", ""),
-                last_modified=res.headers.get("last-modified", ""), revisit_days=site.revisit_days, **common)
+                last_modified=res.headers.get("last-modified", ""), revisit=self.revisit, lastmod=lastmod,
+                **common)
             self.report.unchanged += 1
             if not header.nofollow:
                 self._enqueue(self.store.stored_links(self.known[url].content_hash, url), depth + 1)
             return
         is_html = res.content_type in HTML_TYPES
+        binary = binary_reason(res.body) if is_html else ""
         try:
-            ex = extract_html(res.body, url, res.charset) if is_html else extract_document(res.body, res.content_type)
+            if binary:
+                ex = Extract(error=binary, error_kind="binary")
+            else:
+                ex = (extract_html(res.body, url, res.charset) if is_html
+                      else extract_document(res.body, res.content_type))
         except Exception as e:  # an extractor bug must cost one page, not the crawl
             log.exception("extraction failed", extra={"site": site.name, "url": url})
             ex = Extract(error=f"extraction failed: {type(e).__name__}: {e}")
         reason = ""
         if ex.error:
-            reason = "unreadable"
+            reason = ex.error_kind or "unreadable"
         elif ex.noindex or header.noindex:
             reason = "noindex"
         elif ex.canonical and ex.canonical != url and site.in_scope(ex.canonical):
             reason = "canonical"
+            learnt = self.params.learn(url, ex.canonical)
+            if learnt:
+                log.info("ignorable parameters learnt from rel=canonical",
+                         extra={"site": site.name, "params": sorted(learnt), "url": url})
             self._enqueue([ex.canonical], depth)
         elif not ex.text.strip():
             reason = "empty"
@@ -373,12 +463,15 @@ class SiteCrawler:
         follow = not (ex.nofollow or header.nofollow)
         extract = {"title": ex.title, "text": ex.text, "meta": meta, "links": ex.links if follow else [],
                    "passages": [asdict(p) for p in ex.passages]}
+        extract, text_cut = cap_text(extract, site.max_text_chars)
+        if text_cut and not reason:
+            self.report.text_capped += 1
         was_document = url in self.was_document
         outcome = self.store.record_content(
             url=url, status=res.status, body=res.body, extract=extract, indexable=not reason, skip_reason=reason,
             content_type=res.content_type, etag=res.headers.get("etag", ""),
-            last_modified=res.headers.get("last-modified", ""), revisit_days=site.revisit_days, error=ex.error,
-            **common)
+            last_modified=res.headers.get("last-modified", ""), revisit=self.revisit, error=ex.error,
+            lastmod=lastmod, text_cut=text_cut, links_out=ex.content_links, **common)
         if reason:
             self._skipped[reason] += 1
             if was_document:
@@ -391,13 +484,27 @@ class SiteCrawler:
             self._enqueue(ex.links, depth + 1)
 
     # ------------------------------------------------------------ the loop
+    def _cut(self, why: str) -> None:
+        """Stop with URLs left: the report says so (they are due again next run)."""
+        left = self.store.frontier_pending(self.run_id, self.site.name)
+        if left:
+            self.report.cut = f"{why}: {left} URLs not visited in this run"
+            self.report.not_visited = left
+            log.warning("site crawl cut short", extra={"site": self.site.name, "why": why, "not_visited": left})
+
     def run(self) -> SiteReport:
         started = time.monotonic()
         try:
             if self.report.resumed:
                 log.info("joining", extra={"site": self.site.name,
                                            "pending": self.store.frontier_pending(self.run_id, self.site.name)})
-            while self.budget.take():
+            while True:
+                if self._out_of_time():
+                    self._cut("time budget reached")
+                    break
+                if not self.budget.take():
+                    self._cut(f"max_pages ({self.site.max_pages}) reached")
+                    break
                 claim = self.store.frontier_claim(self.run_id, self.site.name)
                 if claim is None:
                     self.budget.give_back()
@@ -405,20 +512,19 @@ class SiteCrawler:
                         break
                     time.sleep(WAIT_FOR_OTHERS_S)
                     continue
-                url, depth = claim
                 fetched = self.report.fetched
-                if url == self.seed_url:
+                if claim.url == self.seed_url:
                     self._seed()
-                    self.store.frontier_done(self.run_id, url)
+                    self.store.frontier_done(self.run_id, claim.url)
                 else:
-                    self._process(url, depth)
+                    self._process(claim)
                 if self.report.fetched == fetched:
                     self.budget.give_back()
             attempted = self.report.fetched + self.report.robots_blocked
             if attempted and not (self.report.documents or self.report.not_due) and (
                     sum(self._errors.values()) == self.report.fetched):
                 self.report.failed = "every request failed" if self.report.fetched else "robots.txt allows nothing"
-            elif not attempted and not self.report.not_due:
+            elif not attempted and not self.report.not_due and not self.report.cut:
                 self.report.failed = "no page could be fetched (robots.txt or scope)"
         except Exception as e:  # a bug or a store failure must end this site, not the whole run
             log.exception("site crawl failed", extra={"site": self.site.name})
@@ -435,10 +541,13 @@ class SiteCrawler:
         return self.report
 
 
-def crawl(sites: list[Site], store: CrawlStore, progress: bool = True, sleep=time.sleep) -> list[SiteReport]:
-    """Crawl all sites in parallel (one thread per crawl loop: `site.workers` per site), resuming a killed run or
-    joining the run other workers are crawling in the same store; one report per site (all workers' work, as far
-    as it is finished)."""
+def crawl(sites: list[Site], store: CrawlStore, progress: bool = True, sleep=time.sleep, parallel: int = 0,
+          budget_s: float = 0.0) -> list[SiteReport]:
+    """Crawl all sites in parallel (one thread per crawl loop: `site.workers` per site; at most `parallel` loops at
+    once, 0 = all), resuming a killed run or joining the run other workers are crawling in the same store; one
+    report per site (all workers' work, as far as it is finished). budget_s: the whole crawl's time budget (0 =
+    none); a site also stops at its own budget_minutes, counted from when its first loop starts."""
+    run_deadline = time.monotonic() + budget_s if budget_s else None
     run_id, joined = store.join_or_start_run([s.name for s in sites])
     if joined:
         log.info("resuming or joining run", extra={"run": run_id})
@@ -462,6 +571,15 @@ def crawl(sites: list[Site], store: CrawlStore, progress: bool = True, sleep=tim
     resumed = {site.name: not store.frontier_offer(run_id, site.name, seed_url(site), 0, PRIO_SEED)
                for site in sites}
     budgets = {site.name: PageBudget(site.max_pages) for site in sites}
+    params = {site.name: IgnorableParams() for site in sites}
+    site_deadlines: dict[str, float | None] = {}
+
+    def deadline_of(site: Site) -> float | None:
+        with lock:
+            if site.name not in site_deadlines:
+                own = time.monotonic() + site.budget_minutes * 60 if site.budget_minutes else None
+                site_deadlines[site.name] = min((d for d in (own, run_deadline) if d is not None), default=None)
+            return site_deadlines[site.name]
 
     def one(site: Site) -> SiteReport:
         done = store.site_run_report(run_id, site.name)
@@ -470,11 +588,11 @@ def crawl(sites: list[Site], store: CrawlStore, progress: bool = True, sleep=tim
             report.resumed = True
             return report
         return SiteCrawler(site, store, run_id, throttle, tick, sleep=sleep, resumed=resumed[site.name],
-                           budget=budgets[site.name]).run()
+                           budget=budgets[site.name], deadline=deadline_of(site), params=params[site.name]).run()
 
     # One thread per crawl loop: `workers` loops for a site claim from its frontier side by side.
     loops = [site for site in sites for _ in range(site.workers)]
-    with ThreadPoolExecutor(max_workers=max(1, min(len(loops), 32))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, parallel or len(loops))) as pool:
         finished = list(pool.map(one, loops))
     if bar is not None:
         bar.close()

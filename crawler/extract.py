@@ -57,6 +57,8 @@ class Extract:
     noindex: bool = False
     nofollow: bool = False
     error: str = ""
+    error_kind: str = ""     # a skip reason more exact than "unreadable" ('too-deep')
+    content_links: int = 0   # links in the main content (not the menus): many make a page a hub/listing page
 
 
 def clean_text(text: str) -> str:
@@ -127,15 +129,26 @@ def _passages(main) -> list[Passage]:
     return [p for p in passages if p.text or p.heading]
 
 
+def _too_deep(parser) -> str:
+    """What the parser said when the page nested deeper than it descends ('' when it did not)."""
+    for entry in parser.error_log:
+        if "Excessive depth" in entry.message:
+            return f"HTML nested too deep to read: {entry.message.split(',')[0]} elements"
+    return ""
+
+
 def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
     if not body or not body.strip():
         return Extract(error="empty document")
     decoded = decode_html(body, charset)
-    try:   # lxml gets UTF-8 whatever the page was in: one decoder (ours) decides, not two
-        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+    try:
+        # lxml gets UTF-8 whatever the page was in: one decoder (ours) decides, not two; huge_tree: libxml2
+        # otherwise stops descending at 256 nested elements and the text below is lost
+        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=True)
         root = lxml.html.document_fromstring(decoded.text.encode("utf-8", "replace"), parser=parser)
     except (lxml.etree.ParserError, ValueError, LookupError) as e:
         return Extract(error=f"unparsable HTML: {e}")
+    too_deep = _too_deep(parser)
 
     meta: dict[str, str] = {}
     robots = Directives()
@@ -181,7 +194,8 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
             seen.add(target)
             links.append(target)
 
-    passages = [p for main in _main_elements(root) for p in _passages(main)]
+    mains = _main_elements(root)
+    passages = [p for main in mains for p in _passages(main)]
     if not meta.get("date"):     # no date in the metadata: what the page says, else htmldate's reading
         body = root.find("body")
         date = labelled_date(" ".join((body if body is not None else root).itertext())) or fallback_date(
@@ -192,6 +206,9 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
     page_title = root.findtext(".//title") or ""
     title = meta.get("title") or (_text_of(h1) if h1 is not None else "") or page_title.split(" | ")[0]
     text = "\n\n".join(filter(None, ((p.heading + "\n" + p.text).strip() for p in passages)))
+    if too_deep and not text.strip():
+        return Extract(title=_WS.sub(" ", title).strip()[:500], meta=meta, links=links, error=too_deep,
+                       error_kind="too-deep")
     return Extract(
         title=_WS.sub(" ", title).strip()[:500],
         text=text,
@@ -201,4 +218,5 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
         canonical=canonical,
         noindex=robots.noindex,
         nofollow=robots.nofollow,
+        content_links=sum(len(main.xpath(".//a[@href]")) for main in mains),
     )

@@ -1,7 +1,8 @@
 """HTTP, the polite way. Three layers with one job each:
 
   Fetcher      one request: honest User-Agent, connect/read timeouts, allowed content types checked
-               before the body is read, body streamed and cut off at max_bytes
+               before the body is read, body streamed and cut off at max_bytes, or when TransferLimits
+               (a wall-clock deadline and a minimum rate) say the server is too slow
   Retrying     429/502/503/504 and connection errors: wait (Retry-After when given, else exponential
                backoff) and try again, a bounded number of times
   Redirecting  follows 3xx itself, so every hop is throttled, checked against scope and robots.txt,
@@ -18,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 import requests
+import urllib3
 
 from .urls import host_of, normalize_url
 
@@ -51,11 +53,30 @@ class FetchResult:
         return None
 
 
+@dataclass(frozen=True)
+class TransferLimits:
+    """When to give up on a response: the read timeout only bounds the wait for the next byte, so a server
+    that drips one byte every few seconds would hold a crawl forever. A request gets a wall-clock deadline,
+    and once `grace_s` has passed its average rate must stay above `min_rate` bytes per second."""
+    deadline_s: float = 120.0
+    min_rate: float = 1024.0
+    grace_s: float = 20.0
+
+    def problem(self, elapsed_s: float, size: int) -> tuple[str, str]:
+        """-> (error, kind) when the request must stop now, ('', '') while it may go on."""
+        if elapsed_s > self.deadline_s:
+            return f"no complete answer within {self.deadline_s:g} s ({size} bytes read)", "deadline"
+        if elapsed_s > self.grace_s and size < self.min_rate * elapsed_s:
+            return (f"answer slower than {self.min_rate:g} bytes/s ({size} bytes in {elapsed_s:.0f} s)",
+                    "too-slow")
+        return "", ""
+
+
 class Fetcher:
     """One HTTP request, nothing more (no redirects followed, no retries)."""
 
     def __init__(self, user_agent: str, timeout: float = 20.0, max_bytes: int = DEFAULT_MAX_BYTES,
-                 allowed_types: frozenset[str] | None = None, throttle=None):
+                 allowed_types: frozenset[str] | None = None, throttle=None, limits: TransferLimits | None = None):
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
         self.session.headers["Accept-Language"] = "nl,en;q=0.5"
@@ -64,11 +85,13 @@ class Fetcher:
         self.allowed_types = allowed_types
         self.throttle = throttle
         self.min_interval: dict[str, float] = {}      # per host, e.g. robots.txt Crawl-delay
+        self.default_interval = 0.0                   # for a host not in min_interval (its robots.txt included)
+        self.limits = limits or TransferLimits(grace_s=timeout)
 
     def get(self, url: str, headers: dict[str, str] | None = None) -> FetchResult:
         if self.throttle is not None:
             host = host_of(url)
-            self.throttle.wait(host, self.min_interval.get(host, 0.0))
+            self.throttle.wait(host, self.min_interval.get(host, self.default_interval))
         started = time.monotonic()
         result = FetchResult(url=url, final_url=url)
         try:
@@ -85,9 +108,11 @@ class Fetcher:
                         result.error = f"body of {declared} bytes is larger than {self.max_bytes}"
                         result.error_kind = "too-large"
                     else:
-                        self._read_body(resp, result)
-        except requests.Timeout:
+                        self._read_body(resp, result, started)
+        except (requests.Timeout, urllib3.exceptions.TimeoutError):
             result.error, result.error_kind = "timeout", "timeout"
+        except urllib3.exceptions.HTTPError as e:   # raised by the raw body read: a broken or undecodable stream
+            result.error, result.error_kind = f"connection error: {type(e).__name__}", "connection"
         except requests.ConnectionError as e:
             result.error, result.error_kind = f"connection error: {type(e).__name__}", "connection"
         except requests.RequestException as e:
@@ -95,10 +120,17 @@ class Fetcher:
         result.elapsed_ms = int((time.monotonic() - started) * 1000)
         return result
 
-    def _read_body(self, resp, result: FetchResult) -> None:
+    def _read_body(self, resp, result: FetchResult, started: float) -> None:
         chunks, size = [], 0
-        for chunk in resp.iter_content(64 * 1024):
+        while True:
+            # read1: whatever has arrived (up to 64 KiB), so the limits are checked at least once per read timeout
+            chunk = resp.raw.read1(64 * 1024, decode_content=True)
+            if not chunk:
+                break
             size += len(chunk)
+            result.error, result.error_kind = self.limits.problem(time.monotonic() - started, size)
+            if result.error:
+                return
             if size > self.max_bytes:
                 result.error = f"body larger than {self.max_bytes} bytes (cut off)"
                 result.error_kind = "too-large"

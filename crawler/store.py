@@ -9,7 +9,7 @@ Tables:
   runs       one row per crawl run; site_runs one per site in a run, with its report
   frontier   the URLs a run has discovered, which are done and which a worker holds (a lease with an expiry):
              a killed run resumes from here, and several crawl workers share it without fetching a URL twice
-  host_slots per host, when the next request may start: politeness held across workers and machines
+  host_slots per host, when its last request slot started: politeness held across workers and machines
 
 Every outcome of a fetch is written in one transaction (log line, page state, content, version, frontier
 mark), so a crawl killed at any moment leaves a consistent store, and WAL lets the indexer and the app
@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import socket
 import zlib
 from datetime import datetime, timedelta, timezone
@@ -119,7 +120,18 @@ CREATE TABLE IF NOT EXISTS host_slots (
 );
 """
 
-MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3]   # user_version N means MIGRATIONS[:N] have run
+# Planning: whether the site's sitemap lists a page (a page it stops listing is due at once), how many links a
+# page has (hubs are revalidated every run), how much text was cut off; per frontier entry the sitemap lastmod
+# it came with (NULL: not listed) and whether it must be fetched in this run whatever its revisit date says.
+SCHEMA_V4 = """
+ALTER TABLE pages ADD COLUMN in_sitemap INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pages ADD COLUMN links_out INTEGER;
+ALTER TABLE pages ADD COLUMN text_cut INTEGER;
+ALTER TABLE frontier ADD COLUMN lastmod TEXT;
+ALTER TABLE frontier ADD COLUMN due INTEGER NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4]   # user_version N means MIGRATIONS[:N] have run
 
 # The same tables on PostgreSQL, created at once (it has no history to migrate). `rowid` is a real column
 # there, named after SQLite's implicit one so that "ORDER BY rowid" (insertion order) reads the same.
@@ -148,7 +160,7 @@ CREATE TABLE frontier (
     rowid BIGSERIAL, PRIMARY KEY (run_id, url));
 CREATE INDEX frontier_next ON frontier(run_id, site, done, priority, rowid);
 CREATE TABLE host_slots (host TEXT PRIMARY KEY, next_at DOUBLE PRECISION NOT NULL);
-"""]
+""", SCHEMA_V4]
 
 LEASE_SECONDS = 120   # a URL a worker claimed and did not finish goes back to the others after this
 
@@ -177,28 +189,61 @@ class KnownPage(NamedTuple):
     content_hash: str | None
     depth: int | None
     tombstoned_at: str | None
+    in_sitemap: int
+    links_out: int | None
 
-MISSING_LIMIT = 2  # 404/410 on this many consecutive visits -> tombstone
+
+class Claim(NamedTuple):
+    """A frontier entry a worker now holds."""
+    url: str
+    depth: int
+    lastmod: str | None     # the sitemap's lastmod for it ('' listed without one; None: the sitemap does not list it)
+    due: bool               # fetch it in this run, whatever its revisit date says
+
+    @property
+    def listed(self) -> bool:
+        return self.lastmod is not None
+
+
+class Revisit(NamedTuple):
+    """When a page is asked for again: base_days after a change, doubling per unchanged visit, but never later
+    than max_days (the operator's revalidation cycle: every known page is re-validated within it)."""
+    base_days: float = 1.0
+    max_days: float = 7.0
+
+    def next_visit(self, unchanged_streak: int, at: datetime | None = None) -> str:
+        return next_visit_after(self.base_days, unchanged_streak, at, self.max_days)
+
+
+MISSING_LIMIT = 2  # a listed page answering 404 this many times in a row (retried once in the run) -> tombstone
 
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+_C0 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _text(value: str) -> str:
-    """Text as every backend can store it: PostgreSQL's text type cannot hold NUL characters."""
-    return value.replace("\x00", "") if value else value
+    """Text as every backend can store and every page can show it: no C0 control characters (PostgreSQL's text
+    cannot hold NUL; the others are mojibake of binary bytes). Tabs and line ends stay."""
+    return _C0.sub("", value) if value else value
 
 
 def content_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def next_visit_after(base_days: float, unchanged_streak: int, at: datetime | None = None) -> str:
+def next_visit_after(base_days: float, unchanged_streak: int, at: datetime | None = None,
+                     max_days: float | None = None) -> str:
     """Adaptive revisit: a page that just changed comes back after base_days; each unchanged visit
-    doubles the wait, up to 32 x base (a page unchanged for months is visited about monthly)."""
+    doubles the wait, up to 32 x base, and never beyond max_days when given."""
     at = at or datetime.now(timezone.utc)
-    return (at + timedelta(days=base_days * 2 ** min(unchanged_streak, 5))).isoformat(timespec="seconds")
+    days = base_days * 2 ** min(unchanged_streak, 5)
+    if max_days is not None:
+        days = min(days, max_days)
+    return (at + timedelta(days=days)).isoformat(timespec="seconds")
 
 
 class CrawlStore:
@@ -272,13 +317,28 @@ class CrawlStore:
         return report
 
     # ------------------------------------------------------------ frontier
-    def frontier_add(self, run_id: int, site: str, entries: list[tuple[str, int, int]]) -> None:
-        """Remember discovered URLs (url, depth, priority) of a run; known ones are left as they are."""
+    def frontier_add(self, run_id: int, site: str, entries: list[tuple]) -> None:
+        """Remember discovered URLs (url, depth, priority[, sitemap lastmod[, due]]) of a run. A URL the run
+        already has keeps its place, but learns its sitemap lastmod, and becomes due (and as urgent) when the
+        new entry says so and it was not visited yet."""
         if not entries:
             return
+        rows = [(run_id, site, e[0], e[1], e[2], e[3] if len(e) > 3 else None, int(len(e) > 4 and bool(e[4])))
+                for e in entries]
         with self.transaction() as db:
-            db.executemany("INSERT INTO frontier(run_id, site, url, depth, priority) VALUES (?,?,?,?,?) "
-                           "ON CONFLICT DO NOTHING", [(run_id, site, u, d, p) for u, d, p in entries])
+            db.executemany(
+                "INSERT INTO frontier(run_id, site, url, depth, priority, lastmod, due) VALUES (?,?,?,?,?,?,?) "
+                "ON CONFLICT(run_id, url) DO UPDATE SET lastmod = COALESCE(excluded.lastmod, frontier.lastmod), "
+                "due = CASE WHEN frontier.done = 0 AND excluded.due > frontier.due THEN excluded.due "
+                "ELSE frontier.due END, "
+                "priority = CASE WHEN frontier.done = 0 AND excluded.due > frontier.due THEN excluded.priority "
+                "ELSE frontier.priority END", rows)
+
+    def frontier_retry(self, run_id: int, url: str, priority: int) -> None:
+        """Visit a URL once more in this run, after what is queued before `priority` (a 404 that may be brief)."""
+        with self.transaction() as db:
+            db.execute("UPDATE frontier SET done=0, due=1, priority=?, leased_by=NULL, lease_until=NULL "
+                       "WHERE run_id=? AND url=?", (priority, run_id, url))
 
     def frontier_offer(self, run_id: int, site: str, url: str, depth: int, priority: int,
                        lease_s: float | None = None) -> bool:
@@ -292,20 +352,20 @@ class CrawlStore:
                 (run_id, site, url, depth, priority, worker_id() if lease_s else None, lease_s)).fetchone()
         return row is not None
 
-    def frontier_claim(self, run_id: int, site: str, lease_s: float = LEASE_SECONDS) -> tuple[str, int] | None:
-        """-> (url, depth) of the site's most urgent URL nobody holds, now leased to this worker; None when
-        there is none. On PostgreSQL, rows another worker is claiming at this moment are skipped, not waited for."""
+    def frontier_claim(self, run_id: int, site: str, lease_s: float = LEASE_SECONDS) -> Claim | None:
+        """The site's most urgent URL nobody holds, now leased to this worker; None when there is none.
+        On PostgreSQL, rows another worker is claiming at this moment are skipped, not waited for."""
         now_sql = self.db.now_sql
         with self.transaction() as db:
             row = db.execute(
-                f"SELECT url, depth FROM frontier WHERE run_id=? AND site=? AND done=0 AND "
+                f"SELECT url, depth, lastmod, due FROM frontier WHERE run_id=? AND site=? AND done=0 AND "
                 f"(lease_until IS NULL OR lease_until < {now_sql}) ORDER BY priority, rowid LIMIT 1"
                 f"{self.db.for_update}", (run_id, site)).fetchone()
             if row is None:
                 return None
             db.execute(f"UPDATE frontier SET leased_by=?, lease_until={now_sql} + ? WHERE run_id=? AND url=?",
                        (worker_id(), lease_s, run_id, row[0]))
-        return row[0], row[1]
+        return Claim(row[0], row[1], row[2], bool(row[3]))
 
     def frontier_pending(self, run_id: int, site: str) -> int:
         """URLs of the site not done yet in this run, held by a worker or not."""
@@ -338,13 +398,15 @@ class CrawlStore:
 
     def host_slot(self, host: str, interval: float) -> float:
         """Reserve the next request slot for a host, `interval` seconds after the one before it, whichever worker
-        took that; returns the seconds to wait until it. The database's clock is the one all workers share."""
+        took that; returns the seconds to wait until it. The database's clock is the one all workers share.
+        The table keeps the start of the last slot, so the interval is the one that holds now (a Crawl-delay
+        learnt from robots.txt applies to the very next request)."""
         now_sql = self.db.now_sql
         with self.transaction() as db:
             return max(0.0, db.execute(
-                f"INSERT INTO host_slots(host, next_at) VALUES (?, {now_sql} + ?) ON CONFLICT(host) DO UPDATE SET "
-                f"next_at = CASE WHEN host_slots.next_at > {now_sql} THEN host_slots.next_at ELSE {now_sql} END + ? "
-                f"RETURNING next_at - ? - {now_sql}", (host, interval, interval, interval)).fetchone()[0])
+                f"INSERT INTO host_slots(host, next_at) VALUES (?, {now_sql}) ON CONFLICT(host) DO UPDATE SET "
+                f"next_at = CASE WHEN host_slots.next_at + ? > {now_sql} THEN host_slots.next_at + ? "
+                f"ELSE {now_sql} END RETURNING next_at - {now_sql}", (host, interval, interval)).fetchone()[0])
 
     # ------------------------------------------------------------ writes: one per outcome
     def _log(self, db, run_id, url, status, elapsed_ms, nbytes, error):
@@ -368,9 +430,14 @@ class CrawlStore:
     def record_content(self, *, run_id: int | None, site: str, url: str, status: int, body: bytes,
                        extract: dict | None, indexable: bool, skip_reason: str = "", content_type: str = "",
                        etag: str = "", last_modified: str = "", depth: int = 0, elapsed_ms: int = 0,
-                       revisit_days: float = 1.0, error: str = "") -> str:
+                       revisit: Revisit = Revisit(), error: str = "", lastmod: str | None = None,
+                       text_cut: int | None = None, links_out: int | None = None) -> str:
         """A page with a body. Returns 'new', 'changed' or 'unchanged' (same content as last time).
-        `extract` None: the body is one we hold already, so nothing was extracted (and nothing is stored twice)."""
+        `extract` None: the body is one we hold already, so nothing was extracted (and nothing is stored twice).
+        lastmod: the sitemap's lastmod this version came with (compared with the next sitemap's; '' when the
+        sitemap lists the page without one, None when it does not list it or was not read);
+        text_cut: how many characters of text there were when the stored text was cut to the cap;
+        links_out: how many links its main content has (a hub has many)."""
         digest = content_hash(body)
         stamp = now()
         with self.transaction() as db:
@@ -380,11 +447,15 @@ class CrawlStore:
             if not db.execute("SELECT 1 FROM contents WHERE content_hash=?", (digest,)).fetchone():
                 if extract is None:
                     raise ValueError(f"no stored content {digest[:12]} for {url}, and no extract to store")
+                passages = [{**p, "heading": _text(p.get("heading", "")), "text": _text(p.get("text", ""))}
+                            for p in extract.get("passages", [])]
+                # ON CONFLICT: another site's crawl may store the same body at this moment (identical pages and
+                # documents across cities); on PostgreSQL both transactions see it missing
                 db.execute("INSERT INTO contents(content_hash, raw, title, text, passages, meta, links, extracted_at) "
-                           "VALUES (?,?,?,?,?,?,?,?)",
+                           "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(content_hash) DO NOTHING",
                            (digest, zlib.compress(body, 6), _text(extract.get("title", "")),
                             _text(extract.get("text", "")),
-                            json.dumps(extract.get("passages", []), ensure_ascii=False),
+                            json.dumps(passages, ensure_ascii=False),
                             json.dumps(extract.get("meta", {}), ensure_ascii=False),
                             json.dumps(extract.get("links", [])), stamp))
             db.execute("INSERT INTO versions(url, content_hash, first_seen) VALUES (?,?,?) ON CONFLICT DO NOTHING",
@@ -400,12 +471,22 @@ class CrawlStore:
                               content_hash=digest, depth=depth, indexable=int(indexable),
                               skip_reason=skip_reason or None, error=error or None, last_changed=changed_at,
                               unchanged_streak=streak, missing_count=0, tombstoned_at=None,
-                              next_visit=next_visit_after(revisit_days, streak))
+                              next_visit=revisit.next_visit(streak), **self._listing(lastmod),
+                              # a body we hold already (extract None) keeps what its extraction found
+                              **({} if extract is None else {"links_out": links_out, "text_cut": text_cut}))
             self._done(db, run_id, url)
         return outcome
 
+    @staticmethod
+    def _listing(lastmod: str | None) -> dict:
+        """Page columns for a page fetched as listed in the sitemap with this lastmod (None: not listed)."""
+        if lastmod is None:
+            return {}
+        return {"in_sitemap": 1, **({"sitemap_lastmod": lastmod} if lastmod else {})}
+
     def record_not_modified(self, *, run_id: int | None, site: str, url: str, elapsed_ms: int = 0,
-                            revisit_days: float = 1.0, etag: str = "", last_modified: str = "") -> None:
+                            revisit: Revisit = Revisit(), lastmod: str | None = None, etag: str = "",
+                            last_modified: str = "") -> None:
         """A 304 answer to a conditional GET: nothing to extract, nothing to re-index. Validators it sends
         replace the stored ones (RFC 9111 4.3.4), so the next request asks with the current ones."""
         with self.transaction() as db:
@@ -413,9 +494,10 @@ class CrawlStore:
             row = db.execute("SELECT unchanged_streak FROM pages WHERE url=?", (url,)).fetchone()
             streak = (row[0] if row else 0) + 1
             db.execute("UPDATE pages SET fetched_at=?, unchanged_streak=?, missing_count=0, error=NULL, next_visit=?, "
+                       "sitemap_lastmod=COALESCE(?, sitemap_lastmod), in_sitemap=in_sitemap | ?, "
                        "etag=COALESCE(?, etag), last_modified=COALESCE(?, last_modified) WHERE url=?",
-                       (now(), streak, next_visit_after(revisit_days, streak), etag or None, last_modified or None,
-                        url))
+                       (now(), streak, revisit.next_visit(streak), lastmod or None, int(lastmod is not None),
+                        etag or None, last_modified or None, url))
             self._done(db, run_id, url)
 
     def record_redirect(self, *, run_id: int | None, site: str, url: str, target: str, status: int,
@@ -444,28 +526,36 @@ class CrawlStore:
         return bool(prev and prev[0])
 
     def record_failure(self, *, run_id: int | None, site: str, url: str, status: int | None, error: str,
-                       depth: int = 0, elapsed_ms: int = 0, revisit_days: float = 1.0) -> bool:
-        """An error answer. 404/410 count towards a tombstone (MISSING_LIMIT visits in a row); any other
-        failure (5xx, timeout) keeps the page as it was. True when this visit tombstoned a document."""
+                       depth: int = 0, elapsed_ms: int = 0, revisit: Revisit = Revisit(),
+                       listed: bool = False) -> str:
+        """An error answer. A 410, or a 404 of a URL the site's sitemap does not list, tombstones the page at
+        once; a 404 of a listed URL does so on its MISSING_LIMIT-th visit in a row (the crawl asks once more in
+        the same run). Any other failure (5xx, timeout) keeps the page as it was.
+        -> 'removed' (a document was tombstoned), 'gone' (tombstoned, was no document), 'missing' (a 404 that
+        did not tombstone yet) or '' (another failure)."""
         gone = status in (404, 410)
         with self.transaction() as db:
             self._log(db, run_id, url, status, elapsed_ms, 0, error)
             prev = db.execute("SELECT indexable, missing_count FROM pages WHERE url=?", (url,)).fetchone()
             missing = (prev[1] if prev else 0) + 1 if gone else (prev[1] if prev else 0)
-            tombstone = gone and missing >= MISSING_LIMIT
+            tombstone = status == 410 or (status == 404 and (not listed or missing >= MISSING_LIMIT))
             cols = dict(status=status, fetched_at=now(), error=error, depth=depth, missing_count=missing,
-                        next_visit=next_visit_after(revisit_days, 0))
+                        next_visit=revisit.next_visit(0))
             if prev is None:
                 cols.update(final_url=url, indexable=0, skip_reason="error")
             if tombstone:
                 cols.update(indexable=0, skip_reason="gone", tombstoned_at=now())
             self._upsert_page(db, url, site, **cols)
             self._done(db, run_id, url)
-        return bool(tombstone and prev and prev[0])
+        if tombstone:
+            return "removed" if prev and prev[0] else "gone"
+        return "missing" if gone else ""
 
-    def note_sitemap_lastmod(self, url: str, lastmod: str) -> None:
+    def mark_listed(self, site: str, urls) -> None:
+        """The site's sitemaps, just read, list exactly these URLs."""
         with self.transaction() as db:
-            db.execute("UPDATE pages SET sitemap_lastmod=? WHERE url=?", (lastmod, url))
+            db.execute("UPDATE pages SET in_sitemap=0 WHERE site=? AND in_sitemap=1", (site,))
+            db.executemany("UPDATE pages SET in_sitemap=1 WHERE url=? AND site=?", [(u, site) for u in urls])
 
     # ------------------------------------------------------------ reads
     def page(self, url: str) -> dict | None:
@@ -478,7 +568,8 @@ class CrawlStore:
         """What the crawler needs to know about each page of a site it has seen before."""
         with self._conn() as db:
             rows = db.execute("SELECT url, etag, last_modified, next_visit, sitemap_lastmod, fetched_at, "
-                              "content_hash, depth, tombstoned_at FROM pages WHERE site=?", (site,)).fetchall()
+                              "content_hash, depth, tombstoned_at, in_sitemap, links_out FROM pages WHERE site=?",
+                              (site,)).fetchall()
         return {r[0]: KnownPage(*r[1:]) for r in rows}
 
     def stored_links(self, digest: str, url: str) -> list[str]:
@@ -573,7 +664,30 @@ class CrawlStore:
             if site in by_site:
                 by_site[site]["last_crawl"] = finished or ""
                 by_site[site]["report"] = json.loads(report or "{}")
+        for entry in by_site.values():
+            entry.update(self._freshness(entry["site"]))
         return list(by_site.values())
+
+    def _freshness(self, site: str) -> dict:
+        """What the site's last crawl did to its documents: live, new and changed in it, removed (tombstoned) in
+        it, not revalidated by it and the oldest check of those (since when), and texts cut to the cap."""
+        with self._conn() as db:
+            row = db.execute("SELECT r.started_at FROM site_runs s JOIN runs r ON r.id = s.run_id WHERE s.site=? "
+                             "AND s.finished_at IS NOT NULL ORDER BY s.run_id DESC LIMIT 1", (site,)).fetchone()
+            started = row[0] if row else ""
+            counts = db.execute(
+                "SELECT SUM(indexable), "
+                "SUM(CASE WHEN indexable = 1 AND first_seen >= ? THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN indexable = 1 AND first_seen < ? AND last_changed >= ? THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN tombstoned_at >= ? THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN indexable = 1 AND fetched_at < ? THEN 1 ELSE 0 END), "
+                "MIN(CASE WHEN indexable = 1 AND fetched_at < ? THEN fetched_at END), "
+                "SUM(CASE WHEN indexable = 1 AND text_cut IS NOT NULL THEN 1 ELSE 0 END) "
+                "FROM pages WHERE site=?", (started,) * 6 + (site,)).fetchone()
+        live, new, changed, removed, stale, since, capped = counts
+        return {"live": live or 0, "run_started": started, "new_last_run": new or 0,
+                "changed_last_run": changed or 0, "removed_last_run": removed or 0,
+                "not_revalidated": stale or 0, "not_revalidated_since": since or "", "text_capped": capped or 0}
 
     def integrity_ok(self) -> bool:
         return self.db.integrity_ok()

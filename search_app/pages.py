@@ -91,6 +91,11 @@ def _multi(pairs):
     return out
 
 
+# The document page shows this much of the text (a few hundred kB of HTML); the whole text is searchable and
+# the source link has the rest.
+DOCUMENT_PAGE_CHARS = 200_000
+
+
 @bp.route("/document/<doc_id>")
 def document(doc_id: str):
     if not doc_id.isalnum() or len(doc_id) > 40:
@@ -99,8 +104,10 @@ def document(doc_id: str):
     if doc is None:
         abort(404)
     versions, diff, pair = _versions(doc)
+    body = doc["body"] or ""
     return render_template("document.html", doc=doc, theme_labels=theme_labels(), versions=versions, diff=diff,
-                           pair=pair, similar=engine().similar(doc_id), title=doc["title"])
+                           pair=pair, similar=engine().similar(doc_id), title=doc["title"],
+                           body=body[:DOCUMENT_PAGE_CHARS], body_cut=len(body) > DOCUMENT_PAGE_CHARS)
 
 
 def _versions(doc):

@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from crawler.config import ConfigError, Site, load_sites, select
+from crawler.config import ConfigError, Site, load_run_settings, load_sites, select
 from crawler.crawl import crawl
 from crawler.store import CrawlStore
 from loopback import LoopbackSite, Response, page
@@ -191,6 +191,20 @@ def test_bad_site_config_gets_a_clear_message(tmp_path):
     f.write_text('[[site]]\nname = "x"\n')
     with pytest.raises(ConfigError, match="'start' is required"):
         load_sites(f)
+    f.write_text('[run]\nparallel = -1\n')
+    with pytest.raises(ConfigError, match="'parallel' must be a whole number >= 0"):
+        load_run_settings(f)
+    f.write_text('[run]\nparalel = 4\n')
+    with pytest.raises(ConfigError, match="unknown setting"):
+        load_run_settings(f)
+    f.write_text('[[site]]\nname = "x"\nstart = ["http://x/"]\nallow = ["http://x/"]\nrequest_deadline = -5\n')
+    with pytest.raises(ConfigError, match="'request_deadline' must be a number >= 0"):
+        load_sites(f)
+
+
+def test_the_shipped_run_settings_bound_the_night_by_configuration():
+    settings = load_run_settings()
+    assert settings.parallel == 0 and settings.budget_minutes > 0   # all sites at once, within a time budget
 
 
 # ------------------------------------------------------------------ the shared frontier (both store backends)
@@ -201,11 +215,11 @@ def test_a_claimed_url_is_leased_to_one_worker_until_done_or_expired(store):
     assert store.frontier_pending(run, "s") == 2
     first = store.frontier_claim(run, "s", lease_s=0.3)
     second = store.frontier_claim(run, "s", lease_s=0.3)
-    assert first == ("http://s.nl/a", 1) and second == ("http://s.nl/b", 1)   # priority order, each once
+    assert first[:2] == ("http://s.nl/a", 1) and second[:2] == ("http://s.nl/b", 1)   # priority order, each once
     assert store.frontier_claim(run, "s") is None                            # both held
     store.frontier_done(run, "http://s.nl/a")
     time.sleep(0.5)                                                            # b's holder vanished
-    assert store.frontier_claim(run, "s") == ("http://s.nl/b", 1)             # its lease expired: b again
+    assert store.frontier_claim(run, "s")[:2] == ("http://s.nl/b", 1)         # its lease expired: b again
     store.frontier_done(run, "http://s.nl/b")
     assert store.frontier_claim(run, "s") is None and store.frontier_pending(run, "s") == 0
 
@@ -219,7 +233,7 @@ def test_a_dead_local_workers_leases_are_given_back_at_once(store):
                    (f"{socket.gethostname()}:{dead.stdout.strip()}", time.time() + 120))
     assert store.frontier_claim(run, "s") is None
     assert store.frontier_release_abandoned() == 1
-    assert store.frontier_claim(run, "s") == ("http://s.nl/a", 1)
+    assert store.frontier_claim(run, "s")[:2] == ("http://s.nl/a", 1)
 
 
 def test_host_slots_space_requests_of_all_workers_by_the_interval(store):

@@ -153,6 +153,100 @@ def test_a_hostile_site_is_crawled_in_bounded_time_with_every_problem_reported(t
     assert report.skipped.get("too-large", 0) == 3   # 1 GB body, gzip bomb, 10 MB single line: cut off
     assert store.page(url + "groot")["indexable"] == 0
     assert "ongeldig" in store.text_of(store.page(url + "utf8")["content_hash"])
-    # 20,000 nested divs: libxml2 stops descending at its depth limit, so the page is recorded as empty
-    assert store.page(url + "diep")["status"] == 200 and store.page(url + "diep")["skip_reason"] == "empty"
+    # 20,000 nested divs: deeper than libxml2 descends even with huge_tree; the skip reason says so
+    assert store.page(url + "diep")["status"] == 200 and store.page(url + "diep")["skip_reason"] == "too-deep"
+    assert "nested too deep" in store.page(url + "diep")["error"]
+    assert store.page(url + "binair")["skip_reason"] == "binary"
     assert store.integrity_ok()
+
+
+# ------------------------------------------------------------------ bodies that are not what they say
+
+def _one_page_site(body: bytes, ctype: str = "text/html"):
+    from loopback import LoopbackSite, Response, page
+    return LoopbackSite({"/robots.txt": Response("User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"}),
+                         "/": Response(page("Home", "<a href='/doc'>doc</a><p>home</p>")),
+                         "/doc": Response(body, headers={"Content-Type": ctype})})
+
+
+def _crawl(s, tmp_path, **kw):
+    store = CrawlStore(tmp_path / "crawl.sqlite3")
+    site = Site(name="v", title="v", start=(s.url,), allow=(s.url,), rate=0, revisit_days=0, **kw)
+    (report,) = crawl([site], store, progress=False, sleep=lambda s: None)
+    return store, report
+
+
+def test_random_bytes_served_as_html_are_skipped_as_binary_not_indexed(tmp_path):
+    import random
+    noise = random.Random(13).randbytes(256 * 1024)
+    with _one_page_site(noise) as s:
+        store, report = _crawl(s, tmp_path)
+    page = store.page(s.url + "doc")
+    assert page["indexable"] == 0 and page["skip_reason"] == "binary" and "binary data" in page["error"]
+    assert report.skipped == {"binary": 1} and report.documents == 1
+
+
+def test_c0_control_characters_never_reach_the_stored_text(tmp_path):
+    from loopback import page
+    prose = "<p>Het college stelt voor om de subsidieregeling voor verenigingen te verlengen.</p>" * 4
+    body = page("Con\x01trole", f"<p>woord\x02en\x1b[31m kleur\x7f\tmet tab</p>{prose}").encode()
+    with _one_page_site(body) as s:
+        store, _ = _crawl(s, tmp_path)
+    (doc,) = [d for d in store.documents() if d.url.endswith("/doc")]
+    for text in [doc.title, doc.text] + [p.text for p in doc.passages]:
+        assert not any(ord(c) < 32 and c not in "\t\n\r" or ord(c) == 127 for c in text), repr(text)
+    assert "woorden[31m kleur" in doc.text and "met tab" in doc.text
+
+
+def test_a_page_nested_hundreds_deep_is_read_not_skipped_as_empty():
+    body = b"<main>" + b"<div>" * 1000 + b"diep verstopt beleid" + b"</div>" * 1000 + b"</main>"
+    ex = extract_html(body, "http://x.nl/")
+    assert "diep verstopt beleid" in ex.text and not ex.error
+
+
+def test_stored_text_is_capped_per_document_and_dekking_says_so(tmp_path):
+    from loopback import page
+    body = page("Lang", "<p>" + "woord " * 400_000 + "</p>").encode()   # 2.4 MB of text on one line
+    with _one_page_site(body) as s:
+        store, report = _crawl(s, tmp_path, max_text_chars=100_000)
+    page_row = store.page(s.url + "doc")
+    (doc,) = [d for d in store.documents() if d.url.endswith("/doc")]
+    assert len(doc.text) <= 100_000 and sum(len(p.text) for p in doc.passages) <= 100_000
+    assert page_row["indexable"] == 1 and page_row["text_cut"] > 2_000_000
+    assert report.text_capped == 1
+    (entry,) = store.coverage()
+    assert entry["text_capped"] == 1
+
+
+def test_variants_of_a_canonical_page_stop_being_fetched_once_the_parameter_is_learnt(tmp_path):
+    from loopback import LoopbackSite, Response, page
+    canonical = "<link rel='canonical' href='/p'>"
+    links = "".join(f"<a href='/p?x={n}'>{n}</a>" for n in range(50))
+    routes = {"/robots.txt": Response("User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"}),
+              "/": Response(page("Home", links)),
+              "/p": Response(page("P", "<p>de pagina</p>", head=canonical))}
+    routes.update({f"/p?x={n}": Response(page("P", "<p>de pagina</p>", head=canonical)) for n in range(50)})
+    with LoopbackSite(routes) as s:
+        store, report = _crawl(s, tmp_path)
+        fetched_variants = [p for p in s.paths() if p.startswith("/p?")]
+    assert len(fetched_variants) <= 2, fetched_variants
+    assert s.paths().count("/p") == 1 and store.page(s.url + "p")["indexable"] == 1
+    assert report.skipped.get("canonical-variant", 0) >= 48
+
+
+def test_a_10_mb_one_line_page_is_stored_capped_and_its_document_page_stays_small(tmp_path):
+    from loopback import page
+    from indexer.backends import index_store
+    from search_app import create_app
+    body = page("Eindeloos", "<p>" + "beleidswoord " * 800_000 + "slotwoord</p>").encode()   # 10 MB, one line
+    with _one_page_site(body) as s:
+        store, report = _crawl(s, tmp_path)                       # the default max_text_chars
+    assert report.text_capped == 1 and report.documents == 2
+    index_store(store, str(tmp_path / "index"), rebuild=True, progress=False)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index"),
+                         "STORE_PATH": str(tmp_path / "crawl.sqlite3")}).test_client()
+    (hit,) = client.get("/api/search?q=beleidswoord").get_json()["results"]
+    html = client.get(f"/document/{hit['id']}").get_data(as_text=True)
+    assert len(html) < 400_000 and "ingekort" in html
+    dekking = client.get("/dekking").get_data(as_text=True)
+    assert "Tekst ingekort" in dekking
