@@ -16,12 +16,12 @@ $(PY):
 	$(PIP) install --quiet --upgrade pip
 
 # Re-install only when the dependency list changes (keeps a second `make run` fast).
-$(VENV)/.installed: setup.cfg pyproject.toml | $(PY)
-	$(PIP) install --quiet -e .
+$(VENV)/.installed: setup.cfg pyproject.toml constraints.txt | $(PY)
+	$(PIP) install --quiet -c constraints.txt -e .
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed tests/js/package-lock.json
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -c constraints.txt -e '.[test]'
 	cd tests/js && npm ci --no-audit --no-fund --silent
 	touch $@
 
