@@ -74,6 +74,11 @@ class Hit:
     deep_link: str = ""   # url#anchor of that passage
     why: list[dict] = field(default_factory=list)   # [{"reason": ..., "fields": [...]}]
 
+    @property
+    def anchor(self) -> str:
+        """The best passage's anchor: the same on the source page and on the app's copy (/document/<id>#…)."""
+        return self.deep_link.partition("#")[2]
+
     def as_json(self) -> dict:
         return {"id": self.id, "url": self.url, "title": self.title, "score": round(self.score, 4),
                 "themes": self.themes, "organisation": self.organisation, "type": self.doctype,

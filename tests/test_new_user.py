@@ -1,0 +1,84 @@
+"""What a new user hits (issue 15), through Flask's test client on both search backends: links that work without
+the source sites, no dead ends, readable snippets and exports, pages that explain themselves."""
+import re
+from html import unescape
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+
+def first_hit(client, q="schuldhulpverlening"):
+    return client.get("/api/search", query_string={"q": q}).get_json()["results"][0]
+
+
+def links(html: str, cls: str) -> list[str]:
+    return [unescape(h) for h in re.findall(rf'<p class="{cls}">.*?<a href="([^"]+)"', html, flags=re.S)]
+
+
+# -- 1. links that work after `make run`: the app's own copy, anchored per passage
+
+def test_best_passage_links_to_the_apps_own_copy_with_the_source_beside_it(client):
+    html = client.get("/zoeken?q=schuldhulpverlening").get_data(as_text=True)
+    passage = re.search(r'<p class="passage">Beste passage: <a href="([^"]+)">.*?<a href="([^"]+)"', html, re.S)
+    own, source = unescape(passage.group(1)), unescape(passage.group(2))
+    assert own.startswith("/document/") and "#" in own
+    assert source.startswith("http://127.0.0.1:") and source.split("#")[1] == own.split("#")[1]
+    page = client.get(own.split("#")[0]).get_data(as_text=True)
+    assert f'id="{own.split("#")[1]}"' in page     # the anchor exists on the document page
+
+
+def test_document_page_has_one_anchor_per_passage_and_keeps_all_text(client):
+    hit = first_hit(client)
+    html = client.get(f"/document/{hit['id']}").get_data(as_text=True)
+    ids = re.findall(r'<section class="passage-text" id="([^"]+)"', html)
+    assert len(ids) > 5 and len(ids) == len(set(ids)) and "artikel-1" in ids
+    assert 'href="#artikel-1"' in html          # a table of contents to the passages
+    assert "Artikel 1" in html and "ophaalde" in html   # the stored copy says what it is
+
+
+# -- 4. dead ends
+
+@pytest.mark.parametrize("pagina", ["50", "9999", "99999999", "0", "-1"])
+def test_any_page_number_keeps_the_query_and_shows_results(client, pagina):
+    r = client.get(f"/zoeken?q=schuldhulpverlening&pagina={pagina}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and re.search(r'<li class="hit">', html)
+    assert 'value="schuldhulpverlening"' in html
+    api = client.get(f"/api/search?q=schuldhulpverlening&pagina={pagina}").get_json()
+    assert api["results"] and 1 <= api["page"] <= api["pages"]
+
+
+def test_a_bad_parameter_page_keeps_the_query_in_a_search_box(client):
+    r = client.get("/zoeken?q=jeugdzorg&sort=random")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Ongeldige zoekopdracht" in html
+    main = html.split('<main', 1)[1]
+    assert re.search(r'<form class="search again"[^>]*>.*value="jeugdzorg"', main, re.S)
+    assert 'id="q-top" type="search" name="q" value="jeugdzorg"' in html
+
+
+def test_document_page_remembers_the_search_and_leads_back_to_it(client):
+    html = client.get("/zoeken?q=schuldhulpverlening&type=wet&pagina=1").get_data(as_text=True)
+    doc_link = unescape(re.search(r'<li class="hit">\s*<h2><a href="([^"]+)"', html).group(1))
+    page = client.get(doc_link).get_data(as_text=True)
+    assert 'id="q-top" type="search" name="q" value="schuldhulpverlening"' in page
+    back = unescape(re.search(r'<p class="back"><a href="([^"]+)"', page).group(1))
+    assert urlsplit(back).path == "/zoeken"
+    assert sorted(parse_qsl(urlsplit(back).query)) == [("pagina", "1"), ("q", "schuldhulpverlening"), ("type", "wet")]
+
+
+def test_document_page_ignores_foreign_parameters_in_the_remembered_search(client):
+    hit = first_hit(client)
+    page = client.get(f"/document/{hit['id']}", query_string={"zoek": "q=wonen&evil=1&next=http://x"})
+    back = unescape(re.search(r'<p class="back"><a href="([^"]+)"', page.get_data(as_text=True)).group(1))
+    assert back == "/zoeken?q=wonen"
+
+
+# -- 10. small ones
+
+def test_there_is_a_favicon(client):
+    html = client.get("/").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon"[^>]*href="([^"]+)"', html).group(1)
+    assert client.get(icon).status_code == 200
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and b"<svg" in r.data
