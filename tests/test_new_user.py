@@ -82,3 +82,50 @@ def test_there_is_a_favicon(client):
     assert client.get(icon).status_code == 200
     r = client.get("/favicon.ico")
     assert r.status_code == 200 and b"<svg" in r.data
+
+
+# -- 9. compare and coverage read like pages for people
+
+@pytest.fixture()
+def full_client(corpus_data):
+    from search_app import create_app
+    data, _ = corpus_data
+    return create_app({"TESTING": True, "INDEX_DIR": str(data / "index"),
+                       "STORE_PATH": str(data / "crawl.sqlite3")}).test_client()
+
+
+def test_compare_lists_organisations_alphabetically_with_counts_and_a_styled_button(full_client):
+    html = full_client.get("/vergelijk").get_data(as_text=True)
+    orgs = re.findall(r'name="gemeente" value="[^"]+"> ([^<]+?) <span class="count">\((\d+)\)</span>', html)
+    names = [o for o, _ in orgs]
+    assert len(orgs) >= 5 and all(int(n) > 0 for _, n in orgs)
+    key = [re.sub(r"^(Gemeente|Provincie|Ministerie van) ", "", n).casefold() for n in names]
+    assert key == sorted(key)
+    assert '<button class="primary" type="submit">Vergelijk</button>' in html
+    # with a query, the counts are those of the query
+    q = full_client.get("/vergelijk?q=schuldhulpverlening").get_data(as_text=True)
+    counts = dict(re.findall(r'value="[^"]+"> ([^<]+?) <span class="count">\((\d+)\)', q))
+    assert counts["Rijksoverheid"] != dict(orgs)["Rijksoverheid"] and "passende" in q
+
+
+def test_coverage_names_sources_and_explains_every_reason_and_error(full_client):
+    html = full_client.get("/dekking").get_data(as_text=True)
+    rows = re.findall(r'<th scope="row">(.*?)</th>', html, re.S)
+    assert any(r.startswith("Wet- en regelgeving") for r in rows)          # the site's title, not 'wetten'
+    assert not any(r.startswith(("wetten", "verordeningen")) for r in rows)
+    items = re.findall(r"<li>\d+ × ([^<]+)</li>", html)
+    assert items and not {"error", "noindex", "redirect", "robots", "HTTP 404"} & set(items)
+    assert any("dode link" in i for i in items)                             # what a 404 is
+    assert 'class="table-scroll"' in html
+
+
+def test_coverage_counts_a_failed_page_once(corpus_data, full_client):
+    from crawler.store import CrawlStore
+    rows = {r["site"]: r for r in CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True).coverage()}
+    html = full_client.get("/dekking").get_data(as_text=True)
+    for tr in re.findall(r"<tr>\s*<th scope=\"row\">.*?</tr>", html, re.S):
+        known, indexed, skipped, errors = (int(n) for n in re.findall(r"<td>(\d+)", tr)[:4])
+        assert indexed + skipped + errors <= known, tr
+        listed = [int(n) for n in re.findall(r"<li>(\d+) ×", tr.split("<td>")[3])]
+        assert sum(listed) == skipped
+    assert any(r["skip_reasons"].get("error") for r in rows.values())   # the store does have failed pages
