@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import logging
 
-from .extract import Extract, clean_text, iso_date
+from .extract import Extract, clean_text, clip, iso_date
 from .record import Passage
 
 PDF_TYPES = {"application/pdf", "application/x-pdf"}
@@ -23,7 +23,7 @@ def _from_passages(title: str, passages: list[Passage], meta: dict) -> Extract:
     passages = [p for p in passages if p.text or p.heading]
     text = "\n\n".join(filter(None, ((p.heading + "\n" + p.text).strip() for p in passages)))
     if not title:
-        title = next((line for p in passages for line in p.text.splitlines() if len(line) > 3), "")[:200]
+        title = clip(next((line for p in passages for line in p.text.splitlines() if len(line) > 3), ""), 200)
     if not text.strip():
         return Extract(title=title, meta=meta, error="no text in document (scanned or empty?)")
     return Extract(title=title.strip(), text=text, passages=passages, meta=meta)

@@ -385,7 +385,7 @@ class SearchEngine:
             if snippets else set()
         if snippets:
             text, passage, deep_link = snippet(stored.get("body") or "", stored.get("passages"), stored["url"],
-                                               {t for f, t in matched if f == "body"})
+                                               {t for f, t in matched if f == "body"}, stored.get("title", ""))
         return Hit(id=stored["id"], url=stored["url"], title=stored.get("title", ""), score=float(hit.score or 0.0) if scored else 0.0,
                    themes=[t for t in stored.get("themes", "").split(",") if t],
                    organisation=stored.get("organisation", ""), doctype=stored.get("doctype", ""),

@@ -419,7 +419,7 @@ class PostgresSearchEngine:
         text, passage, deep_link = "", "", ""
         if snippets:
             text, passage, deep_link = snippet(row.get("body") or "", row.get("passages"), row["url"],
-                                               {t for f, t in matched if f == "body"})
+                                               {t for f, t in matched if f == "body"}, row["title"] or "")
         return Hit(id=row["id"], url=row["url"], title=row["title"] or "", score=float(score or 0.0),
                    themes=list(row["themes"] or []), organisation=row["organisation"] or "",
                    doctype=row["doctype"] or "", year=row["year"] or "",

@@ -129,3 +129,81 @@ def test_coverage_counts_a_failed_page_once(corpus_data, full_client):
         listed = [int(n) for n in re.findall(r"<li>(\d+) ×", tr.split("<td>")[3])]
         assert sum(listed) == skipped
     assert any(r["skip_reasons"].get("error") for r in rows.values())   # the store does have failed pages
+
+
+# -- 2. snippets: no title again, no conversion residue
+
+COMMON_QUERIES = ["schuldhulpverlening", "woning", "jeugdzorg", "participatie", "algoritme", "bijstand", "gemeente",
+                  "subsidie", "privacy", "huisvesting", "bezwaar", "beleidsregels", "verordening", "risico",
+                  "toezicht", "data", "wmo", "jeugdhulp", "uitkering", "bias", "transparantie", "inkomen",
+                  "maatschappelijke ondersteuning", "persoonsgegevens", "handhaving"]
+RESIDUE = {"attribute list": re.compile(r"\{\s*[.#:][\w-]"), "bold": re.compile(r"\*\*"),
+           "table pipes": re.compile(r"\|\s*:?-{3,}"), "bare URL": re.compile(r"https?://"),
+           "entity": re.compile(r"&#x?[0-9a-f]+;|&quot;|&apos;", re.I), "markdown link": re.compile(r"\]\s?\(")}
+
+
+def plain(html: str) -> str:
+    return " ".join(re.sub(r"</?mark>", "", html).replace("…", " ").split())
+
+
+def starts_with_title(hit) -> bool:
+    """The snippet opens with the title as a label of its own (followed by a separator, a new capitalised
+    heading or sentence, or nothing), not as the subject of a sentence ('Wmo-voorspelmodel geeft …')."""
+    title, text = " ".join(hit["title"].split())[:60], plain(hit["snippet"])
+    if len(title) < 4 or not text.casefold().startswith(title.casefold()):
+        return False
+    rest = text[len(title):].lstrip()
+    return not rest or rest[0] in "–-:|·" or rest[0].isupper()
+
+
+def test_no_snippet_starts_by_repeating_the_title_and_none_carries_residue(client):
+    hits = [h for q in COMMON_QUERIES for h in client.get("/api/search", query_string={"q": q, "per_pagina": 20})
+            .get_json()["results"]]
+    assert len(hits) > 200
+    repeating = [(h["title"], h["snippet"][:80]) for h in hits if starts_with_title(h)]
+    assert repeating == [], f"{len(repeating)} of {len(hits)} snippets start with the title"
+    for kind, pattern in RESIDUE.items():
+        bad = [h["snippet"] for h in hits if pattern.search(h["snippet"])]
+        assert bad == [], f"{kind}: {bad[:2]}"
+    headings = [h["passage"] for h in hits if h["passage"]]
+    assert not any(p.casefold().startswith(h["title"].casefold()[:40] + " –") for h in hits for p in [h["passage"] or ""])
+    assert headings
+
+
+@pytest.mark.parametrize("source", ["laws", "algoritmekader", "algoritmeregister", "regelrecht"])
+def test_extraction_leaves_no_markup_residue_in_the_bundled_sources(source):
+    """Every page of each bundled source (the laws: those the tests index plus the ones with irregular tables and
+    links with parentheses), rendered and extracted as the crawler does."""
+    from conftest import TEST_LAWS
+    from crawler.extract import extract_html
+    from mirror.render import page_html
+    from mirror.sources import SOURCES, law_pages
+    irregular = {"BWBR0005108", "BWBR0015158", "BWBR0005662", "BWBR0023289", "BWBR0021607", "BWBR0029324"}
+    pages = list(law_pages(only=TEST_LAWS | irregular) if source == "laws" else SOURCES[source]())
+    found: dict[str, list[str]] = {}
+    for p in pages:
+        text = extract_html(page_html(p, "http://127.0.0.1:8100/", "t").encode(), "http://127.0.0.1:8100/" + p.path,
+                            "utf-8").text
+        for kind in ("attribute list", "bold", "table pipes", "markdown link"):
+            m = RESIDUE[kind].search(text)
+            if m:
+                found.setdefault(kind, []).append(f"{p.path}: …{text[max(0, m.start() - 40):m.end() + 40]}…")
+    assert len(pages) > 10 and found == {}
+
+
+def test_a_heading_repeating_the_page_title_is_kept_once():
+    from crawler.extract import extract_html
+    html = ("<html><body><main><h1>Bias en non-discriminatie</h1><h1>Bias en non-discriminatie</h1>"
+            "<p>Tekst over bias.</p></main></body></html>").encode()
+    ex = extract_html(html, "http://t.nl/", "utf-8")
+    assert [p.heading for p in ex.passages] == ["Bias en non-discriminatie"]
+    assert ex.text.count("Bias en non-discriminatie") == 1
+
+
+def test_a_long_title_is_cut_at_a_word_with_an_ellipsis():
+    from crawler.extract import TITLE_CHARS, extract_html
+    title = "Besluit " + "houdende regels inzake de gemeentelijke schuldhulpverlening " * 20
+    ex = extract_html(f"<html><head><title>{title}</title></head><body><main><p>x y z</p></main></body></html>"
+                      .encode(), "http://t.nl/", "utf-8")
+    assert len(ex.title) <= TITLE_CHARS and ex.title.endswith("…")
+    assert title.startswith(ex.title[:-1]) and title[len(ex.title) - 1] == " "   # cut before a space: whole words
