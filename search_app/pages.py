@@ -8,8 +8,8 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from indexer.build import IndexMissing
 
 from .engine import QueryError
-from .facets import FACETS
-from .params import SEARCH_PARAMS, ParamError, search_request
+from .facets import FACETS, FacetValue
+from .params import SEARCH_PARAMS, ParamError, search_request, year_range
 from .passages import sections
 from .versions import paragraph_diff
 
@@ -78,6 +78,11 @@ def search():
               for f in FACETS]
     active = [fv for _, values in facets for fv in values if fv.selected]
     kept = [(k, v) for k, v in args if k not in ("pagina",)]
+    span = year_range(request.args)
+    without_range = [(k, v) for k, v in kept if k not in ("jaar_van", "jaar_tot")]
+    if span:
+        active.append(FacetValue(f"{span[0]}-{span[1]}", f"Jaar {span[0]}–{span[1]}", result.total, True,
+                                 url_for("pages.search", **_multi(without_range))))
 
     def page_url(n: int) -> str:
         return url_for("pages.search", **_multi(kept + [("pagina", str(n))]))
@@ -94,7 +99,7 @@ def search():
         return url_for("pages.document", doc_id=doc_id, zoek=came_from or None, _anchor=anchor or None)
 
     return render_template("results.html", req=req, query=req.q, result=result, facets=facets, active=active,
-                           doc_url=doc_url,
+                           doc_url=doc_url, year_span=span, range_hidden=without_range,
                            page_url=page_url, sort_url=sort_url, theme_labels=labels, suggestion_url=suggestion_url,
                            feed_url=url_for("feeds.atom", **plain), csv_url=url_for("feeds.export", fmt="csv", **plain),
                            jsonl_url=url_for("feeds.export", fmt="jsonl", **plain),

@@ -278,3 +278,68 @@ def test_the_xlsx_export_holds_the_titles_as_text(formula_client):
 def test_the_results_page_offers_the_excel_form_beside_the_plain_csv(client):
     html = client.get("/zoeken?q=woning").get_data(as_text=True)
     assert "voor=excel" in html and "/export.xlsx?q=woning" in html and "/export.csv?q=woning" in html
+
+
+# -- 7. dates: the year facet and the feed
+
+def year_facet(html: str) -> list[str]:
+    return re.findall(r'data-facet="jaar" data-value="([^"]+)"', html)
+
+
+def test_the_year_facet_is_chronological_newest_first_with_unknown_last(client):
+    years = year_facet(client.get("/zoeken?q=gemeente").get_data(as_text=True))
+    known = [y for y in years if y.isdigit()]
+    assert len(known) > 5 and known == sorted(known, reverse=True)
+    assert "onbekend" in years and years[-1] == "onbekend"
+
+
+def test_a_year_range_filters_and_shows_as_one_removable_chip(client):
+    everything = client.get("/api/search?q=gemeente").get_json()
+    ranged = client.get("/api/search?q=gemeente&jaar_van=2010&jaar_tot=2019").get_json()
+    assert 0 < ranged["total"] < everything["total"]
+    assert all("2010" <= (r["date"] or "")[:4] <= "2019" for r in ranged["results"])
+    assert client.get("/api/search?q=gemeente&jaar_van=2019&jaar_tot=2010").get_json()["total"] == ranged["total"]
+    html = client.get("/zoeken?q=gemeente&jaar_van=2010&jaar_tot=2019").get_data(as_text=True)
+    chip = re.search(r'<a class="chip" href="([^"]+)"[^>]*>Jaar 2010–2019', html)
+    assert chip and unescape(chip.group(1)) == "/zoeken?q=gemeente"
+    assert 'name="jaar_van"' in html and 'value="2010"' in html
+    assert client.get("/zoeken?q=gemeente&jaar_van=abc").status_code == 400
+
+
+def test_feed_entries_carry_the_documents_own_date_and_a_snippet_summary(corpus_data):
+    import feedparser
+    from search_app import create_app
+    data, _ = corpus_data
+    c = create_app({"TESTING": True, "INDEX_DIR": str(data / "index"),
+                    "STORE_PATH": str(data / "crawl.sqlite3")}).test_client()
+    feed = feedparser.parse(c.get("/zoeken.atom?q=schuldhulpverlening").get_data(as_text=True))
+    law = next(e for e in feed.entries if "9 februari 2012" in e.title)
+    assert law.updated.startswith("2012-02-09") and law.published.startswith("2012-02-09")
+    assert "schuldhulpverlening" in law.summary.lower() and "<mark>" not in law.summary
+    assert law.link.startswith("http://localhost/document/")          # the app's copy, the source as 'via'
+    assert any(link.rel == "via" and link.href.startswith("http://127.0.0.1:") for link in law.links)
+    # a first crawl does not make every document look new today
+    assert len({e.updated[:10] for e in feed.entries}) > 1
+
+
+def test_entry_times_prefer_a_change_the_crawler_saw_over_the_documents_date():
+    from search_app.feeds import entry_times
+    first = [("h1", "2026-01-01T00:00:00+00:00")]
+    changed = first + [("h2", "2026-03-04T05:06:07+00:00")]
+    assert entry_times("2012-02-09", "2026-01-01T00:00:00Z", first) == ("2012-02-09T00:00:00Z", "2012-02-09T00:00:00Z")
+    assert entry_times("2012-02-09", "2026-03-04T05:06:07Z", changed) == ("2012-02-09T00:00:00Z", "2026-03-04T05:06:07Z")
+    assert entry_times("", "2026-01-01T00:00:00Z", first) == ("", "2026-01-01T00:00:00Z")
+
+
+# -- 10. the same label everywhere
+
+def test_facet_values_and_chips_are_capitalised_alike_also_under_meer(client):
+    html = client.get("/zoeken?q=gemeente&type=wet").get_data(as_text=True)
+    chip = re.search(r'<a class="chip"[^>]*>([^<]+?) <span', html).group(1)
+    facet = re.search(r'class="selected" aria-current="true" data-facet="type" data-value="wet">\s*'
+                      r'<span class="box"[^>]*>[^<]*</span>([^<]+)<', html).group(1)
+    assert chip == facet == "Wet"
+    html = client.get("/zoeken?q=wet").get_data(as_text=True)      # 17 years: two of them under "Meer"
+    more = [part.split("</details>")[0] for part in html.split("<summary>Meer")[1:]]
+    labels = [label.strip() for m in more for label in re.findall(r'</span>([^<]+)<span class="count">', m)]
+    assert "Onbekend" in labels and all(label[:1] == label[:1].upper() for label in labels)
