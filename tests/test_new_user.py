@@ -343,3 +343,17 @@ def test_facet_values_and_chips_are_capitalised_alike_also_under_meer(client):
     more = [part.split("</details>")[0] for part in html.split("<summary>Meer")[1:]]
     labels = [label.strip() for m in more for label in re.findall(r'</span>([^<]+)<span class="count">', m)]
     assert "Onbekend" in labels and all(label[:1] == label[:1].upper() for label in labels)
+
+
+def test_the_trend_chart_has_axis_labels_and_round_ticks():
+    from search_app.charts import bar_chart_svg
+    svg = bar_chart_svg([("2019", 7), ("2020", 3), ("2021", 0)], "Documenten per jaar")
+    ticks = [int(t) for t in re.findall(r'class="tick">(\d+)</text>', svg) if len(t) < 4]
+    assert ticks == [0, 2, 4, 6, 8]                     # not 0, 3, 7
+    labels = re.findall(r'class="axis-label"[^>]*>([^<]+)<', svg)
+    assert labels == ["Jaar", "Aantal documenten"]
+
+
+def test_the_theme_page_chart_is_labelled(full_client):
+    html = full_client.get("/thema/schulden-en-armoede").get_data(as_text=True)
+    assert 'class="axis-label"' in html and "Aantal documenten" in html
