@@ -24,6 +24,7 @@ from .facet_counts import FacetCounter, FacetValues
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
 from .result_cache import ResultCache
 from .snippets import snippet
+from .spelling import suggest, unknown_notice
 
 FACET_FIELDS = ["themes", "organisation", "doctype", "year"]
 SORTS = ("relevantie", "datum")
@@ -32,7 +33,6 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 1000
 MAX_QUERY_LENGTH = 500
 CACHE_SIZE = 512                # results kept per worker, per index build (the theme and facet pages repeat a lot)
-SUGGEST_BELOW = 5               # suggest a spelling only when a search finds fewer results than this
 FALLBACK_BELOW = 3              # with fewer documents holding every query concept, show those holding most of them
 FALLBACK_NOTICE = ("Weinig of geen documenten bevatten al uw zoekwoorden. U ziet ook documenten met een deel "
                    "ervan; die met de meeste zoekwoorden staan bovenaan.")
@@ -324,8 +324,7 @@ class SearchEngine:
                     for h in ranked[start:start + req.page_size]]
             facet_counts = ({name: facet_order(values) for name, values in counter.facet_counts().items()}
                             if facets else {})
-            suggestion = (self._suggest(searcher, built.words, total)
-                          if req.q.strip() and total < SUGGEST_BELOW else "")
+            suggestion = self._suggest(searcher, built.words, total, notices) if req.q.strip() else ""
             return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,
                                 pages=pages, page_size=req.page_size, sort=sort, notices=notices,
                                 interpreted_as=str(built.query), suggestion=suggestion)
@@ -358,25 +357,16 @@ class SearchEngine:
         return sorted(hits, key=lambda h: (-h.score, h.docnum))
 
     @staticmethod
-    def _suggest(searcher, words: list[str], total: int) -> str:
-        """A corrected query from the index's own vocabulary: for every query word the index does not
-        know (or, with no results, that is rare), the most frequent word within two edits."""
-        if not words:
-            return ""
-        corrected, changed = [], False
-        for word in words:
-            known = searcher.doc_frequency("spell", word)
-            if known and (total or known > 2) or len(word) < 4 or not word.isalpha():
-                corrected.append(word)
-                continue
-            options = [o for o in searcher.suggest("spell", word, limit=5, maxdist=2, prefix=1) if o != word]
-            best = max(options, key=lambda o: searcher.doc_frequency("spell", o), default="")
-            if best and searcher.doc_frequency("spell", best) > known:
-                corrected.append(best)
-                changed = True
-            else:
-                corrected.append(word)
-        return " ".join(corrected) if changed else ""
+    def _suggest(searcher, words: list[str], total: int, notices: list[str]) -> str:
+        """A corrected query from the index's own vocabulary (search_app.spelling); the query words that no
+        document holds are told in `notices`."""
+        def near(word):
+            return [(o, searcher.doc_frequency("spell", o))
+                    for o in searcher.suggest("spell", word, limit=5, maxdist=2, prefix=1)]
+        corrected, unknown = suggest(words, total, lambda w: searcher.doc_frequency("spell", w), near)
+        if unknown_notice(unknown):
+            notices.append(unknown_notice(unknown))
+        return corrected
 
     def _hit(self, hit, origins=None, scored: bool = True, snippets: bool = True) -> Hit:
         stored = hit.fields()

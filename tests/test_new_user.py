@@ -357,3 +357,34 @@ def test_the_trend_chart_has_axis_labels_and_round_ticks():
 def test_the_theme_page_chart_is_labelled(full_client):
     html = full_client.get("/thema/schulden-en-armoede").get_data(as_text=True)
     assert 'class="axis-label"' in html and "Aantal documenten" in html
+
+
+# -- 3. misspellings
+
+def test_a_misspelt_word_gets_a_suggestion_even_when_its_parts_find_something(client):
+    data = client.get("/api/search?q=schuldhulpverlenig").get_json()
+    assert data["total"] > 0 and data["suggestion"] == "schuldhulpverlening"
+    assert any("‘schuldhulpverlenig’" in n and "geen enkel document" in n for n in data["notices"])
+    html = client.get("/zoeken?q=schuldhulpverlenig").get_data(as_text=True)
+    assert "Bedoelde u" in html and "geen enkel document" in html
+
+
+def test_a_misspelt_compound_without_results_gets_a_suggestion(client):
+    data = client.get("/api/search?q=bestemingsplan").get_json()
+    assert data["suggestion"] == "bestemmingsplan"
+
+
+def test_correct_and_rare_but_real_words_are_left_alone(client):
+    for q in ("schuldhulpverlening", "Veere", "participatie", "Jeugdwet"):
+        data = client.get("/api/search", query_string={"q": q}).get_json()
+        assert data["suggestion"] is None and not any("geen enkel document" in n for n in data["notices"]), q
+
+
+def test_the_suggestion_rule():
+    from search_app.spelling import correction, suggest
+    assert correction("schuldhulpverlenig", 0, [("schuldhulpverlening", 55)], few_results=False) == "schuldhulpverlening"
+    assert correction("schuldhulpverlenig", 2, [("schuldhulpverlening", 55)], few_results=False) == "schuldhulpverlening"
+    assert correction("schuldhulpverlenig", 2, [("schuldhulpverlening", 12)], few_results=False) == ""  # not 10× as many
+    assert correction("veere", 1, [("veel", 900)], few_results=False) == ""        # a short real word: a name
+    assert correction("woningbow", 1, [("woningbouw", 40)], few_results=True) == "woningbouw"
+    assert suggest(["wonen", "xqzt"], 10, lambda w: {"wonen": 50}.get(w, 0), lambda w: []) == ("", ["xqzt"])
