@@ -81,11 +81,13 @@ def mirrors_running(sites, data: Path):
         return
     mirror.ensure_rendered(wanted, data, log=say)
     server = mirror.serve_sites(wanted, data)
+    owner = os.getpid()
     say(f"spiegels draaien tijdelijk: {', '.join(s.allow[0] for s in wanted)}")
     try:
         yield
     finally:
-        server.close()
+        if os.getpid() == owner:   # a forked child (a gunicorn worker) has no server threads to stop
+            server.close()
 
 
 def cmd_mirror(args) -> int:

@@ -388,3 +388,47 @@ def test_the_suggestion_rule():
     assert correction("veere", 1, [("veel", 900)], few_results=False) == ""        # a short real word: a name
     assert correction("woningbow", 1, [("woningbouw", 40)], few_results=True) == "woningbouw"
     assert suggest(["wonen", "xqzt"], 10, lambda w: {"wonen": 50}.get(w, 0), lambda w: []) == ("", ["xqzt"])
+
+
+# -- 1. `make run` keeps the demo's sources up while it serves
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_make_run_serves_the_mirror_sites_while_the_app_runs(tmp_path, corpus_data):
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import requests
+    repo = Path(__file__).resolve().parent.parent
+    mirror_port, app_port = _free_port(), _free_port()
+    sites = tmp_path / "sites.toml"
+    sites.write_text(f'[[site]]\nname = "verordeningen"\ntitle = "Verordeningen (lokale spiegel)"\ngroup = "mirror"\n'
+                     f'mirror = "regelrecht"\nstart = ["http://127.0.0.1:{mirror_port}/"]\n'
+                     f'allow = ["http://127.0.0.1:{mirror_port}/"]\norganisation = "Gemeente"\n')
+    assert "serve --with-mirrors" in (repo / "Makefile").read_text()     # what `make run` runs
+    proc = subprocess.Popen([sys.executable, str(repo / "run.py"), "--data", str(tmp_path / "data"),
+                             "--index", str(corpus_data[0] / "index"), "--sites-file", str(sites), "serve",
+                             "--with-mirrors", "--port", str(app_port), "--workers", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{app_port}/", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("the app did not start: " + proc.stdout.read1().decode(errors="replace"))
+        mirror = requests.get(f"http://127.0.0.1:{mirror_port}/robots.txt", timeout=5)
+        assert mirror.status_code == 200                                # the source site answers too
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
