@@ -44,8 +44,9 @@ def after_title(text: str, title: str) -> int:
 
 
 def without_title(heading: str, title: str) -> str:
-    """A passage heading without the title it may start with ('Titel – Artikel 3' -> 'Artikel 3')."""
-    return heading[after_title(heading, title):].strip() or heading
+    """A passage heading without the title it may start with ('Titel – Artikel 3' -> 'Artikel 3'); '' when it
+    is only the title (the start of the document: the result's own title link goes there)."""
+    return heading[after_title(heading, title):].strip()
 
 
 def best_passage(passages_json: str | None, body: str, needles: list[str]):

@@ -33,20 +33,22 @@ def edits(a: str, b: str) -> int:
 
 
 def correction(word: str, known: int, options: Iterable[tuple[str, int]], few_results: bool) -> str:
-    """The near word to suggest for `word` (held by `known` documents), or ''."""
+    """The near word to suggest for `word` (held by `known` documents), or '': of the near words frequent enough
+    (any more frequent one when the search found (almost) nothing, else RARE_DF/MUCH_MORE/MIN_NEAR_DF), the one
+    fewest edits away, then the most frequent ('schuldhulpverlenig': schuldhulpverlening, not -verlener)."""
     if known and len(word) < KNOWN_WORD_MIN:
         return ""
-    best, best_df = "", 0
-    for option, df in options:
-        if option == word or (known and edits(option, word) > 1):
-            continue
-        if df > best_df or (df == best_df and option < best):
-            best, best_df = option, df
-    if not best or best_df <= known:
+    lenient = few_results and known <= 2
+    if not lenient and known > RARE_DF:
         return ""
-    if few_results and (not known or known <= 2):
-        return best
-    return best if known <= RARE_DF and best_df >= max(MUCH_MORE * known, MIN_NEAR_DF) else ""
+    ranked = []
+    for option, df in options:
+        distance = edits(option, word)
+        if option == word or (known and distance > 1) or df <= known:
+            continue
+        if lenient or df >= max(MUCH_MORE * known, MIN_NEAR_DF):
+            ranked.append((distance, -df, option))
+    return min(ranked)[2] if ranked else ""
 
 
 def suggest(words: list[str], total: int, df: Callable[[str], int],
