@@ -105,6 +105,8 @@ def mark(text: str, stems: set[str], maxchars: int = SNIPPET_CHARS) -> tuple[str
     start = max(0, starts[best] - LEAD)
     start = text.rfind(" ", 0, start) + 1 if start else 0
     end = min(len(text), start + maxchars)
+    if end < len(text) and text.rfind(" ", start, end) > starts[best]:
+        end = text.rfind(" ", start, end)   # end at a word: no '… D …'
     out, pos = [], start
     for s, e in spans:
         if s < pos or e > end:
