@@ -110,12 +110,16 @@ def _export(req: SearchRequest):
     return total, rows
 
 
-def _streamed(rows, write, flush_at: int = 64 * 1024):
-    """Rows written into an in-memory buffer by `write(buf, row)`, yielded in chunks (the export streams)."""
+def _csv(header: list[str], rows, delimiter: str = ",", bom: bool = False):
+    """The header and rows as CSV text in chunks of about 64 kB (the export streams); every cell guarded against
+    formula injection."""
     buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter)
+    buf.write("\ufeff" if bom else "")
+    writer.writerow(header)
     for row in rows:
-        write(buf, row)
-        if buf.tell() > flush_at:
+        writer.writerow(exports.guarded(row))
+        if buf.tell() > 64 * 1024:
             yield buf.getvalue()
             buf.seek(0)
             buf.truncate()
@@ -126,8 +130,8 @@ def _streamed(rows, write, flush_at: int = 64 * 1024):
 def export(fmt: str):
     """The whole result set of a search (up to EXPORT_MAX), streamed, in rank order (or by date). CSV comes in two
     forms: plain (comma, UTF-8, English column names: for scripts) and ?voor=excel (what Dutch Excel opens right:
-    semicolon, UTF-8 with BOM, Dutch column names, theme names); .xlsx is a real workbook. Every spreadsheet cell
-    is guarded against formula injection."""
+    semicolon, UTF-8 with BOM, Dutch column names, theme names, a link to the document page); .xlsx is a real
+    workbook with the Dutch columns. No spreadsheet cell can run as a formula."""
     try:
         req = search_request(request.args)
         total, rows = _export(req)
@@ -142,31 +146,16 @@ def export(fmt: str):
         return Response(stream_with_context(json.dumps(row, ensure_ascii=False) + "\n" for row in rows),
                         mimetype="application/x-ndjson", headers=headers)
     if not excel:
-        def plain(buf, row):
-            csv.writer(buf).writerow(exports.guarded(exports.plain_row(row, EXPORT_FIELDS)))
-        head = io.StringIO()
-        csv.writer(head).writerow(EXPORT_FIELDS)
-        chunks = _streamed(rows, plain)
-        return Response(stream_with_context(_prefixed(head.getvalue(), chunks)), mimetype="text/csv",
-                        headers=headers)
+        plain = (exports.plain_row(row, EXPORT_FIELDS) for row in rows)
+        return Response(stream_with_context(_csv(EXPORT_FIELDS, plain)), mimetype="text/csv", headers=headers)
     labels = {t.slug: t.label for t in current_app.extensions["themes"]}
-    link = lambda doc_id: url_for("pages.document", doc_id=doc_id, _external=True)   # noqa: E731
-    dutch = (exports.dutch_row(row, labels, link(row["id"])) for row in rows)
+    dutch = (exports.dutch_row(row, labels, url_for("pages.document", doc_id=row["id"], _external=True))
+             for row in rows)
     if fmt == "xlsx":
         return Response(exports.workbook(dutch), headers=headers,
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-    def semicolon(buf, row):
-        csv.writer(buf, delimiter=";").writerow(exports.guarded(row))
-    head = io.StringIO()
-    csv.writer(head, delimiter=";").writerow(exports.DUTCH_HEADERS)
-    return Response(stream_with_context(_prefixed("\ufeff" + head.getvalue(), _streamed(dutch, semicolon))),
-                    mimetype="text/csv", headers=headers)
-
-
-def _prefixed(first: str, rest):
-    yield first
-    yield from rest
+    return Response(stream_with_context(_csv(exports.DUTCH_HEADERS, dutch, ";", bom=True)), mimetype="text/csv",
+                    headers=headers)
 
 
 @bp.route("/opensearch.xml")
