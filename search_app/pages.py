@@ -81,7 +81,9 @@ def search():
     span = year_range(request.args)
     without_range = [(k, v) for k, v in kept if k not in ("jaar_van", "jaar_tot")]
     if span:
-        active.append(FacetValue(f"{span[0]}-{span[1]}", f"Jaar {span[0]}–{span[1]}", result.total, True,
+        label = (f"Jaar {span[0]}–{span[1]}" if request.args.get("jaar_van") and request.args.get("jaar_tot")
+                 else f"Jaar vanaf {span[0]}" if request.args.get("jaar_van") else f"Jaar tot en met {span[1]}")
+        active.append(FacetValue(f"{span[0]}-{span[1]}", label, result.total, True,
                                  url_for("pages.search", **_multi(without_range))))
 
     def page_url(n: int) -> str:

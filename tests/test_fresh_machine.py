@@ -35,7 +35,8 @@ def test_ci_installs_every_system_package_the_build_uses_in_one_apt_run():
 
 
 def test_nothing_uses_a_webdriver():
-    used = subprocess.run(["git", "grep", "-il", "chromedriver\\|webdriver", "--", "*.py", "Makefile"],
+    used = subprocess.run(["git", "grep", "-il", "chromedriver\\|webdriver", "--", "*.py", "Makefile",
+                           ":!tests/test_fresh_machine.py"],
                           cwd=REPO, capture_output=True, text=True).stdout.split()
     assert used == []
 

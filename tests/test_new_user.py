@@ -303,6 +303,7 @@ def test_a_year_range_filters_and_shows_as_one_removable_chip(client):
     assert chip and unescape(chip.group(1)) == "/zoeken?q=gemeente"
     assert 'name="jaar_van"' in html and 'value="2010"' in html
     assert client.get("/zoeken?q=gemeente&jaar_van=abc").status_code == 400
+    assert "Jaar vanaf 2015" in client.get("/zoeken?q=gemeente&jaar_van=2015").get_data(as_text=True)
 
 
 def test_feed_entries_carry_the_documents_own_date_and_a_snippet_summary(corpus_data):
