@@ -81,11 +81,13 @@ def mirrors_running(sites, data: Path):
         return
     mirror.ensure_rendered(wanted, data, log=say)
     server = mirror.serve_sites(wanted, data)
+    owner = os.getpid()
     say(f"spiegels draaien tijdelijk: {', '.join(s.allow[0] for s in wanted)}")
     try:
         yield
     finally:
-        server.close()
+        if os.getpid() == owner:   # a forked child (a gunicorn worker) has no server threads to stop
+            server.close()
 
 
 def cmd_mirror(args) -> int:
@@ -327,8 +329,11 @@ def cmd_serve(args) -> int:
             from search_app import create_app
             return create_app()
 
-    say(f"Beleidszoeker draait op http://{args.host}:{args.port}/  (stoppen: Ctrl-C)")
-    App().run()
+    from crawler.config import load_sites, select
+    sites = [s for s in select(load_sites(args.sites_file), None, "mirror") if s.mirror] if args.with_mirrors else []
+    with mirrors_running(sites, data_dir(args)):   # the demo's source links keep working while the app serves
+        say(f"Beleidszoeker draait op http://{args.host}:{args.port}/  (stoppen: Ctrl-C)")
+        App().run()
     return 0
 
 
@@ -477,6 +482,8 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--port", type=int, default=8000)
     v.add_argument("--workers", type=int, default=min(4, 2 * (os.cpu_count() or 1)))
     v.add_argument("--access-log", action="store_true")
+    v.add_argument("--with-mirrors", action="store_true",
+                   help="also serve the local mirror sites (the demo's sources) while the app runs (make run)")
     v.set_defaults(func=cmd_serve)
 
     g = sub.add_parser("migrate", help="copy the crawl store to another backend (and rebuild the index there)")

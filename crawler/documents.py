@@ -9,7 +9,7 @@ import io
 import logging
 
 from .dates import parse_date
-from .extract import Extract, clean_text
+from .extract import Extract, clean_text, clip
 from .record import Passage
 
 PDF_TYPES = {"application/pdf", "application/x-pdf"}
@@ -24,7 +24,7 @@ def _from_passages(title: str, passages: list[Passage], meta: dict) -> Extract:
     passages = [p for p in passages if p.text or p.heading]
     text = "\n\n".join(filter(None, ((p.heading + "\n" + p.text).strip() for p in passages)))
     if not title:
-        title = next((line for p in passages for line in p.text.splitlines() if len(line) > 3), "")[:200]
+        title = clip(next((line for p in passages for line in p.text.splitlines() if len(line) > 3), ""), 200)
     if not text.strip():
         return Extract(title=title, meta=meta, error="no text in document (scanned or empty?)")
     return Extract(title=title.strip(), text=text, passages=passages, meta=meta)

@@ -97,6 +97,17 @@ def _is_boilerplate(el) -> bool:
     return False
 
 
+TITLE_CHARS = 500
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary with '…' (never mid-word, never silently)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit - 1].rstrip(" ,;:–-") + "…"
+
+
 def _passages(main) -> list[Passage]:
     """Walk the main element once, starting a new passage at every heading (iterative: deep HTML is fine)."""
     passages: list[Passage] = []
@@ -112,7 +123,9 @@ def _passages(main) -> list[Passage]:
             elif tag in HEADINGS:
                 text = clean_text("".join(buf))
                 if heading and not text:   # "Artikel 3" directly followed by its title: one passage
-                    heading = f"{heading} – {_text_of(el)}"
+                    sub = _text_of(el)
+                    if sub.casefold() not in heading.casefold():   # a page title repeated as a heading: once
+                        heading = f"{heading} – {sub}"
                     anchor = anchor or el.get("id", "")
                 else:
                     passages.append(Passage(anchor, heading, text))
@@ -210,7 +223,7 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
         return Extract(title=_WS.sub(" ", title).strip()[:500], meta=meta, links=links, error=too_deep,
                        error_kind="too-deep")
     return Extract(
-        title=_WS.sub(" ", title).strip()[:500],
+        title=clip(_WS.sub(" ", title).strip(), TITLE_CHARS),
         text=text,
         passages=passages,
         meta=meta,

@@ -77,7 +77,73 @@ class _AnchoredRenderer(mistune.HTMLRenderer):
 
 def markdown_to_html(text: str) -> str:
     md = mistune.create_markdown(renderer=_AnchoredRenderer(), plugins=["table", "strikethrough"])
-    return md(text)
+    return md(pipe_tables_to_html(repair_markdown(text)))
+
+
+def inline_markdown(text: str) -> str:
+    """One table cell's Markdown as inline HTML (links, emphasis), without the paragraph around it."""
+    html = mistune.create_markdown(escape=True, plugins=["strikethrough"])(text).strip()
+    return re.sub(r"^<p>(.*)</p>$", r"\1", html, flags=re.S)
+
+
+# Markdown the sources write that CommonMark (and so mistune) does not read, which would otherwise reach the
+# page, and the search index, as literal characters.
+_ATTR_LIST = re.compile(r"\{:?\s*(?:[.#][\w-]+|[\w-]+=\S+)(?:\s+(?:[.#][\w-]+|[\w-]+=\S+))*\s*\}")   # { .button #id }
+_SPACED_LINK = re.compile(r"\]\s+\((?=(?:https?://|\.|/|#))")                                # [label] (url)
+_LINK_DEST = re.compile(r"\]\(([^\n<>\[\]]*?\.(?:md|xlsx?|docx?|pdf|odt)(?:#[^\s()<>]*)?)\)")    # spaces, ( )
+_LOOSE_STRONG = re.compile(r"\*\*[ \t]*([^*\n]+?)[ \t]*\*\*")                                   # ** bold **
+_TEXT_LINK = re.compile(r"\[([^\[\]\n]+)\]\([^()\s]+\)")
+_STRAY_STARS = re.compile(r"\*{2,}")                                                   # (lid 2-3)***
+
+
+def repair_markdown(text: str) -> str:
+    """Read what the authors meant: MkDocs attribute lists go (mistune has no attr_list), link destinations with
+    spaces or unbalanced parentheses are bracketed (<...>), '[label] (url)' is a link, '** bold **' is bold."""
+    text = _ATTR_LIST.sub("", text)
+    text = _SPACED_LINK.sub("](", text)
+    text = _LINK_DEST.sub(lambda m: "](<" + m.group(1) + ">)", text)
+    return _LOOSE_STRONG.sub(r"**\1**", text)
+
+
+_TABLE_ROW = re.compile(r"^\s*\|.*\|?\s*$")
+_DELIMITER_CELL = re.compile(r"^\s*:?-{3,}:?\s*$")
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def pipe_tables_to_html(text: str) -> str:
+    """Pipe tables as HTML tables. The laws' tables are often irregular (a delimiter row in the middle, rows of
+    different widths), which the table plugin leaves as text full of '| --- |'; here every run of '|' lines is a
+    table, delimiter rows are dropped and each cell keeps its inline Markdown."""
+    out: list[str] = []
+    rows: list[list[str]] = []
+
+    def flush():
+        if rows:
+            body = "".join("<tr>" + "".join(f"<td>{inline_markdown(c)}</td>" for c in r) + "</tr>" for r in rows)
+            out.extend(["", f'<table class="tabel">{body}</table>', ""])
+            rows.clear()
+
+    for line in text.split("\n"):
+        if _TABLE_ROW.match(line) and line.count("|") >= 2:
+            cells = _cells(line)
+            if not all(_DELIMITER_CELL.match(c) or not c for c in cells):
+                rows.append(cells)
+            continue
+        flush()
+        out.append(line)
+    flush()
+    return "\n".join(out)
+
+
+def inline_text_html(text: str) -> str:
+    """Plain text from a data file (YAML, JSON) as HTML: escaped, with its '**bold**' as bold and stray '***'
+    (footnote marks without a footnote) dropped."""
+    html = _LOOSE_STRONG.sub(r"<strong>\1</strong>", escape(text))
+    html = _TEXT_LINK.sub(r"\1", html)   # '[artikel 18a Participatiewet](1.0:v:BWBR0015703&…)': a JCI, not a URL
+    return _STRAY_STARS.sub("", html)
 
 
 _HREF = re.compile(r'href="([^"#:]*?)(README\.md|[^"/#:]+\.md)(#[^"]*)?"')
@@ -188,21 +254,26 @@ def _relative(from_dir: str, to: str) -> str:
     return "../" * depth + to if (to or depth) else "./"
 
 
+_ADMONITION = re.compile(r'^([ \t]*)(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+"(.*)")?')
+_ONE_INDENT = re.compile(r"^(?: {4}| {0,3}\t| {1,3}(?=\S))")   # four spaces, or a tab after up to three spaces
+
+
 def _mkdocs_markdown(text: str) -> str:
-    """Plain-markdown reading of mkdocs-material syntax: an admonition ('!!! tip "Tip"') becomes a
-    bold label followed by its (dedented) content; snippet includes and template macros go."""
+    """Plain-markdown reading of mkdocs-material syntax: an admonition ('!!! tip "Tip"', also nested in a list)
+    becomes a bold label followed by its content, one indentation level less (else it would be a code block);
+    snippet includes and template macros go."""
     out: list[str] = []
-    in_admonition = False
+    stack: list[str] = []          # the indentation of each open admonition
     for line in text.splitlines():
-        m = re.match(r'^(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+"(.*)")?', line)
+        while stack and line.strip() and not (line.startswith(stack[-1]) and line[len(stack[-1]):][:1] in (" ", "\t")):
+            stack.pop()            # a line not indented under the admonition ends it
+        for indent in stack:       # each open admonition takes one level, right after its own indentation
+            line = indent + _ONE_INDENT.sub("", line[len(indent):]) if line.strip() else ""
+        m = _ADMONITION.match(line)
         if m:
-            out.append(f"**{m.group(1)}**\n" if m.group(1) else "")
-            in_admonition = True
+            out.append(f"{m.group(1)}**{m.group(2)}**\n" if m.group(2) else "")
+            stack.append(m.group(1))
             continue
-        if in_admonition and line.strip() and not line.startswith(("    ", "\t")):
-            in_admonition = False
-        if in_admonition:
-            line = line[4:] if line.startswith("    ") else line.lstrip("\t")
         if line.lstrip().startswith(("--8<--", "{%", "{{")):
             continue
         out.append(line)
@@ -224,6 +295,8 @@ def algoritmekader_pages(root: Path | None = None) -> Iterator[Page]:
             text = text[m.end():]
         h1 = re.search(r"^# (.+)$", text, re.M)
         title = str(meta.get("title") or (h1.group(1) if h1 else rel))
+        if h1 and h1.group(1).strip() == title.strip():   # the page template shows the title as its <h1> already
+            text = text[:h1.start()] + text[h1.end():]
         html = markdown_to_html(_mkdocs_markdown(text))
         html = _HREF.sub(_mkdocs_href(rel), html)
         yield Page(
@@ -252,7 +325,7 @@ def _value(v) -> str:
 
 
 def _paragraphs(text: str) -> str:
-    return "".join(f"<p>{escape(p.strip())}</p>" for p in re.split(r"\n\s*\n|\r\n", text) if p.strip())
+    return "".join(f"<p>{inline_text_html(p.strip())}</p>" for p in re.split(r"\n\s*\n|\r\n", text) if p.strip())
 
 
 def register_pages(path: Path | None = None) -> Iterator[Page]:
@@ -302,7 +375,8 @@ def regelrecht_pages(root: Path | None = None) -> Iterator[Page]:
             number = str(art.get("number", "")).strip()
             text = str(art.get("text", "")).strip()
             heading, _, rest = text.partition("\n")
-            parts.append(f'<h2 id="artikel-{slug(number)}">Artikel {escape(number)} {escape(heading)}</h2>'
+            heading = re.sub(r"<[^>]+>", "", inline_text_html(heading))   # a heading's '**Begrippen**' is just its text
+            parts.append(f'<h2 id="artikel-{slug(number)}">Artikel {escape(number)} {heading}</h2>'
                          + _paragraphs(rest))
         source_url = _value(doc.get("url"))
         links = [(source_url, "Bron op lokaleregelgeving.overheid.nl")] if source_url else []

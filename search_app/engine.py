@@ -26,6 +26,7 @@ from .passages import best_window, concept_positions
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
 from .result_cache import ResultCache
 from .snippets import snippet
+from .spelling import suggest, unknown_notice
 
 FACET_FIELDS = ["themes", "organisation", "doctype", "year"]
 SORTS = ("relevantie", "datum")
@@ -34,7 +35,6 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 1000
 MAX_QUERY_LENGTH = 500
 CACHE_SIZE = 512                # results kept per worker, per index build (the theme and facet pages repeat a lot)
-SUGGEST_BELOW = 5               # suggest a spelling only when a search finds fewer results than this
 FALLBACK_NOTICE = ("Weinig of geen documenten bevatten al uw zoekwoorden. Die staan bovenaan; daarna volgen "
                    "documenten met een deel ervan, die met de meeste zoekwoorden eerst.")
 RESCORE_DEPTH = 200             # the bonus clauses are scored for this many best base matches, not all matches
@@ -75,6 +75,11 @@ class Hit:
     passage: str = ""     # heading of the best-matching article/section/page
     deep_link: str = ""   # url#anchor of that passage
     why: list[dict] = field(default_factory=list)   # [{"reason": ..., "fields": [...]}]
+
+    @property
+    def anchor(self) -> str:
+        """The best passage's anchor: the same on the source page and on the app's copy (/document/<id>#…)."""
+        return self.deep_link.partition("#")[2]
 
     def as_json(self) -> dict:
         return {"id": self.id, "url": self.url, "title": self.title, "score": round(self.score, 4),
@@ -335,8 +340,7 @@ class SearchEngine:
                     for h in ranked[start:start + req.page_size]]
             facet_counts = ({name: facet_order(values) for name, values in counter.facet_counts().items()}
                             if facets else {})
-            suggestion = (self._suggest(searcher, built.words, total)
-                          if req.q.strip() and total < SUGGEST_BELOW else "")
+            suggestion = self._suggest(searcher, built.words, total, notices) if req.q.strip() else ""
             return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,
                                 pages=pages, page_size=req.page_size, sort=sort, notices=notices,
                                 interpreted_as=str(built.query), suggestion=suggestion)
@@ -431,25 +435,16 @@ class SearchEngine:
                             self.weights.passage_window, self.weights.k1) for d in docnums]
 
     @staticmethod
-    def _suggest(searcher, words: list[str], total: int) -> str:
-        """A corrected query from the index's own vocabulary: for every query word the index does not
-        know (or, with no results, that is rare), the most frequent word within two edits."""
-        if not words:
-            return ""
-        corrected, changed = [], False
-        for word in words:
-            known = searcher.doc_frequency("spell", word)
-            if known and (total or known > 2) or len(word) < 4 or not word.isalpha():
-                corrected.append(word)
-                continue
-            options = [o for o in searcher.suggest("spell", word, limit=5, maxdist=2, prefix=1) if o != word]
-            best = max(options, key=lambda o: searcher.doc_frequency("spell", o), default="")
-            if best and searcher.doc_frequency("spell", best) > known:
-                corrected.append(best)
-                changed = True
-            else:
-                corrected.append(word)
-        return " ".join(corrected) if changed else ""
+    def _suggest(searcher, words: list[str], total: int, notices: list[str]) -> str:
+        """A corrected query from the index's own vocabulary (search_app.spelling); the query words that no
+        document holds are told in `notices`."""
+        def near(word):
+            return [(o, searcher.doc_frequency("spell", o))
+                    for o in searcher.suggest("spell", word, limit=5, maxdist=2, prefix=1)]
+        corrected, unknown = suggest(words, total, lambda w: searcher.doc_frequency("spell", w), near)
+        if unknown_notice(unknown):
+            notices.append(unknown_notice(unknown))
+        return corrected
 
     def _hit(self, hit, origins=None, scored: bool = True, snippets: bool = True) -> Hit:
         stored = hit.fields()
@@ -458,7 +453,7 @@ class SearchEngine:
             if snippets else set()
         if snippets:
             text, passage, deep_link = snippet(stored.get("body") or "", stored.get("passages"), stored["url"],
-                                               {t for f, t in matched if f == "body"})
+                                               {t for f, t in matched if f == "body"}, stored.get("title", ""))
         return Hit(id=stored["id"], url=stored["url"], title=stored.get("title", ""), score=float(hit.score or 0.0) if scored else 0.0,
                    themes=[t for t in stored.get("themes", "").split(",") if t],
                    organisation=stored.get("organisation", ""), doctype=stored.get("doctype", ""),

@@ -63,6 +63,21 @@ def theme(slug: str):
                            undated=undated, organisations=recent.facets.get("organisation", []), title=theme.label)
 
 
+def organisation_key(name: str) -> str:
+    """Sort organisations by what distinguishes them: 'Gemeente Venlo' under V, beside 'Venlo'."""
+    for prefix in ("gemeente ", "provincie ", "ministerie van "):
+        if name.lower().startswith(prefix):
+            return name[len(prefix):].casefold()
+    return name.casefold()
+
+
+def organisation_choices(counts: list[tuple[str, int]], matching: dict[str, int] | None) -> list[tuple[str, int]]:
+    """Every organisation with its number of documents (those matching the query and theme, when there is one),
+    alphabetically."""
+    return sorted(((org, n if matching is None else matching.get(org, 0)) for org, n in counts),
+                  key=lambda on: organisation_key(on[0]))
+
+
 @bp.route("/vergelijk")
 def compare():
     engine = _engine()
@@ -71,9 +86,12 @@ def compare():
     except ParamError as e:
         return render_template("error.html", title="Ongeldige vergelijking", message=str(e)), 400
     chosen = req.filters.pop("organisation", [])[:4]
-    all_orgs = [o for o, _ in engine.search(SearchRequest(q=""), snippets=False).facets.get("organisation", [])]
     columns = []
     try:
+        everything = engine.search(SearchRequest(q=""), snippets=False).facets.get("organisation", [])
+        matching = (dict(engine.search(SearchRequest(q=req.q, filters=req.filters), snippets=False)
+                         .facets.get("organisation", [])) if req.q or req.filters else None)
+        all_orgs = organisation_choices(everything, matching)
         for org in chosen:
             filters = dict(req.filters, organisation=[org])
             columns.append((org, engine.search(SearchRequest(q=req.q, filters=filters, page_size=5))))

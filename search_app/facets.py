@@ -17,12 +17,19 @@ class FacetValue:
     toggle_url: str
 
 
+def display_label(value: str) -> str:
+    """How a facet value is shown, in the facet list and in the chips alike: 'wet' -> 'Wet', 'onbekend' ->
+    'Onbekend' (the value itself, in URLs and the index, stays as it is)."""
+    return value[:1].upper() + value[1:]
+
+
 @dataclass(frozen=True)
 class Facet:
     param: str          # URL parameter (Dutch): thema, gemeente, type, jaar
     field: str          # index field
     label: str          # heading shown to people
     limit: int = 12     # values shown before "meer"
+    chronological: bool = False   # years: newest first, the unknown year last (else: most frequent first)
 
     def selected(self, args: list[tuple[str, str]]) -> list[str]:
         return [v for k, v in args if k == self.param and v]
@@ -42,7 +49,11 @@ class Facet:
         chosen = self.selected(args)
         seen = {v for v, _ in counts}
         rows = list(counts) + [(v, 0) for v in chosen if v not in seen]
-        out = [FacetValue(v, labels.get(v, v), n, v in chosen, self.toggle_url(path, args, v)) for v, n in rows]
+        out = [FacetValue(v, display_label(labels.get(v, v)), n, v in chosen, self.toggle_url(path, args, v))
+               for v, n in rows]
+        if self.chronological:
+            return sorted(out, key=lambda fv: (not fv.selected, not fv.value.isdigit(), -int(fv.value or 0)
+                                               if fv.value.isdigit() else 0))
         return sorted(out, key=lambda fv: (not fv.selected,))  # stable: keeps count order otherwise
 
 
@@ -50,6 +61,6 @@ FACETS = (
     Facet("thema", "themes", "Thema"),
     Facet("gemeente", "organisation", "Organisatie"),
     Facet("type", "doctype", "Documenttype"),
-    Facet("jaar", "year", "Jaar", limit=15),
+    Facet("jaar", "year", "Jaar", limit=15, chronological=True),
 )
 FACET_BY_PARAM = {f.param: f for f in FACETS}

@@ -1,13 +1,16 @@
 """HTML pages: home, results, document, in Dutch, working without JavaScript."""
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode
+
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from indexer.build import IndexMissing
 
 from .engine import QueryError
-from .facets import FACETS
-from .params import ParamError, search_request
+from .facets import FACETS, FacetValue
+from .params import SEARCH_PARAMS, ParamError, search_request, year_range
+from .sections import sections
 from .versions import paragraph_diff
 
 bp = Blueprint("pages", __name__)
@@ -47,6 +50,12 @@ def server_error(e):
                            message="Er ging iets mis bij het verwerken van uw verzoek. Probeer het later opnieuw."), 500
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on pages that name no icon (feeds, JSON): the same SVG icon."""
+    return current_app.send_static_file("favicon.svg")
+
+
 @bp.route("/")
 def home():
     status = engine().status()
@@ -60,6 +69,7 @@ def search():
         result = engine().search(req)
     except (ParamError, QueryError) as e:
         return render_template("error.html", title="Ongeldige zoekopdracht", message=str(e),
+                               query=request.args.get("q", ""), search_form=True,
                                back=url_for("pages.home")), 400
     args = list(request.args.items(multi=True))
     path = url_for("pages.search")
@@ -68,6 +78,13 @@ def search():
               for f in FACETS]
     active = [fv for _, values in facets for fv in values if fv.selected]
     kept = [(k, v) for k, v in args if k not in ("pagina",)]
+    span = year_range(request.args)
+    without_range = [(k, v) for k, v in kept if k not in ("jaar_van", "jaar_tot")]
+    if span:
+        label = (f"Jaar {span[0]}–{span[1]}" if request.args.get("jaar_van") and request.args.get("jaar_tot")
+                 else f"Jaar vanaf {span[0]}" if request.args.get("jaar_van") else f"Jaar tot en met {span[1]}")
+        active.append(FacetValue(f"{span[0]}-{span[1]}", label, result.total, True,
+                                 url_for("pages.search", **_multi(without_range))))
 
     def page_url(n: int) -> str:
         return url_for("pages.search", **_multi(kept + [("pagina", str(n))]))
@@ -78,10 +95,24 @@ def search():
     suggestion_url = url_for("pages.search", **_multi([(k, v) for k, v in kept if k != "q"]
                                                       + [("q", result.suggestion)])) if result.suggestion else ""
     plain = _multi(kept)
-    return render_template("results.html", req=req, result=result, facets=facets, active=active,
+    came_from = search_state(args)
+
+    def doc_url(doc_id: str, anchor: str = "") -> str:
+        return url_for("pages.document", doc_id=doc_id, zoek=came_from or None, _anchor=anchor or None)
+
+    return render_template("results.html", req=req, query=req.q, result=result, facets=facets, active=active,
+                           doc_url=doc_url, year_span=span, range_hidden=without_range,
                            page_url=page_url, sort_url=sort_url, theme_labels=labels, suggestion_url=suggestion_url,
                            feed_url=url_for("feeds.atom", **plain), csv_url=url_for("feeds.export", fmt="csv", **plain),
-                           jsonl_url=url_for("feeds.export", fmt="jsonl", **plain))
+                           jsonl_url=url_for("feeds.export", fmt="jsonl", **plain),
+                           excel_url=url_for("feeds.export", fmt="csv", voor="excel", **plain),
+                           xlsx_url=url_for("feeds.export", fmt="xlsx", **plain))
+
+
+def search_state(pairs) -> str:
+    """The search parameters of a results page as one query string: the document page gets it (?zoek=) to lead
+    back to the same results and keep the query in its search box."""
+    return urlencode([(k, v) for k, v in pairs if k in SEARCH_PARAMS and v])
 
 
 def _multi(pairs):
@@ -104,10 +135,14 @@ def document(doc_id: str):
     if doc is None:
         abort(404)
     versions, diff, pair = _versions(doc)
-    body = doc["body"] or ""
+    came_from = [(k, v) for k, v in parse_qsl(request.args.get("zoek", "")[:2000]) if k in SEARCH_PARAMS]
+    query = next((v for k, v in came_from if k == "q"), "")
+    back_url = url_for("pages.search", **_multi(came_from)) if came_from else ""
+    body = doc.get("body") or ""
     return render_template("document.html", doc=doc, theme_labels=theme_labels(), versions=versions, diff=diff,
-                           pair=pair, similar=engine().similar(doc_id), title=doc["title"],
-                           body=body[:DOCUMENT_PAGE_CHARS], body_cut=len(body) > DOCUMENT_PAGE_CHARS)
+                           pair=pair, similar=engine().similar(doc_id), title=doc["title"], query=query,
+                           back_url=back_url, sections=sections(body[:DOCUMENT_PAGE_CHARS], doc.get("passages")),
+                           body_cut=len(body) > DOCUMENT_PAGE_CHARS)
 
 
 def _versions(doc):

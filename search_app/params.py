@@ -5,6 +5,7 @@ from .engine import MAX_PAGE, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, PAGE_SIZE, SORTS,
 from .facets import FACETS
 
 MAX_FILTER_VALUES = 20
+SEARCH_PARAMS = ("q", "thema", "gemeente", "type", "jaar", "jaar_van", "jaar_tot", "sort", "pagina", "per_pagina")
 
 
 class ParamError(ValueError):
@@ -24,6 +25,25 @@ def _int(args, name: str, default: int, low: int, high: int, what: str) -> int:
     return value
 
 
+def _page(args) -> int:
+    """A page number beyond the results (or beyond MAX_PAGE) is not an error: the engine shows the last page and
+    says so; only a page number that is not a number is."""
+    page = _int(args, "pagina", 1, float("-inf"), float("inf"), "het paginanummer")
+    return min(max(page, 1), MAX_PAGE)
+
+
+FIRST_YEAR, LAST_YEAR = 1800, 2100
+
+
+def year_range(args) -> tuple[int, int] | None:
+    """(from, to) of ?jaar_van=&jaar_tot= (either may be left out; reversed bounds are put right), or None."""
+    if not (args.get("jaar_van") or args.get("jaar_tot")):
+        return None
+    low = _int(args, "jaar_van", FIRST_YEAR, FIRST_YEAR, LAST_YEAR, "het eerste jaar")
+    high = _int(args, "jaar_tot", LAST_YEAR, FIRST_YEAR, LAST_YEAR, "het laatste jaar")
+    return (low, high) if low <= high else (high, low)
+
+
 def search_request(args) -> SearchRequest:
     """Read q, thema, gemeente, type, jaar, sort, pagina (and per_pagina) from a MultiDict."""
     q = args.get("q", "").strip()
@@ -39,6 +59,10 @@ def search_request(args) -> SearchRequest:
             raise ParamError(f"Te veel waarden voor '{facet.param}' (hoogstens {MAX_FILTER_VALUES}).")
         if values:
             filters[facet.field] = values
-    page = _int(args, "pagina", 1, 1, MAX_PAGE, "het paginanummer")
+    span = year_range(args)
+    if span:   # a range is the years in it, OR-ed with any single years chosen in the facet
+        years = filters.get("year", []) + [str(y) for y in range(span[0], span[1] + 1)]
+        filters["year"] = list(dict.fromkeys(years))
+    page = _page(args)
     size = _int(args, "per_pagina", PAGE_SIZE, 1, MAX_PAGE_SIZE, "resultaten per pagina")
     return SearchRequest(q=q, filters=filters, sort=sort, page=page, page_size=size)

@@ -22,11 +22,12 @@ from indexer.build import IndexMissing
 from indexer.pg_index import quote_lexeme
 from indexer.schema import SCHEMA_VERSION
 
-from .engine import (FACET_FIELDS, FALLBACK_NOTICE, LAST_PAGE_NOTICE, SUGGEST_BELOW, Hit, SearchRequest, SearchResult,
+from .engine import (FACET_FIELDS, FALLBACK_NOTICE, LAST_PAGE_NOTICE, Hit, SearchRequest, SearchResult,
                      check_request, explain, facet_order, fallback_needed, parse_query)
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
 from .result_cache import ResultCache
 from .snippets import snippet
+from .spelling import suggest, unknown_notice
 
 EVERY = "*"                  # a translation that matches every document (no text condition)
 FIELD_WEIGHT = {"title": "A", "short_title": "B", "body": "D"}
@@ -345,7 +346,7 @@ class PostgresSearchEngine:
         if where is None:
             return SearchResult(query=req.q, total=0, hits=[], facets={f: [] for f in FACET_FIELDS} if facets else {},
                                 page=1, pages=1, page_size=req.page_size, sort=sort, notices=notices,
-                                suggestion=self._suggest(built.words, 0) if req.q.strip() else "")
+                                suggestion=self._suggest(built.words, 0, notices) if req.q.strip() else "")
         total, facet_counts = self._count(where, args, facets)
         pages = max(1, math.ceil(total / req.page_size))
         page = req.page
@@ -355,7 +356,7 @@ class PostgresSearchEngine:
         scored = sort == "relevantie" and order is None and bool(req.q.strip())
         hits = self._hits(built, meta, where, args, sort, order, req.page_size, (page - 1) * req.page_size, snippets,
                           scored, first or [])
-        suggestion = self._suggest(built.words, total) if req.q.strip() and total < SUGGEST_BELOW else ""
+        suggestion = self._suggest(built.words, total, notices) if req.q.strip() else ""
         return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page, pages=pages,
                             page_size=req.page_size, sort=sort, notices=notices, interpreted_as=str(built.query),
                             suggestion=suggestion)
@@ -430,7 +431,7 @@ class PostgresSearchEngine:
         text, passage, deep_link = "", "", ""
         if snippets:
             text, passage, deep_link = snippet(row.get("body") or "", row.get("passages"), row["url"],
-                                               {t for f, t in matched if f == "body"})
+                                               {t for f, t in matched if f == "body"}, row["title"] or "")
         return Hit(id=row["id"], url=row["url"], title=row["title"] or "", score=float(score or 0.0),
                    themes=list(row["themes"] or []), organisation=row["organisation"] or "",
                    doctype=row["doctype"] or "", year=row["year"] or "",
@@ -439,25 +440,19 @@ class PostgresSearchEngine:
                    changed_at=row["changed_at"].strftime("%Y-%m-%dT%H:%M:%SZ") if row["changed_at"] else "",
                    fetched_at=row["fetched_at"] or "", why=explain(matched, origins) if snippets else [])
 
-    def _suggest(self, words: list[str], total: int) -> str:
+    def _suggest(self, words: list[str], total: int, notices: list[str]) -> str:
         """As SearchEngine._suggest, over the spelling vocabulary table (levenshtein from fuzzystrmatch)."""
-        if not words:
-            return ""
-        corrected, changed = [], False
-        for word in words:
-            known = dict(self._query("SELECT word, df FROM search_spelling WHERE word = %s", (word,))).get(word, 0)
-            if known and (total or known > 2) or len(word) < 4 or not word.isalpha():
-                corrected.append(word)
-                continue
-            best = self._query("SELECT word, df FROM search_spelling WHERE left(word, 1) = left(%s, 1) AND word <> %s "
+        def df(word):
+            return dict(self._query("SELECT word, df FROM search_spelling WHERE word = %s", (word,))).get(word, 0)
+
+        def near(word):
+            return self._query("SELECT word, df FROM search_spelling WHERE left(word, 1) = left(%s, 1) AND word <> %s "
                                "AND abs(length(word) - length(%s)) <= 2 AND levenshtein(word, %s) <= 2 "
-                               "ORDER BY df DESC, word LIMIT 1", (word, word, word, word))
-            if best and best[0][1] > known:
-                corrected.append(best[0][0])
-                changed = True
-            else:
-                corrected.append(word)
-        return " ".join(corrected) if changed else ""
+                               "ORDER BY df DESC, word LIMIT 5", (word, word, word, word))
+        corrected, unknown = suggest(words, total, df, near)
+        if unknown_notice(unknown):
+            notices.append(unknown_notice(unknown))
+        return corrected
 
     # -- one document
     def document(self, doc_id: str) -> dict | None:

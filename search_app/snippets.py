@@ -8,7 +8,8 @@ as the index, so "woningtoewijzing" is marked for a search on "woning".
 from __future__ import annotations
 
 import json
-from html import escape
+import re
+from html import escape as _escape
 
 from indexer.analysis import dutch_analyzer
 
@@ -18,6 +19,34 @@ MARK_CHAR_LIMIT = 30_000  # marking re-analyses text: at most this much of it
 LEAD = 80                 # characters of context before the first mark
 
 _ANALYZER = dutch_analyzer()
+_URL = re.compile(r"https?://(?:www\.)?([^/\s()]+)(/[^\s()]*)?")
+_SEPARATORS = r"\s–—\-:|·"
+
+
+def escape(text: str) -> str:
+    """HTML-escaped for element content, with bare URLs shown as their host ('amsterdam.nl/…'): quotes stay
+    quotes, so the API's snippets carry no '&#x27;'."""
+    return _escape(_URL.sub(lambda m: m.group(1) + ("/…" if (m.group(2) or "/") != "/" else ""), text), quote=False)
+
+
+def after_title(text: str, title: str) -> int:
+    """Offset in text past its leading repetitions of the title (and the separators between them): a snippet or
+    a passage heading that starts by repeating the title shows the reader nothing new."""
+    words = title.split()
+    if not words or len(title) < 4:
+        return 0
+    pattern = re.compile(f"[{_SEPARATORS}]*" + r"\s+".join(map(re.escape, words)) + f"[{_SEPARATORS}]*",
+                         re.IGNORECASE)
+    pos = 0
+    while (m := pattern.match(text, pos)) and m.end() > pos:
+        pos = m.end()
+    return pos
+
+
+def without_title(heading: str, title: str) -> str:
+    """A passage heading without the title it may start with ('Titel – Artikel 3' -> 'Artikel 3'); '' when it
+    is only the title (the start of the document: the result's own title link goes there)."""
+    return heading[after_title(heading, title):].strip()
 
 
 def best_passage(passages_json: str | None, body: str, needles: list[str]):
@@ -76,6 +105,8 @@ def mark(text: str, stems: set[str], maxchars: int = SNIPPET_CHARS) -> tuple[str
     start = max(0, starts[best] - LEAD)
     start = text.rfind(" ", 0, start) + 1 if start else 0
     end = min(len(text), start + maxchars)
+    if end < len(text) and text.rfind(" ", start, end) > starts[best]:
+        end = text.rfind(" ", start, end)   # end at a word: no '… D …'
     out, pos = [], start
     for s, e in spans:
         if s < pos or e > end:
@@ -87,16 +118,25 @@ def mark(text: str, stems: set[str], maxchars: int = SNIPPET_CHARS) -> tuple[str
     return ("… " if start else "") + snippet + (" …" if end < len(text) else ""), starts[best]
 
 
-def snippet(body: str, passages_json: str | None, url: str, stems: set[str]) -> tuple[str, str, str]:
+def snippet(body: str, passages_json: str | None, url: str, stems: set[str],
+            title: str = "") -> tuple[str, str, str]:
     """(snippet HTML, heading of its passage, deep link to that passage) for a hit that matched `stems` in its
-    body; the start of the text when nothing can be marked."""
+    body; the start of the text when nothing can be marked. Neither starts by repeating the title (shown above
+    it), and a passage's snippet does not repeat its heading (shown beside it)."""
     if not body:
         return "", "", ""
     best = best_passage(passages_json, body, sorted(stems, key=len, reverse=True))
     if best is not None:
         anchor, heading, start, end = best
-        html, _ = mark(body[start:end], stems)
+        chunk = body[start:end]
+        chunk = chunk[len(heading):] if heading and chunk.startswith(heading) else chunk
+        chunk = chunk[after_title(chunk, title):]
+        html, _ = mark(chunk, stems)
+        fallback = chunk
     else:
-        html, at = mark(body, stems)
-        heading, anchor = passage_at(passages_json, at) if at >= 0 else ("", "")
-    return html or first_chars(body), heading, f"{url}#{anchor}" if anchor else ""
+        skip = after_title(body, title)
+        html, at = mark(body[skip:], stems)
+        heading, anchor = passage_at(passages_json, at + skip) if at >= 0 else ("", "")
+        fallback = body[skip:]
+    return (html or first_chars(fallback), without_title(heading, title) if heading else "",
+            f"{url}#{anchor}" if anchor else "")

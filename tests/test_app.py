@@ -98,7 +98,7 @@ def test_unparsable_queries_fall_back_to_plain_terms_with_a_notice(client, q):
     assert client.get("/api/search", query_string={"q": q}).get_json()["notices"]
 
 
-@pytest.mark.parametrize("query", ["pagina=abc", "pagina=0", "pagina=-1", "pagina=99999999", "sort=random",
+@pytest.mark.parametrize("query", ["pagina=abc", "pagina=" + "9" * 5000, "sort=random",
                                    "per_pagina=1000", "q=" + "x" * 600])
 def test_bad_parameters_get_400_with_a_message(client, query):
     r = client.get("/zoeken?" + query)

@@ -95,6 +95,12 @@ def test_facets_work_with_the_keyboard_alone(server, browser):
     page.goto(server + "zoeken?q=gemeente")
     facet = page.locator('a[data-facet="type"]').first
     value = facet.get_attribute("data-value")
+    page.keyboard.press("Tab")                    # the skip link to the results
+    for _ in range(12):                           # then the "Filters" link: the filters come after the results
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('href')") == "#filters":
+            break
+    page.keyboard.press("Enter")
     for _ in range(60):  # tab until the first type facet has focus
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.dataset.facet") == "type":

@@ -129,7 +129,7 @@ def test_opensearch_description(full_client):
 def test_coverage_explains_what_was_skipped_and_why(full_client):
     html = full_client.get("/dekking").get_data(as_text=True)
     assert "wetten" in html and "algoritmekader" in html
-    assert "noindex" in html and "HTTP 404" in html and "robots" in html
+    assert "noindex" in html and "niet gevonden (404)" in html and "robots" in html
     assert "opgehaald" in html   # the last crawl's report
 
 

@@ -35,3 +35,9 @@ def test_a_long_text_is_cut_to_its_best_passage_which_the_result_links_to():
     html, heading, link = snippet(body, passages, "http://x.nl/wet", set(stems("beslagvrije voet")))
     assert "<mark>beslagvrije</mark> <mark>voet</mark>" in html
     assert (heading, link) == ("Artikel 2", "http://x.nl/wet#artikel-2")
+
+
+def test_the_window_ends_at_a_word():
+    text = "woning " + "abcdefghij " * 60
+    html, _ = mark(text, set(stems("woning")))
+    assert html.endswith("abcdefghij …")
