@@ -314,7 +314,8 @@ class SearchEngine:
             filter_query = self._filter(req.filters)
             results, counter = self._collect(searcher, built, req, sort, sortedby, order, snippets, filter_query)
             strict: set[int] = set()
-            if fallback_needed(built, counter.total, self.weights):
+            fallback_used = fallback_needed(built, counter.total, self.weights)
+            if fallback_used:
                 strict = {h.docnum for h in results}
                 built = built.fallback
                 results, counter = self._collect(searcher, built, req, sort, sortedby, order, snippets, filter_query)
@@ -340,7 +341,9 @@ class SearchEngine:
                     for h in ranked[start:start + req.page_size]]
             facet_counts = ({name: facet_order(values) for name, values in counter.facet_counts().items()}
                             if facets else {})
-            suggestion = self._suggest(searcher, built.words, total, notices) if req.q.strip() else ""
+            # how many documents hold every concept (not the filled-up set) decides whether a spelling is doubtful
+            held = len(strict) if fallback_used else total
+            suggestion = self._suggest(searcher, built.words, held, notices) if req.q.strip() else ""
             return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,
                                 pages=pages, page_size=req.page_size, sort=sort, notices=notices,
                                 interpreted_as=str(built.query), suggestion=suggestion)

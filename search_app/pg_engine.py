@@ -181,7 +181,8 @@ class PostgresSearchEngine:
         self.weights = weights
         self.builder = QueryBuilder(weights)
         # {D, C, B, A} for ts_rank where a plain rank is enough ("lijkt op")
-        self.rank_weights = [weights.body * 0.4, 0.0, weights.short_title, weights.title]
+        plain = [weights.body * 0.4, 0.0, weights.short_title, weights.title]
+        self.rank_weights = [w / max(plain) for w in plain]   # ts_rank takes weights in [0, 1]: the ratios count
         self._local = threading.local()
 
     def __str__(self):
@@ -338,7 +339,7 @@ class PostgresSearchEngine:
         built = parse_query(self.builder, req.q, notices)
         where, args = self._where(built, req.filters)
         sort = req.sort if req.q.strip() else "datum"
-        first: list[str] = []
+        first: list[str] | None = None
         if built.fallback is not None:
             built, where, args, first = self._fill(built, where, args, req.filters)
             if first is not None and where is not None and self._count(where, args, False)[0] > len(first):
@@ -356,7 +357,8 @@ class PostgresSearchEngine:
         scored = sort == "relevantie" and order is None and bool(req.q.strip())
         hits = self._hits(built, meta, where, args, sort, order, req.page_size, (page - 1) * req.page_size, snippets,
                           scored, first or [])
-        suggestion = self._suggest(built.words, total, notices) if req.q.strip() else ""
+        held = len(first) if first is not None else total   # every concept, not the filled-up set
+        suggestion = self._suggest(built.words, held, notices) if req.q.strip() else ""
         return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page, pages=pages,
                             page_size=req.page_size, sort=sort, notices=notices, interpreted_as=str(built.query),
                             suggestion=suggestion)
