@@ -18,8 +18,12 @@ KNOWN_WORD_MIN = 7   # a word some documents do hold is only corrected when this
                      # and short words (Veere, veel) are too often right
 
 
+MAX_WORD = 32        # longer words get no correction: finding near words costs length² per vocabulary word
+                     # (a pasted 500-letter word took 13 s), and no real word that long is misspelt by a person
+
+
 def _candidate(word: str) -> bool:
-    return len(word) >= 4 and word.isalpha()
+    return 4 <= len(word) <= MAX_WORD and word.isalpha()
 
 
 def edits(a: str, b: str) -> int:

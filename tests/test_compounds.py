@@ -47,3 +47,16 @@ def test_long_query_words_go_through_the_whole_search_path(index_dir):
     engine = SearchEngine(index_dir, cache_size=0)
     result = engine.search(SearchRequest(q="stadsdeelraad" * 18 + " " + "gemeentebelasting" * 3))
     assert result.total == 0 and not result.hits
+
+
+def test_a_long_word_asks_the_vocabulary_for_no_near_words():
+    """Near words cost length² per vocabulary word: a 500-letter word must not be looked up at all."""
+    from search_app.spelling import MAX_WORD, suggest
+    asked = []
+
+    def near(word):
+        asked.append(word)
+        return [("gemeente", 100)]
+    corrected, unknown = suggest(["stadsdeelraad" * 3, "gemeentee"], 0, lambda w: 0, near)
+    assert asked == ["gemeentee"] and corrected.endswith("gemeente")
+    assert len("stadsdeelraad" * 3) > MAX_WORD
