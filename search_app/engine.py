@@ -408,14 +408,15 @@ class SearchEngine:
         n, k1, b = searcher.doc_count_all(), self.weights.k1, self.weights.b
         avg = max(1.0, searcher.reader().field_length("grams") / max(1, n))
         scores = dict.fromkeys(wanted, 0.0)
+        reader = searcher.reader()
+        norms = {d: k1 * (1 - b + b * reader.doc_field_length(d, "grams", 0) / avg) for d in wanted}
         for gram, qtf in Counter(g for w in words for g in word_grams(w)).items():
             df = searcher.doc_frequency("grams", gram)
             if not df:
                 continue
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
             for d, tf in self._postings_for(searcher, "grams", gram, wanted, lambda m: m.weight()).items():
-                norm = k1 * (1 - b + b * searcher.reader().doc_field_length(d, "grams", 0) / avg)
-                scores[d] += qtf * idf * tf * (k1 + 1) / (tf + norm)
+                scores[d] += qtf * idf * tf * (k1 + 1) / (tf + norms[d])
         return [scores[d] for d in docnums]
 
     def _passage_scores(self, searcher, docnums: list[int], concepts) -> list[float]:
@@ -443,7 +444,7 @@ class SearchEngine:
         document holds are told in `notices`."""
         def near(word):
             return [(o, searcher.doc_frequency("spell", o))
-                    for o in searcher.suggest("spell", word, limit=5, maxdist=2, prefix=1)]
+                    for o in searcher.suggest("spell", word, limit=5, maxdist=2, prefix=2)]
         corrected, unknown = suggest(words, total, lambda w: searcher.doc_frequency("spell", w), near)
         if unknown_notice(unknown):
             notices.append(unknown_notice(unknown))
