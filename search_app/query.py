@@ -64,6 +64,7 @@ TEXT_FIELDS = ("title", "short_title", "body")
 # A word-internal hyphen joins (re-integratie, e-mail); only a hyphen that starts a word excludes (-pleegzorg).
 _HYPHENATED = re.compile(r"\w[\w'’.]*(?:-[\w'’.]+)+")
 MINUS = r"(?<![^\s(])-(?=[^\s-])"
+_LONE_STAR = re.compile(r"(?<!\S)\*(?!\S)")
 PLUS = r"(?<![^\s(])\+(?=\S)"
 
 
@@ -258,6 +259,7 @@ class QueryBuilder:
             subs = [self.expand(built, s, negative) for s in node.subqueries
                     if not (isinstance(s, Term) and s.fieldname in ("gemeente", "thema"))]
             subs = [q for q in subs if q is not None]
+            subs = [q for q in subs if not isinstance(q, Every)] or subs   # "wmo *": the * adds nothing
             required = [q for q in required if q is not None]
             if isinstance(node, And):
                 subs = subs + required
@@ -271,8 +273,8 @@ class QueryBuilder:
             if required:
                 return And(required + ([rest] if rest is not None else []))
             return rest
-        if isinstance(node, Every):
-            return node
+        if isinstance(node, Every):   # a lone "*": every document (the parser names its raw field, not ours)
+            return Every()
         return None
 
     def build(self, text: str) -> BuiltQuery:
@@ -284,6 +286,8 @@ class QueryBuilder:
         fewer than fill_below documents (engine.fallback_needed)."""
         if not text.strip():
             return BuiltQuery(Every())
+        if text.strip() != "*":   # Whoosh reads a lone * anywhere as "every document", whatever else is typed
+            text = _LONE_STAR.sub(" ", text)
         text = complete_elisions(text)
         scored = self._build(text, self.any_parser)
         if not self.w.all_concepts or scored.base is None:

@@ -231,3 +231,10 @@ def test_a_lone_digit_or_letter_is_no_search_word(engine):
     assert result.total == 0 and any("te algemeen" in n for n in result.notices)
     assert found(engine, "<script>alert(1)</script>") == []
     assert found(engine, "jongeren 1") == found(engine, "jongeren")
+
+
+def test_a_lone_star_is_every_document_and_beside_words_adds_nothing(engine):
+    """The parser reads '*' as every document of its own raw field, which the index does not have (a 500 before)."""
+    everything = engine.search(SearchRequest(q="*", page_size=100))
+    assert everything.total == len(DOCS) and not everything.notices
+    assert found(engine, "jongeren *") == found(engine, "jongeren")
