@@ -371,10 +371,10 @@ class SearchEngine:
                      or (self.weights.grams > 0 and bool(built.words))))
 
     def _rescored(self, searcher, hits: list, built) -> list:
-        """The hits of the base query with the bonus clauses' and the best passage's scores added, best first.
-        The bonus is exactly what the full query (AndMaybe) would add, but collected only for these documents
-        instead of every match: for two or three common words that halves the cost. (Visiting them with skip_to
-        was measured too: no faster.)"""
+        """The hits of the base query with the bonus clauses', the best passage's and the character grams' scores
+        added, best first. The bonus is exactly what the full query (AndMaybe) would add, but collected only for
+        these documents instead of every match: for two or three common words that halves the cost. (Visiting them
+        with skip_to was measured too: no faster.)"""
         if built.bonus is not None:
             extra = {h.docnum: h.score for h in searcher.search(built.bonus, filter={h.docnum for h in hits},
                                                                  limit=None)}
@@ -406,9 +406,9 @@ class SearchEngine:
         """BM25 of the query words' character n-grams in the grams field, for these documents only."""
         wanted = sorted(set(docnums))
         n, k1, b = searcher.doc_count_all(), self.weights.k1, self.weights.b
-        avg = max(1.0, searcher.reader().field_length("grams") / max(1, n))
-        scores = dict.fromkeys(wanted, 0.0)
         reader = searcher.reader()
+        avg = max(1.0, reader.field_length("grams") / max(1, n))
+        scores = dict.fromkeys(wanted, 0.0)
         norms = {d: k1 * (1 - b + b * reader.doc_field_length(d, "grams", 0) / avg) for d in wanted}
         for gram, qtf in Counter(g for w in words for g in word_grams(w)).items():
             df = searcher.doc_frequency("grams", gram)
