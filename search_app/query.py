@@ -2,9 +2,10 @@
 
 Syntax is Whoosh's: its parser reads the query on *raw* words ("phrase", -word, word*, AND/OR/NOT,
 titel:, gemeente:, thema:). Meaning is ours: every word is then expanded over the index fields with
-their weights, with its compound parts (woningtoewijzing -> woning AND toewijzing, weaker) and its
-synonyms (wmo -> "wet maatschappelijke ondersteuning"), and a proximity clause rewards documents where
-the words stand close together. Ranking knobs are the Weights value, not code.
+their weights, with its compound parts (woningtoewijzing -> woning AND toewijzing, found together) and its
+synonyms (wmo -> "wet maatschappelijke ondersteuning"); what matches is every concept of the query, with a
+most-of-them fill when that set is small. Ranking knobs (including optional proximity and word-pair bonuses)
+are the Weights value, not code.
 
 Every term the expansion adds is remembered with where it came from, so a result can say why it matched.
 """
