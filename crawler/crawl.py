@@ -233,13 +233,17 @@ class SiteCrawler:
             self.http.min_interval[host] = max(self.interval, rules.crawl_delay(self.robots.agent) or 0.0)
         return rules
 
+    def _without_ignorable(self, url: str) -> str:
+        """The URL without the parameters rel=canonical showed this site ignores (as it is, when none are known)."""
+        return normalize_url(self.params.strip(url)) if self.params.names else url
+
     def _enqueue(self, candidates, depth: int, priority: int | None = None, lastmods: dict | None = None,
                  due: bool = False) -> None:
         """Add URLs to the run's frontier. lastmods: url -> sitemap lastmod of the listed ones; due: fetch them
         in this run whatever their revisit date (sitemap changes; pages the sitemap stopped listing)."""
         new = []
         for url in candidates:
-            url = normalize_url(self.params.strip(url)) if url and self.params.names else url
+            url = self._without_ignorable(url) if url else url
             if not url or (url in self.seen and not due) or depth > self.site.max_depth:
                 continue
             if not self.site.in_scope(url) or looks_like_asset(url):
@@ -333,7 +337,7 @@ class SiteCrawler:
     def _process(self, claim: Claim) -> None:
         site = self.site
         url, depth = claim.url, claim.depth
-        stripped = normalize_url(self.params.strip(url)) if self.params.names else url
+        stripped = self._without_ignorable(url)
         if stripped != url:   # a variant of a page by a parameter its canonical link showed to be irrelevant
             self._skipped["canonical-variant"] += 1
             self.store.record_skip(run_id=self.run_id, site=site.name, url=url, reason="canonical-variant",

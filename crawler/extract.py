@@ -219,11 +219,11 @@ def extract_html(body: bytes, url: str, charset: str | None = None) -> Extract:
     page_title = root.findtext(".//title") or ""
     title = meta.get("title") or (_text_of(h1) if h1 is not None else "") or page_title.split(" | ")[0]
     text = "\n\n".join(filter(None, ((p.heading + "\n" + p.text).strip() for p in passages)))
+    title = clip(_WS.sub(" ", title).strip(), TITLE_CHARS)
     if too_deep and not text.strip():
-        return Extract(title=_WS.sub(" ", title).strip()[:500], meta=meta, links=links, error=too_deep,
-                       error_kind="too-deep")
+        return Extract(title=title, meta=meta, links=links, error=too_deep, error_kind="too-deep")
     return Extract(
-        title=clip(_WS.sub(" ", title).strip(), TITLE_CHARS),
+        title=title,
         text=text,
         passages=passages,
         meta=meta,
