@@ -11,7 +11,10 @@ import string
 from dataclasses import dataclass, field
 from email.utils import formatdate
 
-from loopback import LoopbackSite, Response, page
+import random
+import threading
+
+from loopback import LoopbackSite, Response, dripping, page
 
 SECTION_SIZE = 30   # links per listing page: above the default hub_links, as on real city sites
 
@@ -34,12 +37,16 @@ class SimPage:
 
 @dataclass
 class SimCity:
-    """One city site. pages: number -> SimPage; removed: numbers that answer 404 now."""
+    """One city site. pages: number -> SimPage; removed: numbers that answer 404 now. A hostile city also links
+    from its home page to /traag/ (headers, then a byte every 0.2 s, forever) and /bestand/ (random bytes served
+    as text/html)."""
     index: int
     n_pages: int
+    hostile: bool = False
     pages: dict[int, SimPage] = field(default_factory=dict)
     removed: dict[int, SimPage] = field(default_factory=dict)
     site: LoopbackSite | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self):
         self.pages = {n: SimPage(n) for n in range(self.n_pages)}
@@ -60,8 +67,13 @@ class SimCity:
         """Serve the current state: home, sections, pages (conditional GETs answered), sitemap, 404 for removed."""
         routes = {"/robots.txt": Response("User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"})}
         sections = self.sections()
-        routes["/"] = Response(page(f"Gemeente {self.index}", "".join(
+        hostile = "<p><a href='/traag/'>Traag</a> <a href='/bestand/'>Bestand</a></p>" if self.hostile else ""
+        routes["/"] = Response(page(f"Gemeente {self.index}", hostile + "".join(
             f"<p><a href='/sectie/{s}/'>Sectie {s}</a></p>" for s in sections)))
+        if self.hostile:
+            routes["/traag/"] = dripping(self.stop)
+            routes["/bestand/"] = Response(random.Random(self.index).randbytes(64 * 1024),
+                                           headers={"Content-Type": "text/html"})
         lastmods = {}
         for s, numbers in sections.items():
             html = page(f"Sectie {s}", "<ul>" + "".join(f"<li><a href='/beleid/{n}/'>Nota {n}</a></li>"
@@ -92,6 +104,7 @@ class SimCity:
         self.publish()
 
     def close(self) -> None:
+        self.stop.set()
         self.site.close()
 
 

@@ -17,6 +17,31 @@ class Response:
 Route = Response | Callable[["BaseHTTPRequestHandler"], Response]
 
 
+class Handled(Exception):
+    """Raised by a route that wrote its answer itself (a slow drip): the server sends nothing more."""
+
+
+def dripping(stop: threading.Event, every: float = 0.2) -> Route:
+    """A route that sends its headers at once, then one byte every `every` seconds until `stop` is set or the
+    client goes away: a response that never ends unless the client gives up."""
+    import time
+
+    def route(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.end_headers()
+        handler.wfile.write(b"<html><body><main><p>")
+        try:
+            while not stop.is_set():
+                handler.wfile.write(b"x")
+                handler.wfile.flush()
+                time.sleep(every)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        raise Handled
+    return route
+
+
 class LoopbackSite:
     """Serve `routes` ({path: Response or callable}) on a free port; every request is logged in .requests."""
 
@@ -32,7 +57,11 @@ class LoopbackSite:
                 if route is None:
                     resp = Response("<html><body><h1>Niet gevonden</h1></body></html>", 404)
                 else:
-                    resp = route(self) if callable(route) else route
+                    try:
+                        resp = route(self) if callable(route) else route
+                    except Handled:
+                        self.close_connection = True
+                        return
                 body = resp.body.encode("utf-8") if isinstance(resp.body, str) else resp.body
                 self.send_response(resp.status)
                 for k, v in resp.headers.items():

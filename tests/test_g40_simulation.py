@@ -1,6 +1,7 @@
 """The operator's promise, on a small simulated G40 (tests/g40sim.py): what changed on the city sites before a
 night is searchable after it. Several hosts at once, sitemaps with date-only lastmod, ETag/Last-Modified,
-changes, removals and additions, two nights, with the default revisit settings, checked through search."""
+changes, removals and additions, two nights, with the default revisit settings, checked through search. One city
+is hostile too: a URL that drips a byte every 0.2 s forever and a URL of random bytes served as HTML."""
 import time
 from datetime import date
 
@@ -18,14 +19,15 @@ CHANGED, REMOVED, ADDED = [3, 17, 31, 44, 57], [8, 40], 2
 
 
 def city_site(city: SimCity) -> Site:
-    """sites.toml defaults (revisit_days 1, hub_links, revalidate_days …), except the rate: a test does not wait."""
+    """sites.toml defaults (revisit_days 1, hub_links, revalidate_days …), except the rate and the request
+    deadline: a test does not wait."""
     return Site(name=f"stad{city.index}", title=f"Stad {city.index}", start=(city.url,), allow=(city.url,),
-                organisation=f"Gemeente {city.index}", rate=0)
+                organisation=f"Gemeente {city.index}", rate=0, timeout=2, request_deadline=3)
 
 
 @pytest.fixture()
 def cities():
-    made = [SimCity(i, PAGES) for i in range(CITIES)]
+    made = [SimCity(i, PAGES, hostile=i == 0) for i in range(CITIES)]
     yield made
     for c in made:
         c.close()
@@ -39,8 +41,11 @@ def test_after_one_night_changes_removals_and_additions_are_in_search(cities, st
     store = CrawlStore(store_url)   # SQLite and PostgreSQL
     location = IndexLocation(tmp_path / "index")
     sites = [city_site(c) for c in cities]
+    started = time.monotonic()
     night0 = crawl(sites, store, progress=False)
+    assert time.monotonic() - started < 30   # the dripping URL is given up at its deadline, not waited for
     assert [r.new for r in night0] == [PAGES + 2 + 1] * CITIES, night0   # pages, two sections, home
+    assert sum(night0[0].errors.values()) == 1 and night0[0].skipped.get("binary") == 1, night0[0]
     update_index(store, location, progress=False)
     engine = SearchEngine(tmp_path / "index")
     old_codes = {(c.index, n): c.pages[n].code(c.index) for c in cities for n in CHANGED + REMOVED}
@@ -64,6 +69,13 @@ def test_after_one_night_changes_removals_and_additions_are_in_search(cities, st
         for n in sorted(c.pages)[-ADDED:]:
             assert hits(engine, c.pages[n].code(c.index)) == 1, f"new page {c.index}/{n} not found"
     assert update.deleted == CITIES * len(REMOVED) and update.added == CITIES * ADDED
+    # the hostile URLs are in no search result, and the hostile city's policy pages are all there like the others'
+    # (listing pages are left out of the comparison: their bodies are the same on every city site, and a body
+    # shared by sites is indexed once, under the first site's organisation, a known defect of the layout issue)
+    found = [{h.url.split("/", 3)[3] for h in engine.search(SearchRequest(
+        filters={"organisation": [f"Gemeente {c.index}"]}, page_size=100)).hits} for c in cities]
+    assert not found[0] & {"traag/", "bestand/"}
+    assert len({frozenset(p for p in paths if p.startswith("beleid/")) for paths in found}) == 1
 
     # /dekking's data says the same: per site live, changed, removed, and what this night did not revalidate
     coverage = {entry["site"]: entry for entry in store.coverage()}

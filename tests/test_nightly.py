@@ -17,7 +17,7 @@ from crawler.config import Site
 from crawler.crawl import crawl
 from crawler.store import CrawlStore
 from indexer.build import IndexLocation, update_index
-from loopback import LoopbackSite, Response, page
+from loopback import LoopbackSite, Response, dripping, page
 from pdfgen import make_pdf
 from search_app.engine import SearchEngine, SearchRequest
 
@@ -605,49 +605,11 @@ def test_a_page_the_sitemap_stops_listing_is_revalidated_at_once(store):
 
 # ------------------------------------------------------------------ bounded: deadlines and budgets
 
-def _dripping(stop: threading.Event, every: float = 0.2):
-    """Headers at once, then one byte every `every` seconds until the client goes away."""
-    def route(handler):
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.end_headers()
-        handler.wfile.write(b"<html><body><main><p>")
-        try:
-            while not stop.is_set():
-                handler.wfile.write(b"x")
-                handler.wfile.flush()
-                time.sleep(every)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        raise _Handled
-    return route
-
-
-class _Handled(Exception):
-    """The route answered by itself (LoopbackSite need not send anything)."""
-
-
-class DripSite(LoopbackSite):
-    """A LoopbackSite whose routes may write the answer themselves (raising _Handled when done)."""
-
-    def __init__(self, routes):
-        super().__init__(routes)
-        handler = self.server.RequestHandlerClass
-        original = handler.do_GET
-
-        def do_get(h):
-            try:
-                original(h)
-            except _Handled:
-                h.close_connection = True
-        handler.do_GET = do_get
-
-
 def test_a_slow_drip_answer_ends_at_the_request_deadline(store):
     stop = threading.Event()
     routes = {"/robots.txt": ALLOW_ALL, "/": Response(page("Home", "<a href='/drup/'>d</a><p>home</p>"))}
-    with DripSite(routes) as s:
-        s.routes["/drup/"] = _dripping(stop)
+    with LoopbackSite(routes) as s:
+        s.routes["/drup/"] = dripping(stop)
         try:
             started = time.monotonic()
             report = run_crawl(store, site_for(s, timeout=5, request_deadline=2, min_transfer_rate=0))
@@ -661,8 +623,8 @@ def test_a_slow_drip_answer_ends_at_the_request_deadline(store):
 
 def test_an_answer_slower_than_the_minimum_rate_is_given_up(store):
     stop = threading.Event()
-    with DripSite({"/robots.txt": ALLOW_ALL, "/": Response(page("Home", "<a href='/drup/'>d</a>"))}) as s:
-        s.routes["/drup/"] = _dripping(stop, every=0.1)   # about 10 bytes/s
+    with LoopbackSite({"/robots.txt": ALLOW_ALL, "/": Response(page("Home", "<a href='/drup/'>d</a>"))}) as s:
+        s.routes["/drup/"] = dripping(stop, every=0.1)   # about 10 bytes/s
         try:
             report = run_crawl(store, site_for(s, timeout=1, request_deadline=60, min_transfer_rate=100))
         finally:
