@@ -47,7 +47,7 @@ def index_url(args) -> str:
 
 def open_store(args):
     """The crawl store named by --store; a missing SQLite file is created, an unreachable server is an error."""
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     return CrawlStore(store_url(args))
 
 
@@ -171,7 +171,7 @@ def index_summary(report) -> str:
 
 
 def cmd_index(args) -> int:
-    from crawler.database import is_postgres_url, sqlite_path
+    from store.database import is_postgres_url, sqlite_path
     from indexer.backends import index_store
     where = store_url(args)
     if not is_postgres_url(where) and not sqlite_path(where).exists():
@@ -298,7 +298,7 @@ def cmd_setup(args) -> int:
         say("De index is gebouwd door een oudere versie; hij wordt opnieuw gebouwd.")
     except IndexMissing:
         pass
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     store_path = data / "crawl.sqlite3"
     if not store_path.exists() or CrawlStore(store_path).count_documents() == 0:
         say("Eerste start: de gebundelde bronnen worden als lokale websites geserveerd, gecrawld en geïndexeerd.")
@@ -341,8 +341,8 @@ def cmd_serve(args) -> int:
 
 def cmd_search(args) -> int:
     from indexer.build import IndexMissing
-    from search_app.backends import open_engine
-    from search_app.engine import QueryError, SearchRequest
+    from search.engines import open_engine
+    from search.engine import QueryError, SearchRequest
     filters = {}
     for field, values in (("themes", args.thema), ("organisation", args.gemeente), ("doctype", args.type),
                           ("year", args.jaar)):
@@ -375,9 +375,9 @@ def cmd_search(args) -> int:
 def cmd_migrate(args) -> int:
     """Copy the crawl store (and build the index) into other backends, e.g. the embedded default -> PostgreSQL.
     The source stays as it is: switch over by pointing --store/--index (or the environment) at the target."""
-    from crawler.database import is_postgres_url, redact, sqlite_path
-    from crawler.migrate import MigrationError, copy_store
-    from crawler.store import CrawlStore
+    from store.database import is_postgres_url, redact, sqlite_path
+    from store.migrate import MigrationError, copy_store
+    from store.crawl_store import CrawlStore
     from indexer.backends import index_store
     if not is_postgres_url(store_url(args)) and not sqlite_path(store_url(args)).exists():
         return fail(f"geen crawl-store in {store_url(args)}: er is niets te migreren")
@@ -402,8 +402,8 @@ def cmd_migrate(args) -> int:
 
 def cmd_eval(args) -> int:
     from indexer.build import IndexMissing
-    from search_app.backends import open_engine
-    from search_app.evaluation import EVAL_DIR, evaluate, read_queries, write_run
+    from search.engines import open_engine
+    from search.evaluation import EVAL_DIR, evaluate, read_queries, write_run
     eval_dir = Path(args.set) if args.set else EVAL_DIR
     try:
         result = evaluate(open_engine(index_url(args), cache_size=0), eval_dir)

@@ -38,7 +38,7 @@ from .extract import Extract, extract_html
 from .fetch import Fetcher, Redirecting, Retrying, TransferLimits
 from .robots import HostRules, RobotsCache
 from .sitemaps import parse_sitemap
-from .store import LEASE_SECONDS, Claim, CrawlStore, Revisit, content_hash
+from store.crawl_store import LEASE_SECONDS, Claim, CrawlStore, Revisit, content_hash
 from .traps import trap_reason
 from .urls import host_of, looks_like_asset, normalize_url
 from .variants import IgnorableParams

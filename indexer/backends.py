@@ -1,11 +1,11 @@
 """Which search backend an index URL names: `whoosh:///path` (or a plain path; the default, in the data
-directory) or `postgresql://…`. Only this module and its twin search_app.backends know both."""
+directory) or `postgresql://…`. Only this module and its twin search.engines know both."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.database import is_postgres_url
-from crawler.store import CrawlStore
+from store.database import is_postgres_url
+from store.crawl_store import CrawlStore
 
 from .build import BuildReport, IndexLocation, build_index, update_index
 

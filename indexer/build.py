@@ -23,9 +23,9 @@ from pathlib import Path
 import whoosh.index
 from whoosh.query import Term
 
-from crawler.store import CrawlStore
+from store.crawl_store import CrawlStore
 
-from .analysis import LANG_DIR
+from lang.analysis import LANG_DIR
 from .schema import SCHEMA_VERSION, build_schema, doc_id, to_index_fields
 from .themes import DEFAULT_THEMES, ThemeMatcher, load_themes
 

@@ -2,7 +2,7 @@
 
 PostgreSQL's own `dutch` configuration stems with Snowball but neither splits compounds nor knows our stop
 words, synonyms and apostrophe rule, and its stemmer version may differ from the one our relevance was
-measured with. So the analysis is ours: the same analyzer chain that feeds Whoosh (indexer.analysis) turns
+measured with. So the analysis is ours: the same analyzer chain that feeds Whoosh (lang.analysis) turns
 each field into lexemes with positions, and they are written as a tsvector literal with PostgreSQL weights
 A (title), B (short title) and D (body); organisation words and themes are lexemes too ('org:rotterdam',
 'thema:wonen'), so `gemeente:` and `thema:` in a query are part of one tsquery. Compound parts share the
@@ -19,11 +19,11 @@ import time
 from collections import defaultdict
 from datetime import datetime, timezone
 
-from crawler.database import redact
-from crawler.record import DocumentRecord
-from crawler.store import CrawlStore
+from store.database import redact
+from store.record import DocumentRecord
+from store.crawl_store import CrawlStore
 
-from .analysis import dutch_analyzer, folding_analyzer
+from lang.analysis import dutch_analyzer, folding_analyzer
 from .build import BuildReport, config_hash
 from .schema import MISSING_DATE, SCHEMA_VERSION, doc_id, to_index_fields
 from .themes import ThemeMatcher, load_themes

@@ -7,13 +7,13 @@ from datetime import datetime, timezone
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from crawler.record import DocumentRecord
+from store.record import DocumentRecord
 
-from .analysis import GramAnalyzer, dutch_analyzer, folded_words, folding_analyzer
+from lang.analysis import GramAnalyzer, dutch_analyzer, folded_words, folding_analyzer
 
 SCHEMA_VERSION = 5
 
-# Field weights are applied at query time (search_app.query.Weights), so they can be measured without
+# Field weights are applied at query time (search.query.Weights), so they can be measured without
 # rebuilding the index.
 
 MISSING_DATE = datetime(1800, 1, 1)

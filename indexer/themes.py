@@ -16,7 +16,7 @@ from pathlib import Path
 
 from whoosh.lang import stemmer_for_language
 
-from .analysis import dutch_stopwords, folded_words
+from lang.analysis import dutch_stopwords, folded_words
 
 DEFAULT_THEMES = Path(__file__).resolve().parent.parent / "corpus" / "themes.toml"
 

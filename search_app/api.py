@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from indexer.build import IndexMissing
 
-from .engine import QueryError
+from search.engine import QueryError
 from .params import ParamError, search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 
 from indexer.build import IndexMissing
 
-from .engine import QueryError
+from search.engine import QueryError
 from .facets import FACETS, FacetValue
 from .params import SEARCH_PARAMS, ParamError, search_request, year_range
 from .sections import sections

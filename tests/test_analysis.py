@@ -2,7 +2,7 @@
 import pytest
 from nltk.stem.snowball import SnowballStemmer
 
-from indexer.analysis import dutch_stopwords, stems
+from lang.analysis import dutch_stopwords, stems
 from whoosh.lang import stemmer_for_language
 
 # Words from Dutch policy texts, with what the classic Snowball Dutch stemmer makes of them.
@@ -52,8 +52,8 @@ def test_query_and_index_analysis_agree_on_plural_forms():
 
 def test_the_fused_analyzer_gives_exactly_the_chains_tokens_on_the_corpus(corpus_data):
     """DutchAnalyzer is the fast path; the filter chain is the specification."""
-    from crawler.store import CrawlStore
-    from indexer.analysis import DutchAnalyzer, dutch_analysis_chain, folded_words, folding_analyzer
+    from store.crawl_store import CrawlStore
+    from lang.analysis import DutchAnalyzer, dutch_analysis_chain, folded_words, folding_analyzer
     store = CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True)
     texts = [d.title + "\n" + d.text for d in store.documents()][:60]
     texts.append("Auto's en pagina’s, zo'n coördinatie-overleg; art.1 WOONRUIMTEVERDELING de het 2024")
@@ -76,7 +76,7 @@ def test_the_fused_analyzer_gives_exactly_the_chains_tokens_on_the_corpus(corpus
 
 def test_the_fused_analyzer_survives_the_index_schemas_pickling():
     import pickle
-    from indexer.analysis import DutchAnalyzer
+    from lang.analysis import DutchAnalyzer
     analyzer = DutchAnalyzer()
     list(analyzer("woningtoewijzing"))                      # fills its word cache
     copy = pickle.loads(pickle.dumps(analyzer))

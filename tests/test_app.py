@@ -154,7 +154,7 @@ def test_missing_index_gives_a_clear_503_not_a_crash(tmp_path):
 
 
 def test_document_text_with_markup_is_escaped_in_snippets_and_pages(tmp_path, empty_index_url):
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     from indexer.backends import index_store
     store = CrawlStore(tmp_path / "crawl.sqlite3")
     evil = 'Subsidie <script>alert("x")</script> <img src=x onerror=alert(1)> voor woningen'
@@ -190,10 +190,10 @@ def test_facet_counts_and_total_agree_with_counting_every_match(client, index_ur
 
 
 def test_results_are_cached_per_index_version_on_both_backends(tmp_path, empty_index_url):
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     from indexer.backends import index_store
-    from search_app.backends import open_engine
-    from search_app.engine import SearchRequest
+    from search.engines import open_engine
+    from search.engine import SearchRequest
     store = CrawlStore(tmp_path / "crawl.sqlite3")
 
     def add(url, text):

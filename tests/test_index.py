@@ -4,10 +4,10 @@ import os
 import pytest
 import whoosh.index
 
-from crawler.record import DocumentRecord
-from crawler.store import CrawlStore
+from store.record import DocumentRecord
+from store.crawl_store import CrawlStore
 from indexer.build import MARKER, IndexLocation, IndexMissing, build_index
-from search_app.engine import SearchEngine, SearchRequest
+from search.engine import SearchEngine, SearchRequest
 
 
 def test_the_corpus_index_has_every_crawled_document_with_fields(corpus_data):

@@ -6,13 +6,13 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from crawler.store import CrawlStore
-from indexer.analysis import stems
+from store.crawl_store import CrawlStore
+from lang.analysis import stems
 from indexer.pg_index import PostgresIndex, tsvector_literal
 from search_app import create_app
-from search_app.engine import SearchRequest, parse_query
-from search_app.pg_engine import EVERY, PostgresSearchEngine, tf_sql, to_tsquery
-from search_app.query import QueryBuilder
+from search.engine import SearchRequest, parse_query
+from search.postgresql_engine import EVERY, PostgresSearchEngine, tf_sql, to_tsquery
+from search.query import QueryBuilder
 
 BUILDER = QueryBuilder()
 

@@ -1,10 +1,10 @@
-"""Snippets (search_app.snippets): pure functions shared by both search backends."""
+"""Snippets (search.snippets): pure functions shared by both search backends."""
 from __future__ import annotations
 
 import json
 
-from indexer.analysis import stems
-from search_app.snippets import LONG_BODY, mark, snippet
+from lang.analysis import stems
+from search.snippets import LONG_BODY, mark, snippet
 
 
 def test_marks_every_form_of_the_stems_and_escapes_the_rest():

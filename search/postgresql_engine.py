@@ -17,7 +17,7 @@ import threading
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term
 from whoosh.query.spans import SpanNear2
 
-from crawler.database import redact
+from store.database import redact
 from indexer.build import IndexMissing
 from indexer.pg_index import quote_lexeme
 from indexer.schema import SCHEMA_VERSION

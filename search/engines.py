@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.database import is_postgres_url
+from store.database import is_postgres_url
 from indexer.backends import whoosh_path
 
 from .engine import CACHE_SIZE, SearchEngine
@@ -13,6 +13,6 @@ from .query import DEFAULT_WEIGHTS, Weights
 
 def open_engine(url: str | Path, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
     if is_postgres_url(url):
-        from .pg_engine import PostgresSearchEngine
+        from .postgresql_engine import PostgresSearchEngine
         return PostgresSearchEngine(str(url), weights, cache_size=cache_size)
     return SearchEngine(whoosh_path(url), weights, cache_size=cache_size)

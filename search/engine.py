@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from whoosh import collectors, scoring, sorting
 from whoosh.query import And, NullQuery, Or, Term
 
-from indexer.analysis import TOKEN_PATTERN, word_grams
+from lang.analysis import TOKEN_PATTERN, word_grams
 from indexer.build import IndexLocation, IndexMissing
 from indexer.schema import MISSING_DATE, SCHEMA_VERSION
 
@@ -440,7 +440,7 @@ class SearchEngine:
 
     @staticmethod
     def _suggest(searcher, words: list[str], total: int, notices: list[str]) -> str:
-        """A corrected query from the index's own vocabulary (search_app.spelling); the query words that no
+        """A corrected query from the index's own vocabulary (search.spelling); the query words that no
         document holds are told in `notices`."""
         def near(word):
             return [(o, searcher.doc_frequency("spell", o))

@@ -24,7 +24,7 @@ from whoosh.qparser import plugins as qplugins
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term, Wildcard
 from whoosh.query.spans import SpanNear2
 
-from indexer.analysis import LANG_DIR, complete_elisions, dutch_stopwords, folding_analyzer, word_parts
+from lang.analysis import LANG_DIR, complete_elisions, dutch_stopwords, folding_analyzer, word_parts
 
 from .passages import Concept
 

@@ -1,4 +1,4 @@
-"""The crawl store: every fetch and every page's state, in SQLite (WAL) or PostgreSQL (crawler.database).
+"""The crawl store: every fetch and every page's state, in SQLite (WAL) or PostgreSQL (store.database).
 
 Tables:
   pages      one row per URL: status, final URL, validators (ETag/Last-Modified), content hash, whether it
@@ -13,7 +13,7 @@ Tables:
 
 Every outcome of a fetch is written in one transaction (log line, page state, content, version, frontier
 mark), so a crawl killed at any moment leaves a consistent store, and WAL lets the indexer and the app
-read while a crawl writes. The SQL is written once for both engines; crawler.database holds what differs.
+read while a crawl writes. The SQL is written once for both engines; store.database holds what differs.
 """
 from __future__ import annotations
 
@@ -581,7 +581,7 @@ class CrawlStore:
             return []
         if row[0] is not None:
             return json.loads(row[0])
-        from .extract import extract_html
+        from crawler.extract import extract_html
         return extract_html(zlib.decompress(row[1]), url).links if row[1] else []
 
     def raw_body(self, digest: str) -> bytes | None:
