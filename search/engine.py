@@ -26,7 +26,7 @@ from .passages import best_window, concept_positions
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
 from .result_cache import ResultCache
 from .snippets import snippet
-from .spelling import suggest, unknown_notice
+from .spelling import near_words, suggest, unknown_notice
 
 FACET_FIELDS = ["themes", "organisation", "doctype", "year"]
 SORTS = ("relevantie", "datum")
@@ -442,9 +442,12 @@ class SearchEngine:
     def _suggest(searcher, words: list[str], total: int, notices: list[str]) -> str:
         """A corrected query from the index's own vocabulary (search.spelling); the query words that no
         document holds are told in `notices`."""
+        reader = searcher.reader()
+
         def near(word):
+            vocabulary = (b.decode("utf-8") for b in reader.expand_prefix("spell", word[:2]))
             return [(o, searcher.doc_frequency("spell", o))
-                    for o in searcher.suggest("spell", word, limit=5, maxdist=2, prefix=2)]
+                    for o in near_words(word, vocabulary, lambda o: reader.frequency("spell", o))]
         corrected, unknown = suggest(words, total, lambda w: searcher.doc_frequency("spell", w), near)
         if unknown_notice(unknown):
             notices.append(unknown_notice(unknown))
