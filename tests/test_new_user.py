@@ -398,7 +398,7 @@ def test_near_words_are_what_whooshs_corrector_finds_without_its_cost():
     skipping words whose length alone is too far off; checked against Whoosh's own corrector on a real index."""
     from whoosh.fields import KEYWORD, Schema
     from whoosh.filedb.filestore import RamStorage
-    from search_app.spelling import near_words
+    from search.spelling import near_words
     counts = {"schuldhulpverlening": 9, "schuldhulpverlener": 4, "schuldhulpverleningen": 7, "schuldsanering": 5,
               "schuldhulp": 8, "schuldhulpverlenig": 1, "schuldhulpverleninq": 1, "scholing": 3}
     ix = RamStorage().create_index(Schema(spell=KEYWORD(scorable=False)))
@@ -418,7 +418,7 @@ def test_near_words_are_what_whooshs_corrector_finds_without_its_cost():
 
 
 def test_near_words_are_only_looked_up_for_a_word_that_may_be_corrected():
-    from search_app.spelling import suggest
+    from search.spelling import suggest
     asked = []
 
     def near(word):
