@@ -16,7 +16,8 @@ from pathlib import Path
 
 from whoosh.lang import stemmer_for_language
 
-from lang.analysis import dutch_stopwords, folded_words
+from lang.analysis import folded_words
+from lang.resources import dutch_stopwords
 
 DEFAULT_THEMES = Path(__file__).resolve().parent.parent / "corpus" / "themes.toml"
 

@@ -10,15 +10,13 @@ NLTK's SnowballStemmer('dutch'); tests pin that). The newer Kraaij-Pohlmann base
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.analysis.acore import Composable, Token
 from whoosh.support.charset import accent_map
 from whoosh.util.text import rcompile
 
-LANG_DIR = Path(__file__).resolve().parent.parent / "corpus" / "lang"
+from .compounds import MIN_WORD, splitter
+from .resources import dutch_stopwords
 
 # Words: letters/digits, joined by inner dots or apostrophes ("auto's", "art.1" stays one token).
 TOKEN_PATTERN = r"\w+(?:['’.]\w+)*"
@@ -29,21 +27,6 @@ INDEX_TOKEN_PATTERN = r"\w+(?:['’.\-]\w+)*(?:-(?!\w))?"
 ELISION_GAP = rcompile(r"[\s,/]*")       # what may stand between an elided word and the rest of the enumeration
 ELISION_LINKS = frozenset({"en", "of", "tot", "en/of"})
 ELISION_REACH = 4                         # how many words ahead the completing compound may stand
-
-
-def load_wordlist(path: Path) -> frozenset[str]:
-    """One word per line; '#' starts a comment."""
-    words = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip().lower()
-        if line:
-            words.add(line)
-    return frozenset(words)
-
-
-@lru_cache(maxsize=1)
-def dutch_stopwords() -> frozenset[str]:
-    return load_wordlist(LANG_DIR / "stopwords-nl.txt")
 
 
 def word_matches(text: str):
@@ -76,7 +59,6 @@ def _complete_elision(text: str, matches, i: int) -> str:
             continue
         if not linked:
             break
-        from .compounds import splitter
         head = splitter().head(fold(word))
         if head:
             return stem_part + head
@@ -101,7 +83,6 @@ def word_parts(folded: str, decompound: bool = True) -> tuple[str, ...]:
     """The parts indexed beside a (folded) word: the pieces of a hyphenated word and, with decompound, the
     compound parts of the joined word and of each piece (coordinatie-overleg -> coordinatie, overleg;
     woningbouw-programma -> woningbouw, programma, woning, bouw, ...); () for a plain simple word."""
-    from .compounds import MIN_WORD, splitter
     parts: list[str] = []
     if "-" in folded:
         pieces = [p for p in folded.split("-") if p]

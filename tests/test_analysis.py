@@ -2,7 +2,8 @@
 import pytest
 from nltk.stem.snowball import SnowballStemmer
 
-from lang.analysis import dutch_stopwords, stems
+from lang.analysis import stems
+from lang.resources import dutch_stopwords
 from whoosh.lang import stemmer_for_language
 
 # Words from Dutch policy texts, with what the classic Snowball Dutch stemmer makes of them.

@@ -12,8 +12,10 @@ from store.crawl_store import CrawlStore
 from lang.analysis import stems
 from indexer.build import IndexLocation, build_index
 from lang.compounds import splitter
-from search.engine import SearchEngine, SearchRequest
-from search.query import QueryBuilder, load_synonyms
+from search.engine import SearchRequest
+from search.whoosh_engine import SearchEngine
+from lang.synonyms import load_synonyms
+from search.query import QueryBuilder
 
 REPO = Path(__file__).resolve().parent.parent
 
