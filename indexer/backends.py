@@ -1,31 +1,34 @@
-"""Which search backend an index URL names: `whoosh:///path` (or a plain path; the default, in the data
-directory) or `postgresql://…`. Only this module and its twin search.engines know both."""
+"""The index an index URL names (indexer.location.parse_index_url reads it), to build or update from the store.
+Adding an engine is one line in INDEXES (and its reader in search.engines.ENGINES)."""
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
-from store.database import is_postgres_url
 from store.crawl_store import CrawlStore
 
-from .build import BuildReport, IndexLocation, build_index, update_index
+from .build import BuildReport
+from .location import parse_index_url
+
+# scheme -> "module:class"; the class takes (what the URL names, procs=...) and has build(store, progress, reason)
+# and update(store, progress)
+INDEXES = {
+    "whoosh": "indexer.build:WhooshIndex",
+    "postgresql": "indexer.pg_index:PostgresIndex",
+}
 
 
-def whoosh_path(url: str | Path) -> Path:
-    """As sqlite:///: whoosh:///relative/path and whoosh:////absolute/path."""
-    text = str(url)
-    return Path(text[len("whoosh:///"):] if text.startswith("whoosh:///") else text)
+def open_index(url: str | Path, procs: int = 1):
+    """The index writer an index URL names; IndexURLError for a scheme nothing writes (nothing is made)."""
+    where = parse_index_url(url, INDEXES)
+    module, name = INDEXES[where.scheme].split(":")
+    return getattr(import_module(module), name)(where.target, procs=procs)
 
 
 def index_store(store: CrawlStore, url: str | Path, rebuild: bool, procs: int = 1, progress: bool = True,
                 reason: str = "") -> BuildReport:
     """Bring the index at `url` in line with the store: a full build, or only what changed."""
-    if is_postgres_url(url):
-        from .pg_index import PostgresIndex
-        index = PostgresIndex(str(url))
-        if rebuild:
-            return index.build(store, progress=progress, reason=reason)
-        return index.update(store, progress=progress)
-    location = IndexLocation(whoosh_path(url))
+    index = open_index(url, procs)
     if rebuild:
-        return build_index(store, location, procs=procs, progress=progress, reason=reason)
-    return update_index(store, location, procs=procs, progress=progress)
+        return index.build(store, progress=progress, reason=reason)
+    return index.update(store, progress=progress)
