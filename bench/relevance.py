@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from store.crawl_store import CrawlStore  # noqa: E402
 from indexer.build import IndexLocation, build_index  # noqa: E402
-from search.engine import SearchEngine  # noqa: E402
+from search.whoosh_engine import SearchEngine  # noqa: E402
 from search.evaluation import EVAL_DIR, read_queries, run_queries, score_run  # noqa: E402
 from search.query import DEFAULT_WEIGHTS, Weights  # noqa: E402
 

@@ -1,32 +1,26 @@
-"""Searching the live index: query parsing with a graceful fallback, filters, facets, sorting,
-paging and highlighted snippets. No Flask here: the web views, the JSON API and `run.py search`
-all call SearchEngine.search() and get the same SearchResult.
-
-One SearchEngine per process keeps one open searcher (opening one costs ~50-90 ms) and
-reopens it when the live index pointer moves to a new build.
+"""The Engine protocol and what every engine shares: the request and result types, request checks, query
+parsing with a graceful fallback, the every-concept fill, paging and hit building. One module per engine
+(search.whoosh_engine, search.postgresql_engine) supplies only how its index matches, ranks, counts facets and
+knows words; search.engines opens the one an index URL names. No Flask here: the web views, the JSON API,
+`run.py search`, `run.py eval` and bench/ all call Engine.search() and get the same SearchResult.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
-import threading
-from collections import Counter
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import Callable, Protocol
 
-from whoosh import collectors, scoring, sorting
-from whoosh.query import And, NullQuery, Or, Term
+from whoosh.query import NullQuery
 
-from lang.analysis import TOKEN_PATTERN, word_grams
-from indexer.build import IndexLocation, IndexMissing
-from indexer.schema import MISSING_DATE, SCHEMA_VERSION
+from indexer.location import IndexMissing  # noqa: F401  (raised by every engine; callers catch it from here)
+from lang.analysis import TOKEN_PATTERN
 
-from .facet_counts import FacetCounter, FacetValues
-from .passages import best_window, concept_positions
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
 from .result_cache import ResultCache
 from .snippets import snippet
-from .spelling import near_words, suggest, unknown_notice
+from .spelling import suggest, unknown_notice
 
 FACET_FIELDS = ["themes", "organisation", "doctype", "year"]
 SORTS = ("relevantie", "datum")
@@ -37,8 +31,6 @@ MAX_QUERY_LENGTH = 500
 CACHE_SIZE = 512                # results kept per worker, per index build (the theme and facet pages repeat a lot)
 FALLBACK_NOTICE = ("Weinig of geen documenten bevatten al uw zoekwoorden. Die staan bovenaan; daarna volgen "
                    "documenten met een deel ervan, die met de meeste zoekwoorden eerst.")
-RESCORE_DEPTH = 200             # the bonus clauses are scored for this many best base matches, not all matches
-PASSAGE_POSITIONS = 5000        # positions of a word read per document for its best passage (a law's first ones)
 
 _OPERATOR = re.compile(r"^(AND|OR|NOT|ANDNOT|ANDMAYBE)$")
 
@@ -155,16 +147,7 @@ def explain(matched: set[tuple[str, str]], origins: dict[tuple[str, str], str]) 
     return [{"reason": why, "fields": fields} for why, fields in reasons.items()]
 
 
-def _day(value) -> str:
-    return value.strftime("%Y-%m-%d") if value and value != MISSING_DATE else ""
-
-
-def _timestamp(value) -> str:
-    """UTC timestamp as RFC 3339 ('' when unknown)."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value and value != MISSING_DATE else ""
-
-
-# ------------------------------------------------------------------ shared by both search backends
+# ------------------------------------------------------------------ shared by every engine
 
 LAST_PAGE_NOTICE = "Er zijn maar {pages} pagina's met resultaten; u ziet de laatste."
 
@@ -218,298 +201,150 @@ def facet_order(counted) -> list[tuple[str, int]]:
     return sorted(counted, key=lambda kv: (-kv[1], kv[0]))
 
 
-# ------------------------------------------------------------------ the engine
 
-def bm25f(weights: Weights) -> scoring.BM25F:
-    return scoring.BM25F(B=weights.b, K1=weights.k1, title_B=weights.title_b, short_title_B=weights.title_b)
+class Matches(Protocol):
+    """What an engine's match step found: how many documents (`total`), and on demand which (their ids in the
+    engine's own terms, for ranking the every-concept set first)."""
+    total: int
+
+    def ids(self) -> set: ...
 
 
-class SearchEngine:
-    def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
-        self.location = IndexLocation(index_root)
+def fill(built, weights: Weights, match: Callable[[object], Matches], notices: list[str]):
+    """The every-concept rule with its most-of-them fill, for any engine: match the query; when fewer documents
+    than weights.fill_below hold every concept and the query has a fallback, match the fallback instead and
+    remember the every-concept set, which ranks first. -> (query matched, its matches, the every-concept ids or
+    None when no fill was needed)."""
+    found = match(built)
+    if not fallback_needed(built, found.total, weights):
+        return built, found, None
+    strict = found.ids()
+    built = built.fallback
+    found = match(built)
+    if found.total > len(strict):
+        notices.append(FALLBACK_NOTICE)
+    return built, found, strict
+
+
+def page_window(total: int, req: SearchRequest, notices: list[str]) -> tuple[int, int, int]:
+    """(page shown, pages, offset of its first hit): a page past the end shows the last one and says so."""
+    pages = max(1, math.ceil(total / req.page_size))
+    page = req.page
+    if page > pages:
+        notices.append(LAST_PAGE_NOTICE.format(pages=pages))
+        page = pages
+    return page, pages, (page - 1) * req.page_size
+
+
+def make_hit(row: dict, score: float, matched: set, origins: dict, snippets: bool) -> Hit:
+    """A Hit from a document's stored values as plain text (every engine converts its own to these: `themes` a
+    list, `date` yyyy-mm-dd or '', `changed_at` RFC 3339 or ''), with its snippet, best passage and "why this
+    result" from the (field, stem) pairs it `matched` when `snippets`."""
+    title = row.get("title") or ""
+    text, passage, deep_link = "", "", ""
+    if snippets:
+        text, passage, deep_link = snippet(row.get("body") or "", row.get("passages"), row["url"],
+                                           {t for f, t in matched if f == "body"}, title)
+    return Hit(id=row["id"], url=row["url"], title=title, score=float(score or 0.0), themes=row["themes"],
+               organisation=row.get("organisation") or "", doctype=row.get("doctype") or "",
+               year=row.get("year") or "", date=row["date"], snippet=text, identifier=row.get("identifier") or "",
+               site=row.get("site") or "", passage=passage, deep_link=deep_link, changed_at=row["changed_at"],
+               fetched_at=row.get("fetched_at") or "", why=explain(matched, origins or {}) if snippets else [])
+
+
+# ------------------------------------------------------------------ the protocol
+
+class Engine(Protocol):
+    """What the app, the command line, the evaluation and the bench ask of a search engine; every engine answers
+    alike (tests/test_engine_contract.py holds them to it). An engine raises IndexMissing when its index cannot
+    be read, QueryError for an unusable request; the query text itself never raises (it degrades, with notices).
+
+    - search(req, snippets, facets, order) -> SearchResult: one page of hits in relevance or date order
+      (order='changed': newest change first, for feeds), with, in the same answer, the facet counts over every
+      match (theme, organisation, document type, year), the spelling suggestion and unknown-word notices, and per
+      hit its snippet and "why this result" (which words, parts and synonyms matched in which fields).
+    - all_hits(req, limit) -> (total, hits): every result up to `limit` in rank or date order, no snippets
+      (exports).
+    - document(doc_id) -> dict | None: one document's stored fields (the document page).
+    - similar(doc_id, top) -> list[Hit]: documents that look like it ("Lijkt op").
+    - status() -> {'ok': bool, 'documents', 'built_at'} or {'ok': False, 'message'}.
+    - close(): let go of the index (connections, open files)."""
+
+    def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
+               order: str | None = None) -> SearchResult: ...
+
+    def all_hits(self, req: SearchRequest, limit: int) -> tuple[int, list[Hit]]: ...
+
+    def document(self, doc_id: str) -> dict | None: ...
+
+    def similar(self, doc_id: str, top: int = 5) -> list[Hit]: ...
+
+    def status(self) -> dict: ...
+
+    def close(self) -> None: ...
+
+
+class BaseEngine:
+    """The search flow every engine shares (check, cache, parse, fill, page, facets, spelling); an engine supplies
+    the steps that touch its index:
+
+    _version()                 -> (cache key of the index version, state handed to _reading)
+    _reading(state)            a context: the reader one search uses (a searcher under a lock, a connection ...)
+    _match(reader, built, req, sort, order, snippets, facets) -> Matches   (every match counted, facets with it)
+    _page(reader, matches, built, req, sort, order, start, snippets, strict) -> the hits of one page
+    _facet_counts(matches)     -> {field: [(value, count)]} in facet_order
+    _df(reader, word), _near(reader, word)   the spelling vocabulary (search.spelling)
+    _match_all / _all          the same for all_hits (every result up to a limit, no snippets)"""
+
+    def __init__(self, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = 0):
         self.weights = weights
         self.builder = QueryBuilder(weights)
-        self._lock = threading.RLock()
         self._cache = ResultCache(cache_size)
-        self._target: str | None = None
-        self._ix = None
-        self._searcher = None
-        self._facet_values: FacetValues | None = None
 
-    # -- the open searcher
-    def _current(self):
-        """The searcher for the live build, reopened when the pointer moved. Raises IndexMissing."""
-        target = self.location.live_target()
-        if target is None:
-            self._close()
-            raise IndexMissing(f"no index published in {self.location.root}; build one with: python run.py index")
-        if target != self._target or self._searcher is None:
-            built_with = self.location.info().get("schema_version")
-            if built_with != SCHEMA_VERSION:
-                raise IndexMissing(f"the live index was built by an older version (schema {built_with}, this code "
-                                   f"needs {SCHEMA_VERSION}); rebuild it with: python run.py index --rebuild")
-            ix = self.location.open_live()
-            self._close()
-            try:
-                searcher = ix.searcher(weighting=bm25f(self.weights))
-            except Exception as e:  # damaged segment files
-                raise IndexMissing(f"the live index cannot be read ({type(e).__name__}: {e}); "
-                                   f"rebuild it with: python run.py index --rebuild") from None
-            self._ix, self._target, self._searcher = ix, target, searcher
-            self._facet_values = FacetValues(searcher)
-        return self._searcher
+    def _version(self) -> tuple[object, object]:
+        raise NotImplementedError
 
-    def _close(self):
-        if self._searcher is not None:
-            self._searcher.close()
-        self._searcher = self._ix = self._target = None
-
-    def close(self):
-        with self._lock:
-            self._close()
-
-    def status(self) -> dict:
-        """What the app should say about the index: {'ok': bool, 'message', 'documents', 'built_at'}."""
-        with self._lock:
-            try:
-                searcher = self._current()
-                info = self.location.info()
-                return {"ok": True, "documents": searcher.doc_count(), "built_at": info.get("built_at", "")}
-            except IndexMissing as e:
-                return {"ok": False, "message": str(e)}
-
-    # -- query
-    @staticmethod
-    def _filter(filters: dict[str, list[str]]):
-        parts = []
-        for fieldname, values in filters.items():   # field names were checked by check_request
-            values = [v for v in values if v]
-            if values:
-                parts.append(Or([Term(fieldname, v) for v in values]) if len(values) > 1
-                             else Term(fieldname, values[0]))
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else And(parts)
+    def _reading(self, state) -> AbstractContextManager:
+        raise NotImplementedError
 
     def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
                order: str | None = None) -> SearchResult:
-        """Cached per index build: the same request on the same build gives the same result."""
-        key = self._cache.key(self.location.live_target(), req, snippets, facets, order)
-        return self._cache.get(key, lambda: self._search(req, snippets, facets, order))
-
-    def _search(self, req: SearchRequest, snippets: bool, facets: bool, order: str | None) -> SearchResult:
+        """Cached per index version: the same request on the same version gives the same result."""
         check_request(req)
-        with self._lock:
-            searcher = self._current()
-            notices: list[str] = []
+        version, state = self._version()
+        key = self._cache.key(version, req, snippets, facets, order)
+        return self._cache.get(key, lambda: self._search(req, snippets, facets, order, state))
+
+    def _search(self, req: SearchRequest, snippets: bool, facets: bool, order: str | None, state) -> SearchResult:
+        notices: list[str] = []
+        with self._reading(state) as reader:
             built = parse_query(self.builder, req.q, notices)
             sort = req.sort if req.q.strip() else "datum"
-            sortedby = None
-            if order == "changed":      # Atom feeds: the most recently new or changed documents first
-                sortedby = sorting.MultiFacet([sorting.FieldFacet("changed_at", reverse=True), sorting.ScoreFacet()])
-            elif sort == "datum":
-                sortedby = sorting.FieldFacet("date", reverse=True)
-            # limit covers the requested page; a page past the end is clamped to the last one,
-            # whose hits are within that limit too.
-            filter_query = self._filter(req.filters)
-            results, counter = self._collect(searcher, built, req, sort, sortedby, order, snippets, filter_query)
-            strict: set[int] = set()
-            fallback_used = fallback_needed(built, counter.total, self.weights)
-            if fallback_used:
-                strict = {h.docnum for h in results}
-                built = built.fallback
-                results, counter = self._collect(searcher, built, req, sort, sortedby, order, snippets, filter_query)
-                if counter.total > len(strict):
-                    notices.append(FALLBACK_NOTICE)
-            rescore = self._rescoring(built, sort, order)
-            depth = req.page * req.page_size
-            # the best RESCORE_DEPTH base matches get their bonuses, the rest keep their base order after them: the
-            # same for every page, so paging never shows a document twice
-            ranked = (self._rescored(searcher, results[:RESCORE_DEPTH], built) + results[RESCORE_DEPTH:depth]
-                      if rescore else results[:depth])
-            if sort == "relevantie" and order is None:
-                ranked = every_concept_first(ranked, strict)
-            total = counter.total
-            pages = max(1, math.ceil(total / req.page_size))
-            page = req.page
-            if page > pages:
-                notices.append(LAST_PAGE_NOTICE.format(pages=pages))
-                page = pages
-            start = (page - 1) * req.page_size
-            scored = sort == "relevantie" and order is None
-            hits = [self._hit(h, built.origins, scored=scored, snippets=snippets)
-                    for h in ranked[start:start + req.page_size]]
-            facet_counts = ({name: facet_order(values) for name, values in counter.facet_counts().items()}
-                            if facets else {})
+            built, matches, strict = fill(built, self.weights, lambda b: self._match(
+                reader, b, req, sort, order, snippets, facets), notices)
+            page, pages, start = page_window(matches.total, req, notices)
+            hits = self._page(reader, matches, built, req, sort, order, start, snippets, strict or set())
+            facet_counts = self._facet_counts(matches) if facets else {}
             # how many documents hold every concept (not the filled-up set) decides whether a spelling is doubtful
-            held = len(strict) if fallback_used else total
-            suggestion = self._suggest(searcher, built.words, held, notices) if req.q.strip() else ""
-            return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,
-                                pages=pages, page_size=req.page_size, sort=sort, notices=notices,
-                                interpreted_as=str(built.query), suggestion=suggestion)
+            held = len(strict) if strict is not None else matches.total
+            suggestion = self._suggest(reader, built.words, held, notices) if req.q.strip() else ""
+        return SearchResult(query=req.q, total=matches.total, hits=hits, facets=facet_counts, page=page,
+                            pages=pages, page_size=req.page_size, sort=sort, notices=notices,
+                            interpreted_as=str(built.query), suggestion=suggestion)
 
-    def _collect(self, searcher, built, req: SearchRequest, sort: str, sortedby, order, snippets: bool,
-                 filter_query):
-        """(results, facet counter) of one query: every match visited (the total and the facets count them all),
-        so the collector that keeps them all is the right one: a top-N collector would prune the query with a
-        minimum score, which changes both what matches and how it scores."""
-        rescore = self._rescoring(built, sort, order)
-        depth = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
-        query = built.base if rescore else built.query
-        top = collectors.SortingCollector(sortedby, limit=depth) if sortedby else collectors.UnlimitedCollector()
-        counter = FacetCounter(top, self._facet_values)
-        collector = collectors.TermsCollector(counter) if snippets else counter
-        if filter_query is not None:   # the filter wraps last, so it sees every document first
-            collector = collectors.FilterCollector(collector, filter_query, None)
-        searcher.search_with_collector(query, collector)
-        return collector.results(), counter
-
-    def _rescoring(self, built, sort: str, order) -> bool:
-        """Whether the best base matches get their bonus and passage scores added (relevance order only)."""
-        return (sort == "relevantie" and order is None and built.base is not None
-                and (built.bonus is not None or (self.weights.passage > 0 and bool(built.concepts))
-                     or (self.weights.grams > 0 and bool(built.words))))
-
-    def _rescored(self, searcher, hits: list, built) -> list:
-        """The hits of the base query with the bonus clauses', the best passage's and the character grams' scores
-        added, best first. The bonus is exactly what the full query (AndMaybe) would add, but collected only for
-        these documents instead of every match: for two or three common words that halves the cost. (Visiting them
-        with skip_to was measured too: no faster.)"""
-        if built.bonus is not None:
-            extra = {h.docnum: h.score for h in searcher.search(built.bonus, filter={h.docnum for h in hits},
-                                                                 limit=None)}
-            for h in hits:
-                h.score += extra.get(h.docnum, 0.0)
-        docnums = [h.docnum for h in hits]
-        if self.weights.passage > 0 and built.concepts:
-            for h, score in zip(hits, self._passage_scores(searcher, docnums, built.concepts)):
-                h.score += self.weights.passage * score
-        if self.weights.grams > 0 and built.words:
-            for h, score in zip(hits, self._gram_scores(searcher, docnums, built.words)):
-                h.score += self.weights.grams * score
-        return sorted(hits, key=lambda h: (-h.score, h.docnum))
-
-    def _postings_for(self, searcher, fieldname: str, term: str, docnums: list[int], read):
-        """{docnum: read(matcher)} for the documents of `docnums` (sorted) that hold `term`."""
-        out = {}
-        m = searcher.postings(fieldname, term)
-        for d in docnums:
-            if not m.is_active():
-                break
-            if m.id() < d:
-                m.skip_to(d)
-            if m.is_active() and m.id() == d:
-                out[d] = read(m)
-        return out
-
-    def _gram_scores(self, searcher, docnums: list[int], words: list[str]) -> list[float]:
-        """BM25 of the query words' character n-grams in the grams field, for these documents only."""
-        wanted = sorted(set(docnums))
-        n, k1, b = searcher.doc_count_all(), self.weights.k1, self.weights.b
-        reader = searcher.reader()
-        avg = max(1.0, reader.field_length("grams") / max(1, n))
-        scores = dict.fromkeys(wanted, 0.0)
-        norms = {d: k1 * (1 - b + b * reader.doc_field_length(d, "grams", 0) / avg) for d in wanted}
-        for gram, qtf in Counter(g for w in words for g in word_grams(w)).items():
-            df = searcher.doc_frequency("grams", gram)
-            if not df:
-                continue
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            for d, tf in self._postings_for(searcher, "grams", gram, wanted, lambda m: m.weight()).items():
-                scores[d] += qtf * idf * tf * (k1 + 1) / (tf + norms[d])
-        return [scores[d] for d in docnums]
-
-    def _passage_scores(self, searcher, docnums: list[int], concepts) -> list[float]:
-        """passages.best_window of each document's body, from the index's own positions."""
-        stems = sorted({s for c in concepts for s in c.stems + c.parts})
-        positions: dict[int, dict[str, list[int]]] = {d: {} for d in docnums}
-        wanted = sorted(set(docnums))
-        n = searcher.doc_count_all()
-        idf = {}
-        for stem in stems:
-            df = searcher.doc_frequency("body", stem)
-            idf[stem] = math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
-            if df:
-                read = self._postings_for(searcher, "body", stem, wanted,
-                                          lambda m: m.value_as("positions")[:PASSAGE_POSITIONS])
-                for d, found in read.items():
-                    positions[d][stem] = found
-        weights = [max([idf[s] for s in c.stems + c.parts] or [0.0]) for c in concepts]
-        return [best_window([concept_positions(c, positions[d]) for c in concepts], weights,
-                            self.weights.passage_window, self.weights.k1) for d in docnums]
-
-    @staticmethod
-    def _suggest(searcher, words: list[str], total: int, notices: list[str]) -> str:
+    def _suggest(self, reader, words: list[str], total: int, notices: list[str]) -> str:
         """A corrected query from the index's own vocabulary (search.spelling); the query words that no
         document holds are told in `notices`."""
-        reader = searcher.reader()
-
-        def near(word):
-            vocabulary = (b.decode("utf-8") for b in reader.expand_prefix("spell", word[:2]))
-            return [(o, searcher.doc_frequency("spell", o))
-                    for o in near_words(word, vocabulary, lambda o: reader.frequency("spell", o))]
-        corrected, unknown = suggest(words, total, lambda w: searcher.doc_frequency("spell", w), near)
+        corrected, unknown = suggest(words, total, lambda w: self._df(reader, w), lambda w: self._near(reader, w))
         if unknown_notice(unknown):
             notices.append(unknown_notice(unknown))
         return corrected
 
-    def _hit(self, hit, origins=None, scored: bool = True, snippets: bool = True) -> Hit:
-        stored = hit.fields()
-        text, passage, deep_link = "", "", ""
-        matched = {(f, t.decode("utf-8") if isinstance(t, bytes) else t) for f, t in (hit.matched_terms() or [])} \
-            if snippets else set()
-        if snippets:
-            text, passage, deep_link = snippet(stored.get("body") or "", stored.get("passages"), stored["url"],
-                                               {t for f, t in matched if f == "body"}, stored.get("title", ""))
-        return Hit(id=stored["id"], url=stored["url"], title=stored.get("title", ""), score=float(hit.score or 0.0) if scored else 0.0,
-                   themes=[t for t in stored.get("themes", "").split(",") if t],
-                   organisation=stored.get("organisation", ""), doctype=stored.get("doctype", ""),
-                   year=stored.get("year", ""),
-                   date=_day(stored.get("date")),
-                   snippet=text, identifier=stored.get("identifier", ""), site=stored.get("site", ""),
-                   passage=passage, deep_link=deep_link,
-                   changed_at=_timestamp(stored.get("changed_at")), fetched_at=stored.get("fetched_at", ""),
-                   why=explain(matched, origins or {}) if snippets else [])
-
-    # -- one document
-    def document(self, doc_id: str) -> dict | None:
-        with self._lock:
-            searcher = self._current()
-            stored = searcher.document(id=doc_id)
-            if stored is None:
-                return None
-            doc = dict(stored)
-            doc["themes"] = [t for t in doc.get("themes", "").split(",") if t]
-            doc["theme_evidence"] = json.loads(doc.get("theme_evidence") or "{}")
-            doc["date"] = _day(doc.get("date"))
-            doc["changed_at"] = _day(doc.get("changed_at"))
-            doc["docnum"] = searcher.document_number(id=doc_id)
-            return doc
-
-    def similar(self, doc_id: str, top: int = 5) -> list[Hit]:
-        """Documents that look like this one ("lijkt op"): Whoosh more-like-this on the first part of the text."""
-        with self._lock:
-            searcher = self._current()
-            docnum = searcher.document_number(id=doc_id)
-            if docnum is None:
-                return []
-            body = searcher.stored_fields(docnum).get("body", "")[:20_000]
-            results = searcher.more_like(docnum, "body", text=body, top=top, numterms=12)
-            return [self._hit(h, snippets=False) for h in results]
-
-    def all_hits(self, req: SearchRequest, limit: int):
+    def all_hits(self, req: SearchRequest, limit: int) -> tuple[int, list[Hit]]:
         """Every result of a search up to `limit`, in rank (or date) order, without snippets: for exports."""
         check_request(req)
-        with self._lock:
-            searcher = self._current()
+        _, state = self._version()
+        with self._reading(state) as reader:
             built = parse_query(self.builder, req.q, [])
-            kwargs = dict(filter=self._filter(req.filters), limit=limit)
-            if req.sort == "datum" or not req.q.strip():
-                kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
-            results = searcher.search(built.query, **kwargs)
-            scored = req.sort == "relevantie" and bool(req.q.strip())
-            if fallback_needed(built, len(results), self.weights):
-                strict = {h.docnum for h in results}
-                results = searcher.search(built.fallback.query, **kwargs)
-                results = every_concept_first(list(results), strict) if scored else results
-            return len(results), [self._hit(h, scored=scored, snippets=False) for h in results]
+            built, matches, strict = fill(built, self.weights, lambda b: self._match_all(reader, b, req, limit), [])
+            return matches.total, self._all(reader, matches, built, req, limit, strict)

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, render_template
 
-from crawler.config import DEFAULT_SITES, load_sites
-
 bp = Blueprint("coverage", __name__)
 
 # skip reasons recorded by the crawler (crawler/crawl.py, crawler/store.py) -> what they mean
@@ -51,11 +49,9 @@ class Reason:
 
 
 def site_names() -> dict[str, str]:
-    """Internal site keys (wetten, verordeningen) -> the titles people know them by (corpus/sites.toml)."""
-    try:
-        return {s.name: s.title for s in load_sites(current_app.config.get("SITES_FILE") or DEFAULT_SITES)}
-    except (OSError, ValueError):
-        return {}
+    """Internal site keys (wetten, verordeningen) -> the titles people know them by: the app's SITE_TITLES, which
+    run.py fills from the site list (corpus/sites.toml), so the app needs no crawler code to name a site."""
+    return dict(current_app.config.get("SITE_TITLES") or {})
 
 
 def skip_label(code: str) -> str:

@@ -43,7 +43,8 @@ def test_memoising_keeps_the_splits():
 
 def test_long_query_words_go_through_the_whole_search_path(index_dir):
     """A 234-letter word stalled a worker for over 30 s before the fix; the splitter must not be asked twice."""
-    from search.engine import SearchEngine, SearchRequest
+    from search.engine import SearchRequest
+    from search.whoosh_engine import SearchEngine
     engine = SearchEngine(index_dir, cache_size=0)
     result = engine.search(SearchRequest(q="stadsdeelraad" * 18 + " " + "gemeentebelasting" * 3))
     assert result.total == 0 and not result.hits

@@ -7,7 +7,8 @@ import whoosh.index
 from store.record import DocumentRecord
 from store.crawl_store import CrawlStore
 from indexer.build import MARKER, IndexLocation, IndexMissing, build_index
-from search.engine import SearchEngine, SearchRequest
+from search.engine import SearchRequest
+from search.whoosh_engine import SearchEngine
 
 
 def test_the_corpus_index_has_every_crawled_document_with_fields(corpus_data):

@@ -19,7 +19,8 @@ from store.crawl_store import CrawlStore
 from indexer.build import IndexLocation, update_index
 from loopback import LoopbackSite, Response, dripping, page
 from pdfgen import make_pdf
-from search.engine import SearchEngine, SearchRequest
+from search.engine import SearchRequest
+from search.whoosh_engine import SearchEngine
 
 REPO = Path(__file__).resolve().parent.parent
 TEXT = {"Content-Type": "text/plain"}

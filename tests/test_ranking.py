@@ -6,7 +6,8 @@ import pytest
 from store.crawl_store import CrawlStore
 from lang.analysis import complete_elisions, stems
 from search.engines import open_engine
-from search.engine import FALLBACK_NOTICE, SearchEngine, SearchRequest
+from search.engine import FALLBACK_NOTICE, SearchRequest
+from search.whoosh_engine import SearchEngine
 
 DOCS = {
     # hyphen and spelling variants of one word (Dutch spelling moved between them)
