@@ -254,7 +254,7 @@ def rm3_outcome() -> str:
             f"added as a bonus, 24 settings, the same 5 folds: fold-averaged nDCG@10 {r['cv_rm3']:.3f} with RM3 "
             f"against {r['cv_without']:.3f} without (held-out queries helped {r['helped']}, hurt {r['hurt']}); "
             f"check set {r['check_set_with_whole_set_choice']:.3f} against {r['check_set_without']:.3f}. "
-            f"{verdict.capitalize()}.\n")
+            f"{verdict[0].upper() + verdict[1:]}.\n")
 
 
 def main():
