@@ -90,13 +90,6 @@ def test_an_update_adds_changes_and_removes_in_one_transaction(tmp_path, postgre
     assert index.update(store, progress=False).mode == "none"
 
 
-def test_an_empty_database_is_reported_as_a_missing_index(postgres_url):
-    client = create_app({"TESTING": True, "INDEX_DIR": postgres_url}).test_client()
-    r = client.get("/zoeken?q=wonen")
-    assert r.status_code == 503 and "run.py index" in r.get_data(as_text=True)
-    assert client.get("/api/status").get_json()["ok"] is False
-
-
 def test_an_unreachable_server_is_reported_not_a_crash():
     client = create_app({"TESTING": True, "INDEX_DIR": "postgresql://nobody@127.0.0.1:9/none"}).test_client()
     r = client.get("/api/search?q=wonen")
