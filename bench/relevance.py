@@ -100,7 +100,7 @@ class Runs:
 
     def __init__(self, index: Path, eval_dir: Path):
         self.index, self.eval_dir, self._memo = index, eval_dir, {}
-        code = sorted((REPO / "search_app").glob("*.py")) + sorted((REPO / "indexer").glob("*.py")) + sorted(
+        code = [p for package in ("search", "lang", "indexer") for p in sorted((REPO / package).glob("*.py"))] + sorted(
             (REPO / "corpus" / "lang").glob("*"))
         stamp = hashlib.sha256(str(IndexLocation(index).live_target()).encode())
         for path in code + [eval_dir / "queries.tsv"]:
