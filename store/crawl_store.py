@@ -2,8 +2,10 @@
 
 Tables:
   pages      one row per URL: status, final URL, validators (ETag/Last-Modified), content hash, whether it
-             is a document to index, when it changed, how often it was missing, when to visit it again
-  contents   one row per distinct body (by SHA-256): the raw bytes (zlib) and what was extracted from them
+             is a document to index, when it changed, how often it was missing, when to visit it again, and what
+             belongs to the page rather than its body: its organisation and city, its links (against its own URL)
+  contents   one row per distinct body (by SHA-256): the raw bytes (zlib) and what was extracted from them (title,
+             text, passages, the body's own metadata), shared by every page that serves that body
   versions   per URL, every content hash it has had: old texts stay, so a changed page keeps its history
   fetches    the log of every request made, per run
   runs       one row per crawl run; site_runs one per site in a run, with its report
