@@ -230,12 +230,11 @@ def cmd_serve(args) -> int:
 
         def load(self):
             from search_app import create_app
-            return create_app({"SITE_TITLES": titles})
+            return create_app()
 
     from crawler.config import load_sites, select
     from search.engines import open_engine
     open_engine(index_url(args), cache_size=0)   # an index URL no engine reads is an error before serving
-    titles = {s.name: s.title for s in load_sites(args.sites_file)}   # /dekking names the sites as people know them
     sites = [s for s in select(load_sites(args.sites_file), None, "mirror") if s.mirror] if args.with_mirrors else []
     with mirrors_running(sites, data_dir(args)):   # the demo's source links keep working while the app serves
         say(f"Beleidszoeker draait op http://{args.host}:{args.port}/  (stoppen: Ctrl-C)")

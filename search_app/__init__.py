@@ -36,7 +36,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         STORE_PATH=os.environ.get("BELEIDSZOEKER_STORE") or str(default_data_dir() / "crawl.sqlite3"),
         RESULT_CACHE=int(os.environ.get("BELEIDSZOEKER_RESULT_CACHE", "512")),   # results per worker; 0 = off
         THEMES_FILE=str(DEFAULT_THEMES),
-        SITE_TITLES={},   # site key -> the name people know it by, for /dekking (run.py serve: from sites.toml)
         JSON_SORT_KEYS=False,
     )
     if test_config:

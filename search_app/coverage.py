@@ -3,7 +3,9 @@ document not found?" has an answer, in words an official reads: the site's name,
 failing page counted once (under errors, not also under skipped)."""
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Blueprint, current_app, render_template
 
@@ -48,10 +50,19 @@ class Reason:
     count: int
 
 
+SITES_FILE = Path(__file__).resolve().parent.parent / "corpus" / "sites.toml"
+
+
 def site_names() -> dict[str, str]:
-    """Internal site keys (wetten, verordeningen) -> the titles people know them by: the app's SITE_TITLES, which
-    run.py fills from the site list (corpus/sites.toml), so the app needs no crawler code to name a site."""
-    return dict(current_app.config.get("SITE_TITLES") or {})
+    """Internal site keys (wetten, verordeningen) -> the titles people know them by, from the site list
+    (corpus/sites.toml, or the app's SITES_FILE). Read as plain TOML: the app only names sites; checking and using
+    the rest of the list is the crawler's (crawler.config), which the app does not import."""
+    try:
+        with open(current_app.config.get("SITES_FILE") or SITES_FILE, "rb") as f:
+            sites = tomllib.load(f).get("site", [])
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    return {s["name"]: s.get("title") or s["name"] for s in sites if isinstance(s, dict) and s.get("name")}
 
 
 def skip_label(code: str) -> str:
