@@ -21,13 +21,14 @@ QUERY_SETS = [REPO / "bench" / "eval" / "queries.tsv", REPO / "bench" / "eval-th
 
 # Runs inside the measured checkout: whichever layout it has, the engine behind an index URL.
 PROBE = r"""
-import json, sys, time
-try:
+import json, os, sys, time
+if os.path.exists("search/engines.py"):   # the checkout's own layout (an editable install may know the other)
     from search.engines import open_engine
     from search.engine import SearchRequest
-except ImportError:
+else:
     from search_app.backends import open_engine
     from search_app.engine import SearchRequest
+assert os.path.abspath(sys.modules[SearchRequest.__module__].__file__).startswith(os.getcwd()), "not this checkout"
 index, rounds, queries = sys.argv[1], int(sys.argv[2]), json.loads(sys.stdin.read())
 engine = open_engine(index, cache_size=0)
 for q in queries:
@@ -58,8 +59,9 @@ def percentile(ms: list[float], p: float) -> float:
 
 def measure(checkout: Path, index: str, rounds: int, qs: list[str]) -> dict:
     done = subprocess.run([sys.executable, "-c", PROBE, index, str(rounds)], input=json.dumps(qs), cwd=checkout,
-                          capture_output=True, text=True, check=True, env={"PYTHONPATH": str(checkout),
-                                                                          "PATH": "/usr/bin:/bin"})
+                          capture_output=True, text=True, env={"PYTHONPATH": str(checkout), "PATH": "/usr/bin:/bin"})
+    if done.returncode:
+        raise SystemExit(f"{checkout}: the probe failed:\n{done.stderr}")
     ms = json.loads(done.stdout)
     return {"p50": round(statistics.median(ms), 1), "p95": round(percentile(ms, 95), 1)}
 

@@ -231,14 +231,19 @@ def before_after() -> str:
     r = json.loads(path.read_text(encoding="utf-8"))
     rows = "\n".join(f"| {name} | {v['p50']:.1f} | {v['p95']:.1f} |" for name, v in r["runs"].items())
     parts = ", ".join(f"{k} {v:.1f}" for k, v in r.get("per_query_ms_now", {}).items())
+    where = f"Where a query's time goes now (ms, mean over the queries): {parts}. " if parts else ""
+    runs = list(r["runs"].values())
+    before, now = runs[0], runs[-1]
+    growth = now["p95"] / before["p95"] - 1
+    verdict = (f"The p95 grew by {growth:+.0%}: within the 20% the search-quality issue allows." if growth <= 0.20
+               else f"The p95 grew by {growth:+.0%}, more than the 20% the search-quality issue allows.")
     return f"""Against the ranking before this work ({r['before']}), {r['how']}:
 
 | ranking | p50 ms | p95 ms |
 |---|---:|---:|
 {rows}
 
-Where a query's time goes now (ms, mean over the queries): {parts}. The p95 grew by more than the 20% the
-search-quality issue allows; the compiled engine of the G40-scale issue is where this cost belongs.
+{where}{verdict}
 
 """
 
