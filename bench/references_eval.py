@@ -101,7 +101,8 @@ def sample(store: Path) -> list[dict]:
                 text = _window((p.get("heading", "") + "\n" + p["text"]).strip(), rng)
                 ident = meta.get("identifier", "")
                 items.append({"id": f"{stratum}-{n + 1:02d}", "source": SOURCES[site], "url": url,
-                              "self": ident if ident.startswith("BWB") else None, "text": text, "citations": []})
+                              "self": ident if ident.startswith("BWB") else None, "title": meta.get("title", ""),
+                              "text": text, "citations": []})
                 n += 1
 
     for stratum, site, quota, heading in STRATA:
@@ -112,7 +113,8 @@ def sample(store: Path) -> list[dict]:
         for n, (url, _, links, meta) in enumerate(pool[:quota]):
             ident = meta.get("identifier", "")
             items.append({"id": f"links-{site}-{n + 1:02d}", "source": SOURCES[site], "url": url,
-                          "self": ident if ident.startswith("BWB") else None, "links": links, "citations": []})
+                          "self": ident if ident.startswith("BWB") else None, "title": meta.get("title", ""),
+                          "links": links, "citations": []})
     for stratum, site, quota, heading in MORE_STRATA:
         draw(stratum, site, quota, heading)
     for item in items:
@@ -138,7 +140,7 @@ def _norm_article(a):
 def score_item(item: dict, table) -> list[tuple[str, str, dict | None, object | None]]:
     """(outcome, kind, gold, found) per gold citation and per found reference: outcome is match, miss or false."""
     if "links" in item:
-        found = [r for r in extract_references("", item["links"], table, self_id=item["self"])]
+        found = extract_references("", item["links"], table, self_id=item["self"], self_title=item.get("title", ""))
         gold_by_link = {c["quote"]: c for c in item["citations"]}
         out = []
         for r in found:
@@ -147,7 +149,7 @@ def score_item(item: dict, table) -> list[tuple[str, str, dict | None, object | 
         out += [("miss", g["kind"], g, None) for g in gold_by_link.values()]
         return out
     text = item["text"]
-    found = extract_references(text, (), table, self_id=item["self"])
+    found = extract_references(text, (), table, self_id=item["self"], self_title=item.get("title", ""))
     spans = [(r.start, r.start + len(r.source)) for r in found]
     used = set()
     out = []

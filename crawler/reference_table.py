@@ -34,8 +34,8 @@ LAW_ARCHIVES = [
 ]
 
 _CITEERTITEL = re.compile(     # 'Deze wet wordt aangehaald als: ...': about itself, not an example or another law
-    r"\b(?:[Dd]eze|[Dd]it|[Zz]ij|[Hh]et)\s+(?P<noun>(?:[\w-]+\s+){0,2}?)(?:kan\s+|kunnen\s+)?(?:wordt|worden)\s+aangehaald\s+als\s*:?\s*(?:de\s+|het\s+)?[\"“‘'*]*\s*"
-    r"(?P<title>[A-Z][^\n\"“”‘’*]{2,150}?)\s*[\"”’'*]*\s*(?:[.;]\s|[.;]?\s*$|\s+en\s+treedt|,\s+(?:met|onder)\s+vermelding"
+    r"\b(?:[Dd]eze|[Dd]it|[Zz]ij|[Hh]et)\s+(?P<noun>(?:[\w-]+\s+){0,2}?)(?:kan\s+|kunnen\s+)?(?:wordt|worden)\s+aangehaald\s+als\s*:?\s*(?:de\s+|het\s+)?[\"“‘'*«]*\s*"
+    r"(?P<title>[A-Z][^\n\"“”‘’*«»]{2,150}?)\s*[\"”’'*»]*\s*(?:[.;]\s|[.;]?\s*$|\s+en\s+treedt|,\s+(?:met|onder)\s+vermelding"
     r"|\s+(?:met|onder)\s+vermelding)", re.M)
 _DATED_TITLE = re.compile(
     r"^(?P<head>(?:Wet|Rijkswet|Besluit|Regeling|Beschikking|Circulaire|Koninklijk besluit)\s+van\s+\d{1,2}\s+"

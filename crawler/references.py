@@ -105,7 +105,14 @@ class Table:
                 t.article_only.add(short)
             if len(ids) == 1:
                 t.names.setdefault(ids[0], title)
-            _insert(t.abbreviation_trie, _TOKEN.findall(short), short)
+            words = _TOKEN.findall(short)
+            _insert(t.abbreviation_trie, words, short)
+            if words[0] == "Wet":                     # 'de wet BRP', 'de wet SUWI'
+                _insert(t.abbreviation_trie, ["wet"] + words[1:], short)
+            key = normalise_title(title)
+            if key not in t.titles:                   # a title the corpus lacks ('Wet open overheid', EU law)
+                t.titles[key] = TitleEntry(title=title, ids=ids, how="abbreviation: " + source)
+                _insert(t.title_trie, key.split(), key)
         if BW not in t.titles:
             t.titles[BW] = TitleEntry(title="Burgerlijk Wetboek", ids=(), how="books")
             _insert(t.title_trie, BW.split(), BW)
@@ -129,11 +136,14 @@ _ORDINAL = (r"(?:eerste|tweede|derde|vierde|vijfde|zesde|zevende|achtste|negende
 NUM = r"(?:\d+[a-zA-Z]{0,3}(?:[.:]\d+[a-zA-Z]{0,3})*|[IVXL]{1,5}[A-Z]?)(?![\w:])"
 _DETAIL = (rf"(?:{_ORDINAL}(?:\s*(?:,|en|of|tot en met)\s*{_ORDINAL})*\s+(?:lid|leden)"
            r"|(?:lid|leden)\s+\d+[a-z]?(?:\s*(?:,|en|of)\s*\d+[a-z]?)*"
-           r"|onder(?:deel)?\s+[a-z0-9]{1,4}°?(?:\s*(?:,|en|of)\s*[a-z0-9]{1,4}°?)*"
+           r"|onder(?:deel)?\s+[a-zA-Z0-9]{1,4}°?(?:\s*(?:,|en|of)\s*[a-zA-Z0-9]{1,4}°?)*"
            r"|sub\s+[a-z0-9]{1,4}|aanhef(?:\s+en\s+onder(?:deel)?\s+[a-z0-9]{1,4})?"
-           rf"|{_ORDINAL}\s+(?:volzin|zin)|(?:lid|sub|onder)\s*\d+[a-z]?)")
+           rf"|{_ORDINAL}\s+(?:volzin|zin)|(?:lid|sub|onder)\s*\d+[a-z]?"
+           r"|\(\w{1,3}\)(?:\(\w{1,3}\))*|categorie\s+\w{1,4}"
+           r"|onderscheidenlijk\s+(?:onder(?:deel)?|categorie)\s+[a-zA-Z0-9]{1,4})")   # 'artikel 5(1)(c)', 'onder I'
+
 _ITEM = rf"{NUM}(?:\s*,?\s*{_DETAIL})*"
-_JOIN = r"\s*(?:,|\ben\b|\bof\b|\btot\s+en\s+met\b|\bt/m\b|[-–]|\bjo\.?)\s*"
+_JOIN = r"\s*(?:,|\ben\b|\bof\b|\btot\s+en\s+met\b|\bt/m\b|[-–]|\bjo\.?|\bonderscheidenlijk\b)\s*"
 _ART = r"(?:[Aa]rtikel(?:en)?|ARTIKEL(?:EN)?|[Aa]rtt?\.|[Aa]rt\b)"
 _LIST = rf"{_ITEM}(?:{_JOIN}(?:{_ART}\s+)?{_ITEM})*"
 # 'artikel 2.3.2, eerste lid, van de' right before a title; 'Boek 5 van het' before the Burgerlijk Wetboek
@@ -147,6 +157,7 @@ _BOOK_AFTER = re.compile(r",?\s*[Bb]oek\s+(?P<book>\d+[a-z]?)\b")
 _NUMBERS = re.compile(NUM)
 _DETAIL_RE = re.compile(_DETAIL)
 LEFT_WINDOW = 240
+_TRAILING_BRACKETS = re.compile(r"\(([^()]{3,150})\)\s*$")
 _DEFINITION = re.compile(r"\s*\((?P<short>[A-Z][A-Za-z]{1,7}(?:[ -]\d{4})?)\)")   # 'Wet politiegegevens (Wpg)'
 
 MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
@@ -154,7 +165,25 @@ _DATED = re.compile(rf"\b(?P<head>(?:[Ww]et|[Rr]ijkswet|[Bb]esluit|[Rr]egeling|[
                     rf"(?:{MONTHS})\s+\d{{4}})\b(?P<stb>\s*\((?:Stb|Stcrt|Trb)\.?\s*\d{{4}},?\s*(?:nr\.\s*)?\d+\))?")
 _EU = re.compile(r"\b(?P<head>(?:[Vv]erordening|[Rr]ichtlijn|[Bb]esluit|[Kk]aderbesluit)\s*(?:\((?:EU|EG|EEG|EGKS)\)\s*,?\s*)?"
                  r"(?:(?:nr|nummer)\.?\s*)?(?:\d{2,4}/\d{1,4}(?:/(?:EU|EG|EEG))?|\d{3,4}/\d{4}))(?![\w/])")
+# 'de Wet op de huurcommissies': a title by its words, up to a word that cannot be in one
+_STOP = (r"(?:en|of|is|zijn|wordt|worden|werd|van|de|het|een|die|dat|te|in|met|voor|als|bij|op|aan|om|zoals|niet|"
+         r"ook|zal|zullen|heeft|hebben|kan|kunnen|moet|door|ter|tot|naar|over|uit|onder|tegen|per|waarin|waarbij|"
+         r"indien|dan|wel|nog|daaraan|daarvan|genoemde|bedoelde|gestelde|geldt|ingetrokken)\b")
+_WORDS_TITLE = re.compile(
+    rf"\b(?P<word>Wet)\s+(?:op|inzake|betreffende)\s+(?:de|het)\s+(?!{_STOP})[a-zäëïöüé][\w-]+"
+    rf"(?:[ \t]+(?!{_STOP})[a-zäëïöüé][\w-]+){{0,2}}")
+# a capitalised compound naming a law or regulation: 'Invaliditeitswet', 'Vreemdelingenbesluit 2000',
+# 'Afvalstoffenverordening Den Haag', 'Algemene Inspraakverordening (2016)'; the bare kind words are no title
+_UNKNOWN_TITLE = re.compile(
+    r"\b(?:Algemene\s+|Tijdelijke\s+)?(?P<word>[A-Z][a-zäëïöüé]{2,}(?:wet|besluit|wetboek)|[A-Z][a-zäëïöüé]{2,}verordening"
+    r"(?:[ \t]+(?:gemeente[ \t]+)?[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)?)(?:[ \t]+\(?\d{4}\)?)?\b")
+KIND_WORDS = {"Rijkswet", "Kaderwet", "Invoeringswet", "Wijzigingswet", "Aanpassingswet", "Verzamelwet",
+              "Reparatiewet", "Goedkeuringswet", "Begrotingswet", "Uitvoeringswet", "Intrekkingswet", "Spoedwet",
+              "Wijzigingsbesluit", "Intrekkingsbesluit", "Uitvoeringsbesluit", "Inwerkingtredingsbesluit",
+              "Delegatiebesluit", "Mandaatbesluit", "Raadsbesluit", "Collegebesluit", "Instellingsbesluit",
+              "Wijzigingsverordening", "Basisverordening", "Uitvoeringsverordening", "Bouwverordening"}
 _JCI = re.compile(r"(?:jci)?\d\.\d:[cv]:(?P<bwb>BWB[RV]\d{7})(?P<params>(?:&amp;|&|%26)[\w%:.=\-&;]*)?")
+_EUR_LEX = re.compile(r"\b(CELEX|OJ):([0-9A-Z_]+)")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 _FRAGMENT_ARTICLE = re.compile(r"(?:^|[_-])[Aa]rtikel[-_]?(?P<art>\d+[a-zA-Z]{0,3}(?:[.:_]\d+[a-zA-Z]{0,3})*|[IVXL]+)")
 
@@ -165,11 +194,25 @@ def clean_article(raw: str) -> str:
     return raw.lower() if raw[:1].isdigit() else raw
 
 
+_RANGE = re.compile(r"^\s*(?:tot\s+en\s+met|t/m|[-–])\s*(?:[Aa]rt(?:ikel|\.)?\s*)?$")
+MAX_RANGE = 50
+
+
 def _articles(listing: str) -> list[str]:
     """The article numbers of 'artikelen 4:81 en 4:84', '2.3.2, eerste lid, onder b': the lid and onderdeel
-    parts are detail, not articles."""
+    parts are detail, not articles. A range of plain numbers ('11 tot en met 14', '15 - 21') is every article
+    in it."""
     listing = _DETAIL_RE.sub(" ", listing)
-    return [clean_article(m.group(0)) for m in _NUMBERS.finditer(listing)]
+    out: list[str] = []
+    previous = None
+    for m in _NUMBERS.finditer(listing):
+        number = clean_article(m.group(0))
+        if (previous and _RANGE.match(listing[previous.end():m.start()]) and previous.group(0).isdigit()
+                and number.isdigit() and 0 < int(number) - int(previous.group(0)) <= MAX_RANGE):
+            out += [str(n) for n in range(int(previous.group(0)) + 1, int(number))]
+        out.append(number)
+        previous = m
+    return out
 
 
 def _bw(table: Table, article: str | None, book: str | None) -> tuple[str | None, str | None]:
@@ -197,6 +240,9 @@ def reference_from_link(href: str, table: Table, start: int = -1) -> Reference |
         bwb = m.group("bwb")
         return Reference(bwb, table.names.get(bwb, ""), _jci_article(m.group("params")), href, start, "jci")
     path, _, fragment = href.partition("#")
+    eu = _EUR_LEX.search(unquote(href)) if "eur-lex.europa.eu" in href else None
+    if eu:        # EU law has no BWB id: kept by its CELEX number or Official Journal reference
+        return Reference(None, eu.group(1) + ":" + eu.group(2), None, href, start, "link")
     path = path.split("?", 1)[0]
     ids = [seg for seg in re.split(r"[/=]", path) if BWB_ID.fullmatch(seg)]
     if not ids:
@@ -245,9 +291,10 @@ def _title_matches(text: str, table: Table) -> list[tuple[int, int, str, bool]]:
 
 
 def extract_references(text: str, links: Iterable[str] = (), table: Table | None = None,
-                       self_id: str | None = None) -> list[Reference]:
+                       self_id: str | None = None, self_title: str = "") -> list[Reference]:
     """Every reference in a document's text and its links, in the order found (text first, then links).
-    `self_id` is the document's own BWB id: a regulation naming itself is no reference."""
+    `self_id` and `self_title` are the document's own BWB id and title: a regulation naming itself is no
+    reference ('Participatieverordening Rotterdam 2015 – Artikel 9' in that verordening)."""
     table = table or Table()
     text = unicodedata.normalize("NFC", text or "")
     refs: list[Reference] = []
@@ -272,6 +319,10 @@ def extract_references(text: str, links: Iterable[str] = (), table: Table | None
             refs.append(Reference(m.group(0), table.names.get(m.group(0), ""), None, m.group(0), m.start(), "link"))
             taken.append(m.span())
 
+    def itself(entry: TitleEntry | None) -> bool:
+        """The document's own title (also a dated one that several regulations share)."""
+        return bool(self_id and entry and self_id in entry.ids)
+
     # dated and EU citations
     for pattern, lookup in ((_DATED, True), (_EU, False)):
         for m in pattern.finditer(text):
@@ -279,37 +330,54 @@ def extract_references(text: str, links: Iterable[str] = (), table: Table | None
                 continue
             head = m.group("head")
             entry = table.titles.get(normalise_title(head)) if lookup else None
-            refs.extend(_with_articles(text, m.start(), m.end(), head, entry.bwb if entry else None, table))
             taken.append(m.span())
+            if not itself(entry):
+                refs.extend(_with_articles(text, m.start(), m.end(), head, entry.bwb if entry else None, table))
 
     # citation titles and abbreviations, then the abbreviations the document defines itself ('de Wet
     # politiegegevens (Wpg)'), wherever they occur
     local: dict[str, TitleEntry] = {}
     for s, e, key, abbreviation in _title_matches(text, table):
-        if not free(s, e):
+        if not free(s, e) or _in_compound(text, s, e):
             continue
         entry = table.entry(key, abbreviation)
+        if itself(entry):
+            taken.append((s, e))
+            continue
         found = _with_articles(text, s, e, text[s:e], entry.bwb, table, bw=normalise_title(entry.title) == BW)
         if abbreviation and key in table.article_only and all(r.article is None for r in found):
             continue
         refs.extend(found)
         taken.append((s, e))
         defined = _DEFINITION.match(text, e)
-        if defined and not abbreviation and defined.group("short") not in table.abbreviations:
-            local.setdefault(defined.group("short"), entry)
-            taken.append(defined.span())
+        if defined and not abbreviation:
+            taken.append(defined.span())             # '(AVG)' right after its title is part of that citation
+            if defined.group("short") not in table.abbreviations:
+                local.setdefault(defined.group("short"), entry)
     for short, entry in local.items():
         for m in re.finditer(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text):
             if free(*m.span()):
                 refs.extend(_with_articles(text, m.start(), m.end(), short, entry.bwb, table))
                 taken.append(m.span())
+    # titles of regulations the table does not know: 'Huurprijzenwet', 'Afvalstoffenverordening Den Haag'
+    for m in [*_UNKNOWN_TITLE.finditer(text), *_WORDS_TITLE.finditer(text)]:
+        if free(*m.span()) and m.group("word") not in KIND_WORDS and not _in_compound(text, *m.span()):
+            refs.extend(_with_articles(text, m.start(), m.end(), m.group(0), None, table))
+            taken.append(m.span())
 
     refs.sort(key=lambda r: r.start)
     for href in links:
         ref = reference_from_link(href, table)
         if ref:
             refs.append(ref)
-    return [r for r in refs if not (self_id and r.target == self_id)]
+    own = {normalise_title(self_title)} | {normalise_title(m.group(1)) for m in _TRAILING_BRACKETS.finditer(self_title)}
+    return [r for r in refs if not (self_id and r.target == self_id)
+            and not (self_title and r.target is None and r.kind == "text" and normalise_title(r.title) in own)]
+
+
+def _in_compound(text: str, s: int, e: int) -> bool:
+    """'Wmo-ondersteuning', 'ANW-gerechtigden': the name is part of a word, not a citation."""
+    return (text[e:e + 1] == "-" and text[e + 1:e + 2].isalpha()) or (s > 1 and text[s - 1] == "-" and text[s - 2].isalpha())
 
 
 def _with_articles(text: str, s: int, e: int, title: str, target: str | None, table: Table,
