@@ -5,7 +5,6 @@ the algorithm register's legal-basis field, regelrecht's municipal regulations, 
 KOOP publication files of wetsuite. Resolution uses the shipped table (corpus/references/)."""
 import json
 import re
-from pathlib import Path
 
 import pytest
 import yaml
