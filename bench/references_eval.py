@@ -1,4 +1,4 @@
-"""Precision and recall of the reference extractor (crawler/references.py) on a hand-checked sample.
+"""Precision and recall of the reference extractor (lang/references.py) on a hand-checked sample.
 
     python bench/references_eval.py                 # recompute the table from bench/references-gold.jsonl
     python bench/references_eval.py --errors        # and list every miss, false hit and wrong resolution
@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.reference_table import load_table  # noqa: E402
-from crawler.references import clean_article, extract_references  # noqa: E402
+from lang.reference_table import load_table  # noqa: E402
+from lang.references import clean_article, extract_references  # noqa: E402
 
 GOLD = ROOT / "bench" / "references-gold.jsonl"
 DOC = ROOT / "docs" / "REFERENCES.md"

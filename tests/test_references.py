@@ -9,11 +9,11 @@ import re
 import pytest
 import yaml
 
-from crawler.reference_table import (
+from lang.reference_table import (
     CORPUS, check_abbreviations, citeertitels, load_table, manifest_ids, read_abbreviations, read_titles,
     title_rows,
 )
-from crawler.references import Table, TitleEntry, extract_references, reference_from_link
+from lang.references import Table, TitleEntry, extract_references, reference_from_link
 
 GEMEENTEWET, AWB, WMO_2015, PARTICIPATIEWET = "BWBR0005416", "BWBR0005537", "BWBR0035362", "BWBR0015703"
 

@@ -7,7 +7,7 @@ A reference is found three ways (its `kind`):
   text  a citation in running text: "artikel 2.3.2, eerste lid, van de Wet maatschappelijke ondersteuning 2015",
         "art. 160 Gemw", "artikelen 4:81 en 4:84 van de Algemene wet bestuursrecht", "op grond van de
         Participatiewet", "de wet van 21 juni 2001", "Verordening (EU) 2016/679".
-Citation titles and abbreviations are resolved to a BWB id with a Table (built by crawler.reference_table from
+Citation titles and abbreviations are resolved to a BWB id with a Table (built by lang.reference_table from
 the corpus's own titles plus a checked hand list). What cannot be resolved is kept with the text it came from.
 Everything here is pure: text and links in, references out.
 """
