@@ -118,6 +118,12 @@ class Table:
             _insert(t.title_trie, BW.split(), BW)
         return t
 
+    def key_of(self, title: str) -> str:
+        """The one key of a citation that resolved to no id, however it was written: an abbreviation's title
+        ('AVG' -> 'algemene verordening gegevensbescherming'), else the title's words."""
+        entry = self.abbreviations.get(title.strip())
+        return normalise_title(entry.title if entry else title)
+
     def entry(self, key: str, abbreviation: bool) -> TitleEntry:
         return self.abbreviations[key] if abbreviation else self.titles[key]
 
