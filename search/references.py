@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 
 from lang.reference_table import load_table
+from indexer.schema import doc_id as document_id  # noqa: F401  (a stored page's document in the index)
 from lang.references import normalise_title
 
 _ID = re.compile(r"(?i)^(BWB[RV]\d{7})(?:/(.+))?$")
@@ -49,3 +50,8 @@ def resolve(value: str) -> tuple[list[str], str]:
 def regulation_name(bwb: str) -> str:
     """The citation title of a BWB id ('Gemeentewet'), or the id itself."""
     return load_table().names.get(bwb, bwb)
+
+
+def article_anchor(article: str) -> str:
+    """The anchor of an article on a document page, as the sources write it ('2.3.2' -> 'artikel-2-3-2')."""
+    return "artikel-" + (re.sub(r"[^0-9a-z]+", "-", article.lower()).strip("-")[:52] or "sectie")
