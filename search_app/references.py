@@ -28,7 +28,9 @@ FILTERS = ("thema", "jaar")
 
 
 def _store():
-    return current_app.extensions.get("store")
+    """The crawl store, when it has the reference table (else the pages show what the index knows)."""
+    store = current_app.extensions.get("store")
+    return store if store is not None and store.has_references() else None
 
 
 def _checked(bwb: str, article: str | None) -> str:

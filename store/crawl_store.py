@@ -635,6 +635,13 @@ class CrawlStore:
         db.execute("DELETE FROM refs WHERE url=?", (url,))
         db.execute("UPDATE pages SET refs_key=NULL, regulation=NULL WHERE url=?", (url,))
 
+    def has_references(self) -> bool:
+        """Whether the store has the reference table: a read-only app on a store of an older version (not migrated
+        yet: the next crawl or `run.py references` does it) shows no references rather than failing."""
+        if not getattr(self, "_has_references", False):
+            self._has_references = self.db.has_table("refs")
+        return self._has_references
+
     def write_references(self, url: str, refs: "References") -> None:
         """Replace a page's references (the backfill: crawler.reference_sync)."""
         with self.transaction() as db:
