@@ -103,8 +103,9 @@ class Table:
             t.abbreviations[short] = TitleEntry(title=title, ids=ids, how="abbreviation: " + source)
             if flags and flags[0]:
                 t.article_only.add(short)
-            if len(ids) == 1:
-                t.names.setdefault(ids[0], title)
+            if len(ids) == 1 and (ids[0] not in best or best[ids[0]][0] >= rank["dated"]):
+                best[ids[0]] = (rank["title"], title)   # a checked name beats a dated official title
+                t.names[ids[0]] = title
             words = _TOKEN.findall(short)
             _insert(t.abbreviation_trie, words, short)
             if words[0] == "Wet":                     # 'de wet BRP', 'de wet SUWI'
