@@ -163,10 +163,25 @@ def cmd_index(args) -> int:
     store = open_store(args)
     if store.count_documents() == 0:
         return fail("de crawl-store bevat nog geen documenten; eerst: python run.py crawl")
+    from crawler.reference_sync import sync_references
+    sync_references(store)   # a store from before references (or read with another table) gets them first
     rebuild = getattr(args, "rebuild", True)
     report = index_store(store, index_url(args), rebuild=rebuild, procs=args.procs, progress=show_progress(args),
                          reason="--rebuild" if rebuild else "")
     say(index_summary(report))
+    return 0
+
+
+def cmd_references(args) -> int:
+    """Read the references of every document that lacks them (all with --rebuild); the next index update
+    carries them into the index."""
+    from crawler.reference_sync import sync_references
+    from store.database import is_postgres_url, sqlite_path
+    where = store_url(args)
+    if not is_postgres_url(where) and not sqlite_path(where).exists():
+        return fail(f"geen crawl-store in {where}; eerst: python run.py crawl")
+    n = sync_references(open_store(args), rebuild=args.rebuild)
+    say(f"verwijzingen gelezen uit {n} documenten")
     return 0
 
 
@@ -373,6 +388,11 @@ def parser() -> argparse.ArgumentParser:
                    help="build everything anew (default: update only new, changed and removed documents)")
     i.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1), help="indexing processes")
     i.set_defaults(func=cmd_index)
+
+    r = sub.add_parser("references", help="read what each stored document cites (the reference table)")
+    r.add_argument("--rebuild", action="store_true", help="read every document again (default: only those "
+                                                          "without references or read with another table)")
+    r.set_defaults(func=cmd_references)
 
     s = sub.add_parser("setup", help="mirror + crawl + index, only if there is no index yet")
     s.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1))

@@ -36,6 +36,7 @@ from .directives import header_directives
 from .documents import DOCUMENT_TYPES, extract_document
 from .extract import Extract, extract_html
 from .fetch import Fetcher, Redirecting, Retrying, TransferLimits
+from .reference_sync import references_of, sync_references
 from .robots import HostRules, RobotsCache
 from .sitemaps import parse_sitemap
 from store.crawl_store import LEASE_SECONDS, Claim, CrawlStore, Revisit, content_hash
@@ -482,11 +483,14 @@ class SiteCrawler:
         if text_cut and not reason:
             self.report.text_capped += 1
         was_document = url in self.was_document
+        references = None if reason else references_of(content_hash(res.body), extract["title"], extract["text"],
+                                                        extract["links"], ex.meta.get("identifier", ""))
         outcome = self.store.record_content(
             url=url, status=res.status, body=res.body, extract=extract, indexable=not reason, skip_reason=reason,
             content_type=res.content_type, etag=res.headers.get("etag", ""),
             last_modified=res.headers.get("last-modified", ""), revisit=self.revisit, error=ex.error,
-            lastmod=lastmod, text_cut=text_cut, links_out=ex.content_links, page_meta=page_meta, **common)
+            lastmod=lastmod, text_cut=text_cut, links_out=ex.content_links, page_meta=page_meta,
+            references=references, **common)
         if reason:
             self._skipped[reason] += 1
             if was_document:
@@ -618,6 +622,7 @@ def crawl(sites: list[Site], store: CrawlStore, progress: bool = True, sleep=tim
         report = SiteReport.from_dict(stored) if stored else first
         report.resumed = report.resumed or first.resumed
         reports.append(report)
+    sync_references(store)   # documents whose references were read from another body or table (or never)
     store.finish_run(run_id, {r.site: r.as_dict() for r in reports})
     store.close()
     return reports

@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timezone
 
 from lang.analysis import folded_words
+from lang.reference_table import load_table
 from store.record import DocumentRecord
 
 from .schema import MISSING_DATE, doc_id
@@ -46,6 +47,22 @@ def spelling_words(text: str) -> str:
     return " ".join(sorted({w for w in set(folded_words(text)) if 4 <= len(w) <= 30 and w.isalpha()}))
 
 
+def reference_keys(references) -> list[str]:
+    """The `refs` terms of a document's references (what `verwijst:` filters on): each cited regulation's BWB id
+    and id/article ('BWBR0005416', 'BWBR0005416/160'); a citation that resolved to no id by its title's words
+    ('afvalstoffenverordening den haag'). Distinct, in order."""
+    keys: dict[str, None] = {}
+    table = load_table() if references else None
+    for target, title, article in references:
+        if target:
+            keys[target] = None
+            if article:
+                keys[f"{target}/{article}"] = None
+        elif table.key_of(title or ""):
+            keys[table.key_of(title)] = None
+    return [k.replace(",", " ") for k in keys]
+
+
 def to_index_fields(rec: DocumentRecord, themes: list) -> dict:
     """Index fields for one record; `themes` are ThemeEvidence objects (strongest first)."""
     return {
@@ -64,6 +81,7 @@ def to_index_fields(rec: DocumentRecord, themes: list) -> dict:
         "year": rec.year or "onbekend",
         "date": _parse_date(rec.date),
         "themes": ",".join(ev.slug for ev in themes),
+        "refs": ",".join(reference_keys(rec.references)),
         "theme_evidence": json.dumps({ev.slug: dict(ev.keywords.most_common(8)) for ev in themes},
                                      ensure_ascii=False),
         "passages": json.dumps(passage_offsets(rec), ensure_ascii=False),

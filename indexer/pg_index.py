@@ -53,6 +53,7 @@ def tsvector_literal(fields: dict, analyzer=_ANALYZER) -> tuple[str, int]:
     out = [f"{quote_lexeme(lex)}:{','.join(dict.fromkeys(pos))}" for lex, pos in positions.items()]
     out += [quote_lexeme("org:" + t.text) for t in _FOLD(fields.get("org_words") or "")]
     out += [quote_lexeme("thema:" + slug) for slug in (fields.get("themes") or "").split(",") if slug]
+    out += [quote_lexeme("ref:" + key) for key in (fields.get("refs") or "").split(",") if key]
     return " ".join(dict.fromkeys(out)), max(1, body_length)
 
 
@@ -63,6 +64,7 @@ def _row(rec: DocumentRecord, matcher: ThemeMatcher) -> tuple:
     clean["changed_at"] = None if f["changed_at"] == MISSING_DATE else f["changed_at"]
     clean["vector"], clean["doc_length"] = tsvector_literal(clean)
     clean["themes"] = [t for t in f["themes"].split(",") if t]
+    clean["refs"] = [r for r in f["refs"].split(",") if r]
     clean["doc_key"] = rec.key
     return tuple(clean[c] for c in COLUMNS)
 

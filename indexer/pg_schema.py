@@ -7,7 +7,7 @@ MAX_POSITIONS_PER_LEXEME = 256   # ... and how many it keeps per lexeme
 FIELD_GAP = 100               # positions between fields, so a phrase never spans title and body
 TEXT_WEIGHTS = (("title", "A"), ("short_title", "B"), ("body", "D"))
 
-LAYOUT = 4   # the tables below; a different one in the database means a full build (which recreates them)
+LAYOUT = 5   # the tables below; a different one in the database means a full build (which recreates them)
 
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS fuzzystrmatch;
@@ -16,7 +16,8 @@ CREATE TABLE IF NOT EXISTS search_documents (
     title TEXT,
     short_title TEXT, body TEXT, site TEXT, organisation TEXT, city TEXT, doctype TEXT, year TEXT, date DATE,
     changed_at TIMESTAMP, fetched_at TEXT, themes TEXT[] NOT NULL DEFAULT '{}', theme_evidence TEXT,
-    passages TEXT, spell TEXT, doc_length INTEGER NOT NULL DEFAULT 1, vector TSVECTOR NOT NULL);
+    passages TEXT, spell TEXT, doc_length INTEGER NOT NULL DEFAULT 1, vector TSVECTOR NOT NULL,
+    refs TEXT[] NOT NULL DEFAULT '{}');
 CREATE INDEX IF NOT EXISTS search_documents_vector ON search_documents USING GIN (vector);
 CREATE INDEX IF NOT EXISTS search_documents_date ON search_documents (date DESC);
 CREATE INDEX IF NOT EXISTS search_documents_changed ON search_documents (changed_at DESC);
@@ -29,7 +30,7 @@ CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NUL
 
 COLUMNS = ("id", "url", "content_hash", "doc_key", "identifier", "title", "short_title", "body", "site",
            "organisation", "city", "doctype", "year", "date", "changed_at", "fetched_at", "themes", "theme_evidence",
-           "passages", "spell", "doc_length", "vector")
+           "passages", "spell", "doc_length", "vector", "refs")
 
 
 def quote_lexeme(lexeme: str) -> str:

@@ -9,7 +9,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from lang.analysis import GramAnalyzer, dutch_analyzer, folding_analyzer
 
-SCHEMA_VERSION = 6   # 6: the analyzers moved to lang/ (a Whoosh schema pickles their module path)
+SCHEMA_VERSION = 7   # 7: refs (what a document cites); 6: the analyzers moved to lang/
 
 # Field weights are applied at query time (search.query.Weights), so they can be measured without
 # rebuilding the index.
@@ -42,6 +42,7 @@ def build_schema(decompound: bool = True) -> Schema:
         date=DATETIME(stored=True, sortable=True),
         themes=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
         spell=KEYWORD(scorable=False, lowercase=False),   # distinct surface words: did-you-mean
+        refs=KEYWORD(commas=True, scorable=False, lowercase=False),   # cited BWB ids, id/article, unresolved titles
         theme_evidence=STORED,
         passages=STORED,
         content_hash=ID(stored=True),

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 from .sources import Page
 
 STAMP = ".mirror.json"
-RENDER_VERSION = 3     # 3: Markdown residue (attribute lists, irregular tables, broken links) repaired
+RENDER_VERSION = 4     # 4: a regelrecht regulation's legal basis; 3: Markdown residue repaired
 
 PAGE = """<!DOCTYPE html>
 <html lang="nl">

@@ -364,6 +364,18 @@ def register_pages(path: Path | None = None) -> Iterator[Page]:
 LAYER_TYPES = {"GEMEENTELIJKE_VERORDENING": "verordening", "UITVOERINGSBELEID": "beleidsregel"}
 
 
+def _legal_basis(basis: dict) -> str:
+    """A legal_basis entry as text: 'Gemeentewet, artikel 147 (Bevoegdheid gemeenteraad tot ...)'; the law_id
+    is a lower-case slug of the law's title ('burgerlijk_wetboek_boek_5')."""
+    law = _value(basis.get("law_id")).replace("_", " ")
+    text = law[:1].upper() + law[1:]
+    if _value(basis.get("article")):
+        text += f", artikel {_value(basis.get('article'))}"
+    if _value(basis.get("description")):
+        text += f" ({_value(basis.get('description'))})"
+    return text
+
+
 def regelrecht_pages(root: Path | None = None) -> Iterator[Page]:
     root = root or CORPUS / "regelrecht-gemeentelijke-verordeningen"
     for yml in sorted(root.rglob("*.yaml")):
@@ -378,6 +390,10 @@ def regelrecht_pages(root: Path | None = None) -> Iterator[Page]:
             heading = re.sub(r"<[^>]+>", "", inline_text_html(heading))   # a heading's '**Begrippen**' is just its text
             parts.append(f'<h2 id="artikel-{slug(number)}">Artikel {escape(number)} {heading}</h2>'
                          + _paragraphs(rest))
+        basis = [_legal_basis(b) for b in doc.get("legal_basis") or [] if isinstance(b, dict) and b.get("law_id")]
+        if basis:   # as lokaleregelgeving.overheid.nl shows it beside the text: the regulation's legal basis
+            parts.insert(0, '<h2 id="grondslag">Wettelijke grondslag</h2><ul>'
+                         + "".join(f"<li>{escape(b)}</li>" for b in basis) + "</ul>")
         source_url = _value(doc.get("url"))
         links = [(source_url, "Bron op lokaleregelgeving.overheid.nl")] if source_url else []
         title = _value(doc.get("officiele_titel")) or _value(doc.get("name")) or rel

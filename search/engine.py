@@ -22,7 +22,7 @@ from .result_cache import ResultCache
 from .snippets import snippet
 from .spelling import suggest, unknown_notice
 
-FACET_FIELDS = ["themes", "organisation", "doctype", "year"]
+FACET_FIELDS = ["themes", "organisation", "doctype", "year", "refs"]   # refs: the cited regulations (Grondslag)
 SORTS = ("relevantie", "datum")
 PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
@@ -178,6 +178,7 @@ def parse_query(builder: QueryBuilder, q: str, notices: list[str]):
     except Exception:  # the parser is lenient, but a query string must never cause a 500
         notices.append("Uw zoekvraag kon niet gelezen worden. We hebben gezocht op de losse woorden.")
         built = builder.build(plain_terms(q))
+    notices.extend(n for n in built.notices if n not in notices)
     if built.query is NullQuery:
         notices.append("Uw zoekvraag bevat alleen woorden die te algemeen zijn om op te zoeken "
                        "(zoals 'de', 'het', 'van').")

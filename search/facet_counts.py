@@ -7,13 +7,15 @@ needs one array lookup per document and facet, next to a top-N collector: that i
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from whoosh import collectors
 from whoosh.query import Term
 
 SINGLE = ("organisation", "doctype", "year")
-MULTI = ("themes",)
+MULTI = ("themes", "refs")
+REGULATION = re.compile(r"BWB[RV]\d{7}")   # of the refs terms, the facet counts the cited regulations
 
 
 class FacetValues:
@@ -26,6 +28,8 @@ class FacetValues:
             values: list = [() if name in MULTI else ""] * n
             for term in searcher.lexicon(name):
                 text = term.decode("utf-8") if isinstance(term, bytes) else term
+                if name == "refs" and not REGULATION.fullmatch(text):
+                    continue
                 for docnum in searcher.docs_for_query(Term(name, text)):
                     values[docnum] = values[docnum] + (text,) if name in MULTI else text
             self.columns[name] = values

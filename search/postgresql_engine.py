@@ -46,6 +46,8 @@ def to_tsquery(node) -> str | None:
             return quote_lexeme("thema:" + text)
         if node.fieldname == "org_words":
             return quote_lexeme("org:" + text)
+        if node.fieldname == "refs":
+            return quote_lexeme("ref:" + text)
         return None
     if isinstance(node, Phrase):
         weight = FIELD_WEIGHT.get(node.fieldname)
@@ -253,8 +255,8 @@ class PostgresSearchEngine(BaseEngine):
             values = [v for v in values if v]
             if not values:
                 continue
-            if fieldname == "themes":
-                conds.append("themes && %s::text[]")
+            if fieldname in ("themes", "refs"):
+                conds.append(f"{fieldname} && %s::text[]")
             else:
                 conds.append(f"{fieldname} = ANY(%s)")
             args.append(values)
@@ -365,12 +367,15 @@ class PostgresSearchEngine(BaseEngine):
         if not facets:
             return self._query(f"SELECT COUNT(*) FROM search_documents WHERE {where}", args)[0][0], {}
         rows = self._query(
-            f"WITH m AS MATERIALIZED (SELECT themes, organisation, doctype, year FROM search_documents WHERE {where}) "
+            f"WITH m AS MATERIALIZED (SELECT themes, organisation, doctype, year, refs FROM search_documents "
+            f"WHERE {where}) "
             "SELECT 'total', '', COUNT(*) FROM m "
             "UNION ALL SELECT 'organisation', organisation, COUNT(*) FROM m GROUP BY organisation "
             "UNION ALL SELECT 'doctype', doctype, COUNT(*) FROM m GROUP BY doctype "
             "UNION ALL SELECT 'year', year, COUNT(*) FROM m GROUP BY year "
-            "UNION ALL SELECT 'themes', t, COUNT(*) FROM m, unnest(m.themes) t GROUP BY t", args)
+            "UNION ALL SELECT 'themes', t, COUNT(*) FROM m, unnest(m.themes) t GROUP BY t "
+            "UNION ALL SELECT 'refs', t, COUNT(*) FROM m, unnest(m.refs) t WHERE t ~ '^BWB[RV][0-9]{7}$' GROUP BY t",
+            args)
         counts: dict[str, list] = {f: [] for f in FACET_FIELDS}
         total = 0
         for name, value, n in rows:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
-from whoosh.fields import KEYWORD, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.qparser import AndGroup, OrGroup, QueryParser
 from whoosh.qparser import plugins as qplugins
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term, Wildcard
@@ -26,6 +26,7 @@ from lang.resources import dutch_stopwords
 from lang.synonyms import load_synonyms
 
 from .passages import Concept
+from .references import resolve
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Weights:
 
 DEFAULT_WEIGHTS = Weights()
 TEXT_FIELDS = ("title", "short_title", "body")
+FILTERS = ("gemeente", "thema", "verwijst")   # query fields that restrict, not words to score
 # A word-internal hyphen joins (re-integratie, e-mail); only a hyphen that starts a word excludes (-pleegzorg).
 _HYPHENATED = re.compile(r"\w[\w'’.]*(?:-[\w'’.]+)+")
 MINUS = r"(?<![^\s(])-(?=[^\s-])"
@@ -69,7 +71,7 @@ PLUS = r"(?<![^\s(])\+(?=\S)"
 def _raw_schema() -> Schema:
     raw = RegexTokenizer(r"\w+(?:['’.-]\w+)*") | LowercaseFilter()
     return Schema(text=TEXT(analyzer=raw), titel=TEXT(analyzer=raw), gemeente=TEXT(analyzer=raw),
-                  thema=KEYWORD(lowercase=True))
+                  thema=KEYWORD(lowercase=True), verwijst=ID)
 
 
 @dataclass
@@ -84,6 +86,7 @@ class BuiltQuery:
     modifiers: list = field(default_factory=list)   # bonus clauses: a query compound's first part alone
     concepts: list = field(default_factory=list)    # passages.Concept of each word, for passage evidence
     fallback: "BuiltQuery | None" = None  # any of the concepts, most first: when all of them find (almost) nothing
+    notices: list[str] = field(default_factory=list)   # what a filter could not read (verwijst: an unknown law)
 
 
 class QueryBuilder:
@@ -201,6 +204,11 @@ class QueryBuilder:
                 return Term("themes", text)
             if fieldname == "gemeente":
                 return Or([Term("org_words", w) for w in self._folded(text)] or [NullQuery])
+            if fieldname == "verwijst":   # documents citing a regulation: by BWB id, citation title or abbreviation
+                keys, notice = resolve(text)
+                if notice and notice not in built.notices:
+                    built.notices.append(notice)
+                return Or([Term("refs", k) for k in keys] or [NullQuery])
             q = self.word(built, text, negative)
             if q is not None and fieldname == "titel":
                 stem = self.stem(self._folded(text)[0]) if self._folded(text) else text
@@ -233,9 +241,9 @@ class QueryBuilder:
         if isinstance(node, (And, Or)):
             # gemeente: and thema: restrict, whatever the grouping: they are filters, not extra words
             required = [self.expand(built, s, negative) for s in node.subqueries
-                        if isinstance(s, Term) and s.fieldname in ("gemeente", "thema")]
+                        if isinstance(s, Term) and s.fieldname in FILTERS]
             subs = [self.expand(built, s, negative) for s in node.subqueries
-                    if not (isinstance(s, Term) and s.fieldname in ("gemeente", "thema"))]
+                    if not (isinstance(s, Term) and s.fieldname in FILTERS)]
             subs = [q for q in subs if q is not None]
             subs = [q for q in subs if not isinstance(q, Every)] or subs   # "wmo *": the * adds nothing
             required = [q for q in required if q is not None]

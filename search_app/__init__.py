@@ -51,8 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     except (FileNotFoundError, ConnectionError):
         app.extensions["store"] = None
 
-    from . import api, coverage, explore, feeds, pages
-    for blueprint in (pages.bp, api.bp, explore.bp, feeds.bp, coverage.bp):
+    from . import api, coverage, explore, feeds, pages, references
+    for blueprint in (pages.bp, api.bp, explore.bp, feeds.bp, coverage.bp, references.bp):
         app.register_blueprint(blueprint)
 
     @app.after_request

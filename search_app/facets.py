@@ -25,7 +25,7 @@ def display_label(value: str) -> str:
 
 @dataclass(frozen=True)
 class Facet:
-    param: str          # URL parameter (Dutch): thema, gemeente, type, jaar
+    param: str          # URL parameter (Dutch): thema, gemeente, type, jaar, grondslag
     field: str          # index field
     label: str          # heading shown to people
     limit: int = 12     # values shown before "meer"
@@ -62,5 +62,6 @@ FACETS = (
     Facet("gemeente", "organisation", "Organisatie"),
     Facet("type", "doctype", "Documenttype"),
     Facet("jaar", "year", "Jaar", limit=15, chronological=True),
+    Facet("grondslag", "refs", "Grondslag", limit=10),   # the regulations the results cite most
 )
 FACET_BY_PARAM = {f.param: f for f in FACETS}

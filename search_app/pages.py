@@ -6,9 +6,11 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from search.engine import IndexMissing, QueryError
+from search.references import article_anchor, regulation_name
 
 from .facets import FACETS, FacetValue
 from .params import SEARCH_PARAMS, ParamError, search_request, year_range
+from .references import document_references
 from .sections import sections
 from .versions import paragraph_diff
 
@@ -73,7 +75,7 @@ def search():
     args = list(request.args.items(multi=True))
     path = url_for("pages.search")
     labels = theme_labels()
-    facets = [(f, f.values(path, args, result.facets.get(f.field, []), labels if f.field == "themes" else None))
+    facets = [(f, f.values(path, args, result.facets.get(f.field, []), facet_labels(f.field, result, args, labels)))
               for f in FACETS]
     active = [fv for _, values in facets for fv in values if fv.selected]
     kept = [(k, v) for k, v in args if k not in ("pagina",)]
@@ -108,6 +110,16 @@ def search():
                            xlsx_url=url_for("feeds.export", fmt="xlsx", **plain))
 
 
+def facet_labels(field: str, result, args, themes: dict[str, str]) -> dict[str, str] | None:
+    """How a facet's values are named: themes by their label, cited regulations by their citation title."""
+    if field == "themes":
+        return themes
+    if field == "refs":
+        return {v: regulation_name(v) for v in [v for v, _ in result.facets.get("refs", [])] +
+                [v for k, v in args if k == "grondslag"]}
+    return None
+
+
 def search_state(pairs) -> str:
     """The search parameters of a results page as one query string: the document page gets it (?zoek=) to lead
     back to the same results and keep the query in its search box."""
@@ -138,7 +150,9 @@ def document(doc_id: str):
     query = next((v for k, v in came_from if k == "q"), "")
     back_url = url_for("pages.search", **_multi(came_from)) if came_from else ""
     body = doc.get("body") or ""
-    return render_template("document.html", doc=doc, theme_labels=theme_labels(), versions=versions, diff=diff,
+    outgoing, incoming, cited_by = document_references(doc)
+    return render_template("document.html", outgoing=outgoing, incoming=incoming, cited_by=cited_by,
+                           article_anchor=article_anchor, doc=doc, theme_labels=theme_labels(), versions=versions, diff=diff,
                            pair=pair, similar=engine().similar(doc_id), title=doc["title"], query=query,
                            back_url=back_url, sections=sections(body[:DOCUMENT_PAGE_CHARS], doc.get("passages")),
                            body_cut=len(body) > DOCUMENT_PAGE_CHARS)

@@ -5,7 +5,8 @@ from search.engine import MAX_PAGE, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, PAGE_SIZE, 
 from .facets import FACETS
 
 MAX_FILTER_VALUES = 20
-SEARCH_PARAMS = ("q", "thema", "gemeente", "type", "jaar", "jaar_van", "jaar_tot", "sort", "pagina", "per_pagina")
+SEARCH_PARAMS = ("q", "thema", "gemeente", "type", "jaar", "jaar_van", "jaar_tot", "grondslag", "sort", "pagina",
+                 "per_pagina")
 
 
 class ParamError(ValueError):
@@ -45,7 +46,7 @@ def year_range(args) -> tuple[int, int] | None:
 
 
 def search_request(args) -> SearchRequest:
-    """Read q, thema, gemeente, type, jaar, sort, pagina (and per_pagina) from a MultiDict."""
+    """Read q, thema, gemeente, type, jaar, grondslag, sort, pagina (and per_pagina) from a MultiDict."""
     q = args.get("q", "").strip()
     if len(q) > MAX_QUERY_LENGTH:
         raise ParamError(f"De zoekvraag is te lang (meer dan {MAX_QUERY_LENGTH} tekens).")

@@ -27,6 +27,7 @@ import socket
 import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Iterator, NamedTuple
 
 from .database import Database, open_database
@@ -142,7 +143,29 @@ ALTER TABLE pages ADD COLUMN page_meta TEXT;
 ALTER TABLE pages ADD COLUMN links TEXT;
 """
 
-MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5]   # user_version N: MIGRATIONS[:N] have run
+# References (issue 17): what each page cites (lang.references: a regulation's BWB id or None, the title as found,
+# an article or None, the text it came from, where, and how: link|jci|text), per page because the links are per
+# page; pages.refs_key says which body and which resolution table they were read from (NULL: not read yet, which
+# crawler.reference_sync fills in), pages.regulation is the page's own BWB id (where a citation's page is).
+SCHEMA_V6 = """
+CREATE TABLE IF NOT EXISTS refs (
+    url           TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    target        TEXT,
+    title         TEXT NOT NULL,
+    article       TEXT,
+    kind          TEXT NOT NULL,
+    source        TEXT,
+    pos           INTEGER,
+    PRIMARY KEY (url, seq)
+);
+CREATE INDEX IF NOT EXISTS refs_target ON refs(target, article);
+ALTER TABLE pages ADD COLUMN refs_key TEXT;
+ALTER TABLE pages ADD COLUMN regulation TEXT;
+CREATE INDEX IF NOT EXISTS pages_regulation ON pages(regulation);
+"""
+
+MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6]   # user_version N: MIGRATIONS[:N] have run
 
 # The same tables on PostgreSQL, created at once (it has no history to migrate). `rowid` is a real column
 # there, named after SQLite's implicit one so that "ORDER BY rowid" (insertion order) reads the same.
@@ -171,7 +194,7 @@ CREATE TABLE frontier (
     rowid BIGSERIAL, PRIMARY KEY (run_id, url));
 CREATE INDEX frontier_next ON frontier(run_id, site, done, priority, rowid);
 CREATE TABLE host_slots (host TEXT PRIMARY KEY, next_at DOUBLE PRECISION NOT NULL);
-""", SCHEMA_V4, SCHEMA_V5]
+""", SCHEMA_V4, SCHEMA_V5, SCHEMA_V6]
 
 LEASE_SECONDS = 120   # a URL a worker claimed and did not finish goes back to the others after this
 
@@ -189,6 +212,19 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+SOURCE_CHARS = 400   # the stored text a citation came from (the span, or the link)
+
+
+@dataclass(frozen=True)
+class References:
+    """A document's references as the store keeps them: `items` have target, title, article, kind, source and
+    start (lang.references.Reference); `key` is the body's hash and the resolution table's stamp they were read
+    with; `regulation` the document's own BWB id, if it is a regulation."""
+    items: tuple
+    key: str
+    regulation: str | None = None
 
 
 class KnownPage(NamedTuple):
@@ -443,7 +479,8 @@ class CrawlStore:
                        extract: dict | None, indexable: bool, skip_reason: str = "", content_type: str = "",
                        etag: str = "", last_modified: str = "", depth: int = 0, elapsed_ms: int = 0,
                        revisit: Revisit = Revisit(), error: str = "", lastmod: str | None = None,
-                       text_cut: int | None = None, links_out: int | None = None, page_meta: dict | None = None) -> str:
+                       text_cut: int | None = None, links_out: int | None = None, page_meta: dict | None = None,
+                       references: "References | None" = None) -> str:
         """A page with a body. Returns 'new', 'changed' or 'unchanged' (same content as last time).
         `extract` None: the body is one we hold already, so nothing was extracted (and nothing is stored twice).
         lastmod: the sitemap's lastmod this version came with (compared with the next sitemap's; '' when the
@@ -452,7 +489,9 @@ class CrawlStore:
         links_out: how many links its main content has (a hub has many);
         page_meta: what belongs to this page rather than to its body (organisation, city), stored on the page with
         the extract's links (resolved against this URL): a body another page stored first keeps its text, and
-        this page keeps its own organisation and links."""
+        this page keeps its own organisation and links.
+        references: what the document cites (References), written in the same transaction, replacing the page's
+        earlier ones; None keeps them (the same body: they still hold). A page that is no document has none."""
         digest = content_hash(body)
         stamp = now()
         with self.transaction() as db:
@@ -491,6 +530,10 @@ class CrawlStore:
                                   "links_out": links_out, "text_cut": text_cut,
                                   "links": json.dumps(extract.get("links", [])),
                                   "page_meta": json.dumps(page_meta or {}, ensure_ascii=False)}))
+            if not indexable:
+                self._drop_references(db, url)
+            elif references is not None:
+                self._write_references(db, url, references)
             self._done(db, run_id, url)
         return outcome
 
@@ -525,6 +568,7 @@ class CrawlStore:
             prev = db.execute("SELECT indexable FROM pages WHERE url=?", (url,)).fetchone()
             self._upsert_page(db, url, site, final_url=target, status=status, fetched_at=now(), depth=depth,
                               indexable=0, skip_reason="redirect", error=None)
+            self._drop_references(db, url)
             self._done(db, run_id, url)
         return bool(prev and prev[0])
 
@@ -539,6 +583,7 @@ class CrawlStore:
             self._upsert_page(db, url, site, final_url=url, status=status, fetched_at=now() if fetched else None,
                               content_type=content_type, depth=depth, indexable=0, skip_reason=reason,
                               error=error or None)
+            self._drop_references(db, url)
             self._done(db, run_id, url)
         return bool(prev and prev[0])
 
@@ -563,6 +608,8 @@ class CrawlStore:
             if tombstone:
                 cols.update(indexable=0, skip_reason="gone", tombstoned_at=now())
             self._upsert_page(db, url, site, **cols)
+            if tombstone:
+                self._drop_references(db, url)
             self._done(db, run_id, url)
         if tombstone:
             return "removed" if prev and prev[0] else "gone"
@@ -573,6 +620,109 @@ class CrawlStore:
         with self.transaction() as db:
             db.execute("UPDATE pages SET in_sitemap=0 WHERE site=? AND in_sitemap=1", (site,))
             db.executemany("UPDATE pages SET in_sitemap=1 WHERE url=? AND site=?", [(u, site) for u in urls])
+
+    # ------------------------------------------------------------ references (what a document cites)
+    @staticmethod
+    def _write_references(db, url: str, refs: "References") -> None:
+        db.execute("DELETE FROM refs WHERE url=?", (url,))
+        db.executemany("INSERT INTO refs(url, seq, target, title, article, kind, source, pos) VALUES (?,?,?,?,?,?,?,?)",
+                       [(url, n, r.target, _text(r.title), r.article, r.kind, _text(r.source)[:SOURCE_CHARS], r.start)
+                        for n, r in enumerate(refs.items)])
+        db.execute("UPDATE pages SET refs_key=?, regulation=? WHERE url=?", (refs.key, refs.regulation, url))
+
+    @staticmethod
+    def _drop_references(db, url: str) -> None:
+        db.execute("DELETE FROM refs WHERE url=?", (url,))
+        db.execute("UPDATE pages SET refs_key=NULL, regulation=NULL WHERE url=?", (url,))
+
+    def has_references(self) -> bool:
+        """Whether the store has the reference table: a read-only app on a store of an older version (not migrated
+        yet: the next crawl or `run.py references` does it) shows no references rather than failing."""
+        if not getattr(self, "_has_references", False):
+            self._has_references = self.db.has_table("refs")
+        return self._has_references
+
+    def write_references(self, url: str, refs: "References") -> None:
+        """Replace a page's references (the backfill: crawler.reference_sync)."""
+        with self.transaction() as db:
+            self._write_references(db, url, refs)
+
+    def references_due(self, table_stamp: str, rebuild: bool = False) -> Iterator[tuple]:
+        """(url, content hash, title, text, links, identifier) of every document whose references were not read
+        from its current body with this resolution table (every document with rebuild): what the backfill reads."""
+        sql = ("SELECT p.url, p.content_hash, c.title, c.text, COALESCE(p.links, c.links), c.meta FROM pages p "
+               "JOIN contents c ON c.content_hash = p.content_hash WHERE p.indexable = 1")
+        args: list = []
+        if not rebuild:
+            sql += " AND (p.refs_key IS NULL OR p.refs_key <> p.content_hash || ':' || ?)"
+            args.append(table_stamp)
+        for url, digest, title, text, links, meta in self.db.stream(sql + " ORDER BY p.url", args):
+            yield (url, digest, title or "", text or "", json.loads(links or "[]"),
+                   json.loads(meta or "{}").get("identifier", ""))
+
+    def references_from(self, url: str) -> list[dict]:
+        """What a page cites, in text order (links last), each with the URL of the cited regulation's document
+        when we hold it (`target_url`)."""
+        with self._conn() as db:
+            cur = db.execute("SELECT r.target, r.title, r.article, r.kind, r.source, r.pos, "
+                             "(SELECT MIN(p.url) FROM pages p WHERE p.regulation = r.target AND p.indexable = 1) "
+                             "FROM refs r WHERE r.url=? ORDER BY r.seq", (url,))
+            return [dict(zip(("target", "title", "article", "kind", "source", "pos", "target_url"), row))
+                    for row in cur.fetchall()]
+
+    def references_to(self, target: str, article: str | None = None) -> list[dict]:
+        """Every document citing a regulation (or one article of it), in URL order: its title, organisation,
+        type, date, the articles it cites, how often, and the text of its first citation."""
+        sql = ("SELECT p.url, p.site, c.title, c.meta, p.page_meta, r.article, r.source FROM refs r "
+               "JOIN pages p ON p.url = r.url JOIN contents c ON c.content_hash = p.content_hash "
+               "WHERE r.target=? AND p.indexable = 1")
+        args = [target]
+        if article:
+            sql, args = sql + " AND r.article=?", args + [article]
+        with self._conn() as db:
+            rows = db.execute(sql + " ORDER BY p.url, r.seq", args).fetchall()
+        out: dict[str, dict] = {}
+        for url, site, title, meta, page_meta, art, source in rows:
+            doc = out.get(url)
+            if doc is None:
+                m = {**json.loads(meta or "{}"), **json.loads(page_meta or "{}")}
+                doc = out[url] = {"url": url, "site": site, "title": title or url,
+                                  "organisation": m.get("organisation") or "Onbekend",
+                                  "doctype": m.get("doctype", ""), "date": m.get("date", ""), "articles": [],
+                                  "source": source or "", "citations": 0}
+            doc["citations"] += 1
+            if art and art not in doc["articles"]:
+                doc["articles"].append(art)
+        return list(out.values())
+
+    def regulation_pages(self, ids) -> dict[str, str]:
+        """BWB id -> the URL of the document that is that regulation (where we hold it)."""
+        ids = sorted({i for i in ids if i})
+        out: dict[str, str] = {}
+        with self._conn() as db:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                out.update(db.execute(f"SELECT regulation, MIN(url) FROM pages WHERE indexable = 1 AND regulation IN "
+                                      f"({','.join('?' * len(chunk))}) GROUP BY regulation", chunk).fetchall())
+        return out
+
+    def citation_counts(self) -> dict[str, int]:
+        """BWB id -> how many documents cite it."""
+        with self._conn() as db:
+            return dict(db.execute("SELECT r.target, COUNT(DISTINCT r.url) FROM refs r JOIN pages p ON p.url = r.url "
+                                   "WHERE r.target IS NOT NULL AND p.indexable = 1 GROUP BY r.target").fetchall())
+
+    def _references_of(self, urls: list[str]) -> dict[str, tuple]:
+        """url -> its references as (target, title, article), for the index."""
+        out: dict[str, list] = {}
+        with self._conn() as db:
+            for i in range(0, len(urls), 500):
+                chunk = urls[i:i + 500]
+                for url, target, title, article in db.execute(
+                        f"SELECT url, target, title, article FROM refs WHERE url IN ({','.join('?' * len(chunk))}) "
+                        "ORDER BY url, seq", chunk):
+                    out.setdefault(url, []).append((target, title, article))
+        return {url: tuple(refs) for url, refs in out.items()}
 
     # ------------------------------------------------------------ reads
     def page(self, url: str) -> dict | None:
@@ -630,31 +780,41 @@ class CrawlStore:
     def document_hashes(self, site: str | None = None) -> dict[str, str]:
         """url -> document key of every indexable page (what the index should contain): DocumentRecord.key, which
         changes with its body and with its page data."""
-        sql, args = "SELECT url, content_hash, page_meta FROM pages WHERE indexable=1", ()
+        sql, args = "SELECT url, content_hash, page_meta, refs_key FROM pages WHERE indexable=1", ()
         if site:
             sql, args = sql + " AND site=?", (site,)
         with self._conn() as db:
-            return {url: document_key(digest, page_meta) for url, digest, page_meta in db.execute(sql, args)}
+            return {url: document_key(digest, page_meta, refs_key)
+                    for url, digest, page_meta, refs_key in db.execute(sql, args)}
 
     def documents(self, sites: list[str] | None = None, urls: list[str] | None = None) -> Iterator[DocumentRecord]:
         """Indexable pages as DocumentRecords, in URL order (optionally only these sites or URLs)."""
         sql = ("SELECT p.url, p.final_url, p.site, p.fetched_at, p.content_hash, c.title, c.text, c.passages, c.meta, "
-               "(SELECT COUNT(*) FROM versions v WHERE v.url = p.url), p.last_changed, p.page_meta "
+               "(SELECT COUNT(*) FROM versions v WHERE v.url = p.url), p.last_changed, p.page_meta, p.refs_key "
                "FROM pages p JOIN contents c ON c.content_hash = p.content_hash WHERE p.indexable = 1")
         args: list = []
         if sites:
             sql += f" AND p.site IN ({','.join('?' * len(sites))})"
             args += list(sites)
         if urls is None:
-            for row in self.db.stream(sql + " ORDER BY p.url", args):
-                yield to_record(*row)
+            yield from self._with_references(self.db.stream(sql + " ORDER BY p.url", args))
             return
         wanted = sorted(set(urls))
         for i in range(0, len(wanted), 500):   # in URL order, chunk after chunk
             chunk = wanted[i:i + 500]
-            for row in self.db.stream(f"{sql} AND p.url IN ({','.join('?' * len(chunk))}) ORDER BY p.url",
-                                      args + chunk):
-                yield to_record(*row)
+            yield from self._with_references(self.db.stream(
+                f"{sql} AND p.url IN ({','.join('?' * len(chunk))}) ORDER BY p.url", args + chunk))
+
+    def _with_references(self, rows, batch: int = 200) -> Iterator[DocumentRecord]:
+        """Records of the rows, each with its references (read per batch of rows)."""
+        rows = iter(rows)
+        while True:
+            chunk = [row for _, row in zip(range(batch), rows)]
+            if not chunk:
+                return
+            refs = self._references_of([row[0] for row in chunk])
+            for row in chunk:
+                yield to_record(*row, references=refs.get(row[0], ()))
 
     def coverage(self) -> list[dict]:
         """Per site: pages known, indexed, skipped (by reason), failing (by kind), and the last finished crawl."""
@@ -713,19 +873,23 @@ class CrawlStore:
         return self.db.integrity_ok()
 
 
-def document_key(digest: str | None, page_meta: str | None) -> str:
+def document_key(digest: str | None, page_meta: str | None, refs_key: str | None = None) -> str:
     """What an index compares to know a document changed: its body's hash, and with page data stored per page a
-    digest of that too (a page whose organisation is set right is indexed again, its body unchanged)."""
-    if page_meta is None:
-        return digest or ""
-    return f"{digest or ''}:{hashlib.sha256(page_meta.encode()).hexdigest()[:12]}"
+    digest of that too (a page whose organisation is set right is indexed again, its body unchanged), and the
+    table its references were read with (references read again after the table changed are indexed again)."""
+    key = digest or ""
+    if page_meta is not None:
+        key += f":{hashlib.sha256(page_meta.encode()).hexdigest()[:12]}"
+    if refs_key:
+        key += f":r{hashlib.sha256(refs_key.encode()).hexdigest()[:8]}"
+    return key
 
 
 def to_record(url, final_url, site, fetched_at, digest, title, text, passages, meta, version=1,
-              changed_at=None, page_meta=None) -> DocumentRecord:
+              changed_at=None, page_meta=None, refs_key=None, references=()) -> DocumentRecord:
     """The body's extract with the page's own data over it (page_meta; None: a page stored before page data was
-    kept, which reads its body's)."""
-    key = document_key(digest, page_meta)
+    kept, which reads its body's); `references` as the index reads them."""
+    key = document_key(digest, page_meta, refs_key)
     meta = {**json.loads(meta or "{}"), **json.loads(page_meta or "{}")}
     return DocumentRecord(
         url=url, final_url=final_url or url, site=site, title=title or "", text=text or "",
@@ -734,4 +898,4 @@ def to_record(url, final_url, site, fetched_at, digest, title, text, passages, m
         date=meta.get("date", ""), language=meta.get("language", ""), identifier=meta.get("identifier", ""),
         short_title=meta.get("short_title", ""), description=meta.get("description", ""),
         content_hash=digest or "", fetched_at=fetched_at or "", version=version or 1,
-        changed_at=changed_at or fetched_at or "", key=key)
+        changed_at=changed_at or fetched_at or "", key=key, references=tuple(references))

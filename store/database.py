@@ -129,6 +129,10 @@ class SQLiteDatabase(Database):
         with self.connection() as db:
             return db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
+    def has_table(self, name: str) -> bool:
+        with self.connection() as db:
+            return db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
 
 class _PgConnection:
     """psycopg's connection with the sqlite3 calls the store uses (`?` placeholders, executemany)."""
@@ -210,6 +214,10 @@ class PostgresDatabase(Database):
 
     def lock_table_sql(self, table: str) -> str:
         return f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"
+
+    def has_table(self, name: str) -> bool:
+        with self.connection() as db:
+            return db.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]
 
     def integrity_ok(self) -> bool:
         with self.connection() as db:

@@ -10,7 +10,7 @@ from .crawl_store import CrawlStore
 
 # In dependency order, each with the column that keeps insertion order (what "ORDER BY rowid" reads).
 TABLES = [("runs", "id"), ("pages", "url"), ("contents", "content_hash"), ("versions", "rowid"),
-          ("fetches", "id"), ("site_runs", "run_id, site"), ("frontier", "rowid")]
+          ("fetches", "id"), ("site_runs", "run_id, site"), ("frontier", "rowid"), ("refs", "url, seq")]
 SERIALS = [("runs", "id"), ("fetches", "id")]
 BATCH = 500
 

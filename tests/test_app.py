@@ -29,7 +29,7 @@ def test_search_ranks_the_debt_counselling_act_first(client):
     assert set(first) >= {"url", "title", "score", "themes", "organisation", "date", "snippet"}
     assert first["date"] == "2012-02-09" and first["organisation"] == "Rijksoverheid"
     assert "<mark>schuldhulpverlening</mark>" in first["snippet"].lower()
-    assert {f for f in data["facets"]} == {"themes", "organisation", "doctype", "year"}
+    assert {f for f in data["facets"]} == {"themes", "organisation", "doctype", "year", "refs"}
 
 
 def test_results_page_has_highlighted_snippets_metadata_and_facets(client):

@@ -121,6 +121,9 @@ PAGES = {
     "themes": "thema",
     "compare": "vergelijk?q=participatie&gemeente=Gemeente+Amsterdam&gemeente=Gemeente+Rotterdam",
     "coverage": "dekking",
+    "regulation": "regeling/BWBR0005416",
+    "regulation-article": "regeling/BWBR0005416/artikel/228a?jaar=2024",
+    "citing-document": "zoeken?q=verwijst:gemeentewet+rioolheffing",   # replaced by its first result's page
 }
 
 
@@ -139,6 +142,9 @@ def _document_path(server) -> str:
 @pytest.mark.parametrize("name", list(PAGES) + ["document"])
 def test_every_page_works_in_chromium_and_passes_axe(server, browser, axe_source, name):
     path = _document_path(server) if name == "document" else PAGES[name]
+    if name == "citing-document":
+        first = requests.get(server + "api/" + path.replace("zoeken", "search"), timeout=10).json()["results"][0]
+        path = f"document/{first['id']}"
     context = browser.new_context(bypass_csp=True)   # lets the test inject axe; the app's own CSP stays on
     page = context.new_page()
     errors = []
@@ -153,6 +159,37 @@ def test_every_page_works_in_chromium_and_passes_axe(server, browser, axe_source
     page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
     context.close()
     assert violations == [] and errors == []
+
+
+def test_from_a_regulation_to_its_legal_basis_and_to_who_else_builds_on_it(server, browser):
+    """An official reads Venlo's sewage levy regulation, follows its legal basis to article 228a of our copy of
+    the Gemeentewet, and from there finds which other cities levy on the same article."""
+    page = browser.new_page()
+    page.goto(server + "zoeken?q=rioolheffing+verwijst%3Agemeentewet&gemeente=Gemeente+Venlo")
+    page.locator("li.hit h2 a").first.click()
+    page.wait_for_url("**/document/**")
+    grondslag = page.locator("section.references").filter(has=page.get_by_role("heading", name="Grondslag / verwijst naar"))
+    grondslag.get_by_role("link", name="228a").click()
+    page.wait_for_url("**#artikel-228a")
+    assert "BWBR0005416" in page.locator("dl.docmeta").inner_text()     # the Gemeentewet (its official title)
+    assert page.locator("#artikel-228a").is_visible()
+    genoemd = page.locator("section.references").filter(has=page.get_by_role("heading", name="Wordt genoemd in"))
+    assert "Gemeente Venlo" in genoemd.inner_text()
+    genoemd.get_by_role("link", name="Per organisatie, met filters en export").click()
+    page.wait_for_url("**/regeling/BWBR0005416")
+    page.get_by_role("link", name="Artikel 228a").click()
+    page.wait_for_url("**/regeling/BWBR0005416/artikel/228a")
+    organisations = page.locator("table.data tbody td:first-child").all_inner_texts()
+    assert {"Gemeente Venlo", "Gemeente Almere"} <= set(organisations)
+    page.locator('a[data-facet="jaar"][data-value="2024"]').click()
+    page.wait_for_url("**jaar=2024**")
+    assert page.locator('a.selected[data-facet="jaar"]').count() == 1
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exporteer als CSV").click()
+    assert "Gemeente Venlo" in Path(download.value.path()).read_text(encoding="utf-8-sig")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "regulation-article.png"), full_page=True)
+    page.close()
 
 
 def test_theme_trend_chart_and_compare_columns_render(server, browser):

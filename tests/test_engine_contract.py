@@ -29,7 +29,8 @@ EMPTY_INDEXES = {
 # word, a prefix, synonyms, an elided compound, a query no document fully matches (the fill).
 QUERIES = ["schuldhulpverlening", "woningtoewijzing urgentie", '"beslagvrije voet"', "jeugdhulp -pleegzorg",
            "titel:jeugdwet", "rioolheffing gemeente:venlo", "huisvest*", "wmo", "jeugd- en gezinsbeleid",
-           "schuldhulpverlening rioolheffing", "gemeente"]
+           "schuldhulpverlening rioolheffing", "gemeente", "verwijst:gemeentewet", "verwijst:BWBR0015703/8",
+           "bijstand verwijst:Pw"]
 
 
 @pytest.fixture(params=sorted(ENGINES))
@@ -91,6 +92,27 @@ def test_every_engine_filters_and_counts_facets_over_every_match(engine):
     assert dict(everything.facets["doctype"])["wet"] == laws.total
     nothing = engine.search(SearchRequest(q="gemeente", filters={"organisation": ["Gemeente Atlantis"]}))
     assert nothing.total == 0 and nothing.hits == []
+
+
+def test_every_engine_filters_on_what_documents_cite_and_counts_the_cited_regulations(engine):
+    """verwijst: by BWB id, citation title or abbreviation is one filter; the Grondslag facet (refs) counts the
+    cited regulations of every match, and filtering on one of its values finds as many documents."""
+    by_id, by_title, by_short = (engine.search(SearchRequest(q=q, page_size=100))
+                                 for q in ("verwijst:BWBR0005416", "verwijst:Gemeentewet", "verwijst:Gemw"))
+    assert by_id.total == by_title.total == by_short.total > 0
+    assert {h.url for h in by_id.hits} == {h.url for h in by_title.hits}
+    organisations = {h.organisation for h in by_id.hits}
+    assert {"Gemeente Venlo", "Gemeente Almere", "Gemeente Amsterdam"} <= organisations   # their legal basis
+    assert dict(by_id.facets["refs"])["BWBR0005416"] == by_id.total
+    everything = engine.search(SearchRequest(q="", page_size=1))
+    grondslag = dict(everything.facets["refs"])
+    assert all(v.startswith("BWB") and "/" not in v for v in grondslag)
+    faceted = engine.search(SearchRequest(q="", filters={"refs": ["BWBR0005416"]}, page_size=1))
+    assert faceted.total == grondslag["BWBR0005416"] == by_id.total
+    article = engine.search(SearchRequest(q="verwijst:BWBR0005416/228a", page_size=50))
+    assert {h.organisation for h in article.hits} >= {"Gemeente Venlo", "Gemeente Almere"}
+    unknown = engine.search(SearchRequest(q="verwijst:Onbekendewet"))
+    assert unknown.total == 0 and any("Onbekendewet" in n for n in unknown.notices)
 
 
 # ------------------------------------------------------------------ paging and order

@@ -15,7 +15,7 @@ ALLOWED = {
     "lang": set(),                                   # Dutch analysis: nothing of ours
     "store": set(),                                  # the crawl store: nothing of ours
     "mirror": set(),
-    "crawler": {"store"},                            # the crawler writes the store
+    "crawler": {"store", "lang"},                    # the crawler writes the store; references are text analysis
     "indexer": {"store", "lang"},                    # store -> index
     "search": {"lang", "indexer"},                   # ... only the index format, see ONLY
     "search_app": {"search", "store", "indexer"},    # the store's read models (/dekking, versions); themes
@@ -31,7 +31,7 @@ REACH = {
     "lang": {"lang"},
     "store": {"store"},
     "mirror": {"mirror"},
-    "crawler": {"crawler", "store"},
+    "crawler": {"crawler", "store", "lang"},
     "indexer": {"indexer", "store", "lang"},
     "search": {"search", "indexer", "lang"},
     "search_app": {"search_app", "search", "indexer", "lang", "store"},

@@ -74,3 +74,14 @@ def test_export_rows_and_status_match_their_schemas(spec, client):
     rows = [json.loads(line) for line in client.get("/export.jsonl?q=gemeente").get_data(as_text=True).splitlines()]
     v = validator_for(spec, "#/components/schemas/ExportRow")
     assert rows and all(not list(v.iter_errors(row)) for row in rows)
+
+
+def test_regulation_answers_match_their_schemas(spec, client):
+    for path in ("/api/regeling/BWBR0005416", "/api/regeling/BWBR0005416/artikel/228a",
+                 "/api/regeling/BWBR0005416?thema=financien&jaar=2025", "/api/regeling/BWBR0005416?jaar_van=x",
+                 "/api/regeling/BWBX1"):
+        r = client.get(path)
+        op = spec["paths"]["/api/regeling/{bwb}/artikel/{artikel}" if "artikel" in path else "/api/regeling/{bwb}"]["get"]
+        assert str(r.status_code) in op["responses"], (path, r.status_code)
+        ref = op["responses"][str(r.status_code)]["content"]["application/json"]["schema"]["$ref"]
+        assert not list(validator_for(spec, ref).iter_errors(r.get_json())), path
