@@ -441,7 +441,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="data directory (default: $BELEIDSZOEKER_DATA or ./data)")
     p.add_argument("--store", help="crawl store: a path, sqlite:///path or postgresql://user@host/db "
                                    "(default: $BELEIDSZOEKER_STORE or <data>/crawl.sqlite3)")
-    p.add_argument("--index", help="search index: a path, whoosh:///path or postgresql://user@host/db "
+    p.add_argument("--index", help="search index: a path, whoosh:///path, tantivy:///path or postgresql://user@host/db "
                                    "(default: $BELEIDSZOEKER_INDEX or <data>/index)")
     p.add_argument("--sites-file", default=str(REPO / "corpus" / "sites.toml"), help="site list (TOML)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -553,10 +553,11 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     setup_logging(args.log_level or ("INFO" if args.command == "nightly" else "WARNING"), args.log_format)
     from crawler.config import ConfigError
+    from indexer.backends import IndexURLError
     from indexer.themes import ThemeConfigError
     try:
         return args.func(args)
-    except (ConfigError, ThemeConfigError) as e:
+    except (ConfigError, ThemeConfigError, IndexURLError) as e:
         return fail(str(e))
     except OSError as e:   # disk full, read-only data directory, permissions: say so, no traceback
         logging.getLogger("beleidszoeker").debug("stopped by an OS error", exc_info=True)

@@ -213,9 +213,51 @@ def every_concept_first(hits: list, strict: set) -> list:
     return sorted(hits, key=lambda h: h.docnum not in strict) if strict else hits
 
 
+def rescoring(weights: Weights, built, sort: str, order) -> bool:
+    """Whether the best base matches get their bonus, passage and gram scores added (relevance order only)."""
+    return (sort == "relevantie" and order is None and built.base is not None
+            and (built.bonus is not None or (weights.passage > 0 and bool(built.concepts))
+                 or (weights.grams > 0 and bool(built.words))))
+
+
+def gram_counts(words: list[str]) -> Counter:
+    """The query's character n-grams with how often each occurs in the query words (BM25's query term
+    frequency)."""
+    return Counter(g for w in words for g in word_grams(w))
+
+
 def facet_order(counted) -> list[tuple[str, int]]:
     """Facet values, most frequent first, then alphabetical."""
     return sorted(counted, key=lambda kv: (-kv[1], kv[0]))
+
+
+def stored_hit(stored: dict, score: float, matched: set[tuple[str, str]], origins=None,
+               snippets: bool = True) -> Hit:
+    """A Hit from a document's stored fields (as the Whoosh schema stores them) and the (field, term) pairs of the
+    query it matched: snippet and "why" only with `snippets`."""
+    text, passage, deep_link = "", "", ""
+    if snippets:
+        text, passage, deep_link = snippet(stored.get("body") or "", stored.get("passages"), stored["url"],
+                                           {t for f, t in matched if f == "body"}, stored.get("title", ""))
+    return Hit(id=stored["id"], url=stored["url"], title=stored.get("title", ""), score=score,
+               themes=[t for t in stored.get("themes", "").split(",") if t],
+               organisation=stored.get("organisation", ""), doctype=stored.get("doctype", ""),
+               year=stored.get("year", ""),
+               date=_day(stored.get("date")),
+               snippet=text, identifier=stored.get("identifier", ""), site=stored.get("site", ""),
+               passage=passage, deep_link=deep_link,
+               changed_at=_timestamp(stored.get("changed_at")), fetched_at=stored.get("fetched_at", ""),
+               why=explain(matched, origins or {}) if snippets else [])
+
+
+def stored_document(stored) -> dict:
+    """One document's stored fields for the document page: themes as a list, evidence parsed, dates as days."""
+    doc = dict(stored)
+    doc["themes"] = [t for t in doc.get("themes", "").split(",") if t]
+    doc["theme_evidence"] = json.loads(doc.get("theme_evidence") or "{}")
+    doc["date"] = _day(doc.get("date"))
+    doc["changed_at"] = _day(doc.get("changed_at"))
+    return doc
 
 
 # ------------------------------------------------------------------ the engine
@@ -365,10 +407,7 @@ class SearchEngine:
         return collector.results(), counter
 
     def _rescoring(self, built, sort: str, order) -> bool:
-        """Whether the best base matches get their bonus and passage scores added (relevance order only)."""
-        return (sort == "relevantie" and order is None and built.base is not None
-                and (built.bonus is not None or (self.weights.passage > 0 and bool(built.concepts))
-                     or (self.weights.grams > 0 and bool(built.words))))
+        return rescoring(self.weights, built, sort, order)
 
     def _rescored(self, searcher, hits: list, built) -> list:
         """The hits of the base query with the bonus clauses', the best passage's and the character grams' scores
@@ -410,7 +449,7 @@ class SearchEngine:
         avg = max(1.0, reader.field_length("grams") / max(1, n))
         scores = dict.fromkeys(wanted, 0.0)
         norms = {d: k1 * (1 - b + b * reader.doc_field_length(d, "grams", 0) / avg) for d in wanted}
-        for gram, qtf in Counter(g for w in words for g in word_grams(w)).items():
+        for gram, qtf in gram_counts(words).items():
             df = searcher.doc_frequency("grams", gram)
             if not df:
                 continue
@@ -451,22 +490,9 @@ class SearchEngine:
         return corrected
 
     def _hit(self, hit, origins=None, scored: bool = True, snippets: bool = True) -> Hit:
-        stored = hit.fields()
-        text, passage, deep_link = "", "", ""
         matched = {(f, t.decode("utf-8") if isinstance(t, bytes) else t) for f, t in (hit.matched_terms() or [])} \
             if snippets else set()
-        if snippets:
-            text, passage, deep_link = snippet(stored.get("body") or "", stored.get("passages"), stored["url"],
-                                               {t for f, t in matched if f == "body"}, stored.get("title", ""))
-        return Hit(id=stored["id"], url=stored["url"], title=stored.get("title", ""), score=float(hit.score or 0.0) if scored else 0.0,
-                   themes=[t for t in stored.get("themes", "").split(",") if t],
-                   organisation=stored.get("organisation", ""), doctype=stored.get("doctype", ""),
-                   year=stored.get("year", ""),
-                   date=_day(stored.get("date")),
-                   snippet=text, identifier=stored.get("identifier", ""), site=stored.get("site", ""),
-                   passage=passage, deep_link=deep_link,
-                   changed_at=_timestamp(stored.get("changed_at")), fetched_at=stored.get("fetched_at", ""),
-                   why=explain(matched, origins or {}) if snippets else [])
+        return stored_hit(hit.fields(), float(hit.score or 0.0) if scored else 0.0, matched, origins, snippets)
 
     # -- one document
     def document(self, doc_id: str) -> dict | None:
@@ -475,13 +501,7 @@ class SearchEngine:
             stored = searcher.document(id=doc_id)
             if stored is None:
                 return None
-            doc = dict(stored)
-            doc["themes"] = [t for t in doc.get("themes", "").split(",") if t]
-            doc["theme_evidence"] = json.loads(doc.get("theme_evidence") or "{}")
-            doc["date"] = _day(doc.get("date"))
-            doc["changed_at"] = _day(doc.get("changed_at"))
-            doc["docnum"] = searcher.document_number(id=doc_id)
-            return doc
+            return stored_document(stored)
 
     def similar(self, doc_id: str, top: int = 5) -> list[Hit]:
         """Documents that look like this one ("lijkt op"): Whoosh more-like-this on the first part of the text."""

@@ -36,6 +36,16 @@ def edits(a: str, b: str) -> int:
     return row[-1]
 
 
+def near_words(word: str, vocabulary: Iterable[tuple[str, int]], limit: int = 5,
+               maxdist: int = 2) -> list[tuple[str, int]]:
+    """The `limit` most frequent words of (word, df) `vocabulary` within `maxdist` edits of `word` (not the word
+    itself), as Whoosh's suggest() chooses them: for an engine whose index lists its terms by prefix but cannot
+    search them by edit distance."""
+    near = [(option, df) for option, df in vocabulary
+            if option != word and abs(len(option) - len(word)) <= maxdist and edits(option, word) <= maxdist]
+    return sorted(near, key=lambda pair: (-pair[1], pair[0]))[:limit]
+
+
 def correction(word: str, known: int, options: Iterable[tuple[str, int]], few_results: bool) -> str:
     """The near word to suggest for `word` (held by `known` documents), or '': of the near words frequent enough
     (any more frequent one when the search found (almost) nothing, else RARE_DF/MUCH_MORE/MIN_NEAR_DF), the one

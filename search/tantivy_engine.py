@@ -1,0 +1,419 @@
+"""Searching a tantivy index (indexer.tantivy_index): the same requests and results as the Whoosh SearchEngine.
+
+The query is read by the same QueryBuilder (syntax, compound parts, synonyms, filters) and its tree is translated
+clause by clause into tantivy queries that match what Whoosh matches and score what Whoosh scores where the
+bindings allow it:
+- BM25 per field with the same field weights and boosts; each term's boost carries the ratio of Whoosh's IDF
+  (log(N/(df+1)) + 1) to tantivy's (log(1 + (N-df+0.5)/(df+0.5))), so rare and common words weigh as in Whoosh.
+  tantivy's length normalisation is fixed at b = 0.75 (Whoosh's weights use 0.3 for the body, 0.5 for titles).
+- A phrase or a compound's parts near each other match through tantivy's positions and score, as in Whoosh, as
+  the sum of their words' BM25; the coordination of the "any of the words" reading keeps its factor (T-1)/T.
+- Facets are tantivy aggregations over fast fields; dates sort on fast fields.
+- The best RESCORE_DEPTH matches get the bonus clauses and the character-gram BM25 added in one restricted
+  search. The best-passage evidence is not computed: the bindings give no access to a document's positions
+  (its measured held-out gain is -0.002 nDCG@10, docs/RELEVANCE.md).
+Snippets, "why this result" and spelling suggestions use the same pure functions as Whoosh, on the stored text.
+"""
+from __future__ import annotations
+
+import math
+import re
+import threading
+
+import tantivy
+from tantivy import Occur, Order, Query
+from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term, Wildcard
+from whoosh.query.spans import SpanNear2
+
+from indexer.analysis import stems
+from indexer.build import IndexLocation, IndexMissing
+from indexer.tantivy_index import FACET_FIELDS, TANTIVY_SCHEMA_VERSION, open_build, stored_fields
+from search_app.engine import (CACHE_SIZE, FALLBACK_NOTICE, LAST_PAGE_NOTICE, FIELD_LABELS, RESCORE_DEPTH,
+                               SearchRequest, SearchResult, check_request, every_concept_first, facet_order,
+                               fallback_needed, gram_counts, parse_query, rescoring, stored_document, stored_hit)
+from search_app.query import DEFAULT_WEIGHTS, QueryBuilder, Weights
+from search_app.result_cache import ResultCache
+from search_app.spelling import near_words, suggest, unknown_notice
+
+SCORED_FIELDS = ("title", "short_title", "body", "org_words")   # BM25 fields: their terms get Whoosh's IDF
+FACET_ORDER = ("organisation", "doctype", "year", "themes")     # as the Whoosh engine lists them
+_REGEX_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~])")
+
+
+def _text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def whoosh_idf(n: int, df: int) -> float:
+    return math.log(n / (df + 1)) + 1
+
+
+def tantivy_idf(n: int, df: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def _boosted(query: Query, boost: float) -> Query:
+    return query if boost == 1.0 else Query.boost_query(query, boost)
+
+
+def _unscored(query: Query) -> Query:
+    return Query.const_score_query(query, 0.0)
+
+
+def _all(queries: list[Query]) -> Query:
+    return queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Must, q) for q in queries])
+
+
+class Hit:
+    """One match: its address in the searcher, a sortable document number and its score."""
+    __slots__ = ("address", "docnum", "score")
+
+    def __init__(self, address, score: float):
+        self.address, self.docnum, self.score = address, (address.segment_ord, address.doc), score
+
+
+class Translator:
+    """A QueryBuilder tree -> a tantivy Query over one searcher (None: nothing can match)."""
+
+    def __init__(self, searcher, schema):
+        self.searcher, self.schema = searcher, schema
+        self.n = max(1, searcher.num_docs)
+        self._df: dict[tuple[str, str], int] = {}
+
+    def df(self, field: str, term: str) -> int:
+        key = (field, term)
+        if key not in self._df:
+            self._df[key] = self.searcher.doc_freq(field, term)
+        return self._df[key]
+
+    def term(self, field: str, text: str, boost: float = 1.0) -> Query | None:
+        if field == "themes":   # Whoosh's keyword field is not scorable: a match counts as 1
+            return Query.const_score_query(Query.term_query(self.schema, field, text), boost)
+        df = self.df(field, text)
+        if not df:
+            return None
+        if field in SCORED_FIELDS:
+            boost *= whoosh_idf(self.n, df) / tantivy_idf(self.n, df)
+        return _boosted(Query.term_query(self.schema, field, text), boost)
+
+    def leaves(self, node) -> int:
+        """How many term matchers Whoosh's matcher tree for `node` holds (terms the index has): the T of its
+        coordination factor."""
+        if isinstance(node, Term):
+            return int(node.fieldname == "themes" or self.df(node.fieldname, _text(node.text)) > 0)
+        if isinstance(node, Phrase):
+            words = [_text(w) for w in node.words]
+            return len(words) if all(self.df(node.fieldname, w) for w in words) else 0
+        if isinstance(node, SpanNear2):
+            found = [self.leaves(q) for q in node.qs]
+            return sum(found) if all(found) else 0
+        if isinstance(node, (Prefix, Wildcard)):
+            return 1
+        if isinstance(node, (AndNot, AndMaybe, Require)):
+            return self.leaves(node.a) + (self.leaves(node.b) if isinstance(node, AndMaybe) else 0)
+        if isinstance(node, Not):
+            return 0
+        return sum(self.leaves(s) for s in getattr(node, "subqueries", ()))
+
+    def near(self, field: str, words: list[str], slop: int, ordered: bool, boost: float, terms) -> Query | None:
+        """Words near each other (a phrase, a compound's parts), scored as Whoosh's span queries score: the sum of
+        the words' own BM25, where the positions agree."""
+        if any(t is None for t in terms) or len(words) < 2:
+            return None if any(t is None for t in terms) else _boosted(_all(terms), boost)
+        spec = words if ordered else [(0, w) for w in words]
+        condition = Query.phrase_query(self.schema, field, spec, slop=slop)
+        return _boosted(_all([_unscored(condition)] + terms), boost)
+
+    def query(self, node) -> Query | None:
+        if node is None or node is NullQuery:
+            return None
+        if isinstance(node, Every):
+            return Query.all_query()
+        if isinstance(node, Term):
+            return self.term(node.fieldname, _text(node.text), node.boost)
+        if isinstance(node, Phrase):
+            words = [_text(w) for w in node.words]
+            terms = [self.term(node.fieldname, w) for w in words]
+            # Whoosh's phrase slop counts the step to the next word (1 = adjacent), tantivy's the positions between
+            return self.near(node.fieldname, words, max(0, node.slop - 1), True, node.boost, terms)
+        if isinstance(node, SpanNear2):
+            words = [_text(q.text) for q in node.qs]
+            terms = [self.query(q) for q in node.qs]
+            slop = node.slop if not node.ordered else max(0, node.slop - 1)
+            return self.near(node.qs[0].fieldname, words, slop, node.ordered, getattr(node, "boost", 1.0), terms)
+        if isinstance(node, (Prefix, Wildcard)):
+            text = _text(node.text).rstrip("*?")
+            pattern = _REGEX_META.sub(r"\\\1", text) + ".*"
+            return _boosted(Query.regex_query(self.schema, node.fieldname, pattern), node.boost)
+        if isinstance(node, Require):   # matches both, scores as the first
+            a, b = self.query(node.a), self.query(node.b)
+            return None if a is None or b is None else _all([a, _unscored(b)])
+        if isinstance(node, AndMaybe):
+            a, b = self.query(node.a), self.query(node.b)
+            if a is None or b is None:
+                return a
+            return Query.boolean_query([(Occur.Must, a), (Occur.Should, b)])
+        if isinstance(node, AndNot):
+            a, b = self.query(node.a), self.query(node.b)
+            if a is None or b is None:
+                return a
+            return Query.boolean_query([(Occur.Must, a), (Occur.MustNot, b)])
+        if isinstance(node, Not):
+            inner = self.query(node.query)
+            if inner is None:
+                return Query.all_query()
+            return Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, inner)])
+        if isinstance(node, And):
+            subs = [self.query(s) for s in node.subqueries]
+            return None if not subs or any(s is None for s in subs) else _boosted(_all(subs), node.boost)
+        if isinstance(node, Or):
+            subs = [q for q in (self.query(s) for s in node.subqueries) if q is not None]
+            if not subs:
+                return None
+            joined = subs[0] if len(subs) == 1 else Query.boolean_query([(Occur.Should, q) for q in subs])
+            boost = node.boost
+            if node.scale:   # Whoosh's coordination (CoordMatcher): the score times (T-1)/T
+                t = self.leaves(node)
+                boost *= (t - 1) / t if t else 1.0
+            return _boosted(joined, boost)
+        return None
+
+
+class TantivySearchEngine:
+    """The Whoosh SearchEngine's interface over a tantivy index directory (IndexLocation layout); one open
+    searcher per process, reopened when the live pointer moves to a new build."""
+
+    def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
+        self.location = IndexLocation(index_root)
+        self.weights = weights
+        self.builder = QueryBuilder(weights)
+        self._lock = threading.RLock()
+        self._cache = ResultCache(cache_size)
+        self._target: str | None = None
+        self._index = None
+        self._searcher = None
+
+    def __str__(self):
+        return f"tantivy:///{self.location.root}"
+
+    # -- the open searcher
+    def _current(self):
+        target = self.location.live_target()
+        if target is None:
+            self._close()
+            raise IndexMissing(f"no index published in {self.location.root}; build one with: "
+                               f"python run.py --index tantivy:///{self.location.root} index")
+        if target != self._target or self._searcher is None:
+            built_with = self.location.info().get("schema_version")
+            if built_with != TANTIVY_SCHEMA_VERSION:
+                raise IndexMissing(f"the live index in {self.location.root} is not a tantivy index of this version "
+                                   f"(schema {built_with}, this code needs {TANTIVY_SCHEMA_VERSION}); rebuild it "
+                                   f"with: python run.py --index tantivy:///{self.location.root} index --rebuild")
+            index = open_build(self.location.live_path())
+            self._index, self._target, self._searcher = index, target, index.searcher()
+        return self._searcher
+
+    def _close(self):
+        self._index = self._searcher = self._target = None
+
+    def close(self):
+        with self._lock:
+            self._close()
+
+    def status(self) -> dict:
+        with self._lock:
+            try:
+                searcher = self._current()
+                return {"ok": True, "documents": searcher.num_docs, "built_at": self.location.info().get("built_at", "")}
+            except IndexMissing as e:
+                return {"ok": False, "message": str(e)}
+
+    # -- query
+    def _filtered(self, query: Query | None, filters: dict[str, list[str]]) -> Query:
+        if query is None:
+            return Query.empty_query()
+        schema = self._index.schema
+        conditions = []
+        for fieldname, values in filters.items():   # field names were checked by check_request
+            values = [v for v in values if v]
+            if values:
+                conditions.append(Query.term_set_query(schema, fieldname, values) if len(values) > 1
+                                  else Query.term_query(schema, fieldname, values[0]))
+        return _all([query] + [_unscored(c) for c in conditions])
+
+    def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
+               order: str | None = None) -> SearchResult:
+        """Cached per index build: the same request on the same build gives the same result."""
+        key = self._cache.key(self.location.live_target(), req, snippets, facets, order)
+        return self._cache.get(key, lambda: self._search(req, snippets, facets, order))
+
+    def _search(self, req: SearchRequest, snippets: bool, facets: bool, order: str | None) -> SearchResult:
+        check_request(req)
+        with self._lock:
+            searcher = self._current()
+            translator = Translator(searcher, self._index.schema)
+            notices: list[str] = []
+            built = parse_query(self.builder, req.q, notices)
+            sort = req.sort if req.q.strip() else "datum"
+            sort_field = "changed_at" if order == "changed" else "date" if sort == "datum" else None
+            depth = req.page * req.page_size
+            hits, total, query = self._collect(searcher, translator, built, req, sort, sort_field, order)
+            strict: set = set()
+            fallback_used = fallback_needed(built, total, self.weights)
+            if fallback_used:
+                strict = {h.docnum for h in hits}
+                built = built.fallback
+                hits, total, query = self._collect(searcher, translator, built, req, sort, sort_field, order)
+                if total > len(strict):
+                    notices.append(FALLBACK_NOTICE)
+            if rescoring(self.weights, built, sort, order):
+                ranked = self._rescored(searcher, translator, hits[:RESCORE_DEPTH], built) + hits[RESCORE_DEPTH:depth]
+            else:
+                ranked = hits[:depth]
+            if sort == "relevantie" and order is None:
+                ranked = every_concept_first(ranked, strict)
+            pages = max(1, math.ceil(total / req.page_size))
+            page = req.page
+            if page > pages:
+                notices.append(LAST_PAGE_NOTICE.format(pages=pages))
+                page = pages
+            start = (page - 1) * req.page_size
+            shown = ranked[start:start + req.page_size]
+            scored = sort == "relevantie" and order is None
+            matched = self._matched_terms(searcher, translator, shown, built.origins) if snippets else {}
+            result_hits = [stored_hit(stored_fields(searcher.doc(h.address), text=snippets),
+                                      float(h.score) if scored else 0.0, matched.get(h.docnum, set()),
+                                      built.origins, snippets) for h in shown]
+            facet_counts = self._facets(searcher, query) if facets else {}
+            held = len(strict) if fallback_used else total
+            suggestion = self._suggest(searcher, built.words, held, notices) if req.q.strip() else ""
+            return SearchResult(query=req.q, total=total, hits=result_hits, facets=facet_counts, page=page,
+                                pages=pages, page_size=req.page_size, sort=sort, notices=notices,
+                                interpreted_as=str(built.query), suggestion=suggestion)
+
+    def _collect(self, searcher, translator: Translator, built, req: SearchRequest, sort: str, sort_field, order):
+        """(hits, total, the filtered query) of one query: the best max(RESCORE_DEPTH, page end) by score, or the
+        page end's worth by date."""
+        rescore = rescoring(self.weights, built, sort, order)
+        limit = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
+        query = self._filtered(translator.query(built.base if rescore else built.query), req.filters)
+        if sort_field:
+            found = searcher.search(query, limit, count=True, order_by_field=sort_field, order=Order.Desc)
+            hits = [Hit(address, 0.0) for _, address in found.hits]
+        else:
+            found = searcher.search(query, limit, count=True)
+            hits = sorted((Hit(address, score) for score, address in found.hits), key=lambda h: (-h.score, h.docnum))
+        return hits, found.count, query
+
+    def _keys(self, searcher, hits: list[Hit]) -> Query:
+        """A query matching exactly these hits' documents (by their numeric key)."""
+        keys = searcher.fast_field_values("key", [h.address for h in hits])
+        return Query.term_set_query(self._index.schema, "key", keys)
+
+    def _rescored(self, searcher, translator: Translator, hits: list[Hit], built) -> list[Hit]:
+        """The hits with the bonus clauses' and the character grams' BM25 (weights.grams) added, best first: one
+        search restricted to these documents."""
+        clauses = []
+        if built.bonus is not None:
+            bonus = translator.query(built.bonus)
+            if bonus is not None:
+                clauses.append(bonus)
+        if self.weights.grams > 0 and built.words:
+            grams = [_boosted(Query.term_query(self._index.schema, "grams", gram), float(qtf))
+                     for gram, qtf in gram_counts(built.words).items() if translator.df("grams", gram)]
+            if grams:
+                clauses.append(_boosted(Query.boolean_query([(Occur.Should, g) for g in grams]), self.weights.grams))
+        if hits and clauses:
+            query = Query.boolean_query([(Occur.Must, _unscored(self._keys(searcher, hits)))]
+                                        + [(Occur.Should, c) for c in clauses])
+            extra = {(a.segment_ord, a.doc): score for score, a in searcher.search(query, len(hits), count=False).hits}
+            for h in hits:
+                h.score += extra.get(h.docnum, 0.0)
+        return sorted(hits, key=lambda h: (-h.score, h.docnum))
+
+    def _matched_terms(self, searcher, translator: Translator, hits: list[Hit], origins) -> dict:
+        """{docnum: {(field, term)}}: which of the query's own text-field terms each hit holds (for the snippet's
+        marks and "why this result")."""
+        out: dict = {h.docnum: set() for h in hits}
+        wanted = sorted((f, t) for f, t in origins if f in FIELD_LABELS and translator.df(f, t))
+        if not hits or not wanted:
+            return out
+        keys = self._keys(searcher, hits)
+        schema = self._index.schema
+        for field, term in wanted:
+            query = Query.boolean_query([(Occur.Must, keys), (Occur.Must, Query.term_query(schema, field, term))])
+            for _, a in searcher.search(query, len(hits), count=False).hits:
+                out[(a.segment_ord, a.doc)].add((field, term))
+        return out
+
+    @staticmethod
+    def _facets(searcher, query: Query) -> dict[str, list[tuple[str, int]]]:
+        found = searcher.aggregate(query, {name: {"terms": {"field": name, "size": 10_000}} for name in FACET_FIELDS})
+        return {name: facet_order([(b["key"], b["doc_count"]) for b in found[name]["buckets"] if b["key"]])
+                for name in FACET_ORDER}
+
+    @staticmethod
+    def _suggest(searcher, words: list[str], total: int, notices: list[str]) -> str:
+        """A corrected query from the index's own vocabulary (search_app.spelling): near words share the first two
+        letters, as in the Whoosh engine."""
+        corrected, unknown = suggest(words, total, lambda w: searcher.doc_freq("spell", w),
+                                     lambda w: near_words(w, searcher.terms_with_prefix("spell", w[:2])))
+        if unknown_notice(unknown):
+            notices.append(unknown_notice(unknown))
+        return corrected
+
+    # -- one document
+    def _address(self, searcher, doc_id: str):
+        found = searcher.search(Query.term_query(self._index.schema, "id", doc_id), 1, count=False).hits
+        return found[0][1] if found else None
+
+    def document(self, doc_id: str) -> dict | None:
+        with self._lock:
+            searcher = self._current()
+            address = self._address(searcher, doc_id)
+            return None if address is None else stored_document(stored_fields(searcher.doc(address)))
+
+    def similar(self, doc_id: str, top: int = 5) -> list:
+        """Documents that look like this one ("lijkt op"): tantivy's more-like-this over the analysed first part of
+        the text."""
+        with self._lock:
+            searcher = self._current()
+            address = self._address(searcher, doc_id)
+            if address is None:
+                return []
+            body = stored_fields(searcher.doc(address))["body"][:20_000]
+            schema = self._index.schema
+            like = Query.more_like_this_document_fields_query(
+                schema, {"body": " ".join(stems(body, decompound=True))}, min_doc_frequency=1, min_term_frequency=1,
+                max_query_terms=12)
+            query = Query.boolean_query([(Occur.Must, like),
+                                         (Occur.MustNot, Query.term_query(schema, "id", doc_id))])
+            return [stored_hit(stored_fields(searcher.doc(a), text=False), score, set(), snippets=False)
+                    for score, a in searcher.search(query, top, count=False).hits]
+
+    def all_hits(self, req: SearchRequest, limit: int):
+        """Every result of a search up to `limit`, in rank (or date) order, without snippets: for exports."""
+        check_request(req)
+        with self._lock:
+            searcher = self._current()
+            translator = Translator(searcher, self._index.schema)
+            built = parse_query(self.builder, req.q, [])
+            by_date = req.sort == "datum" or not req.q.strip()
+
+            def run(b):
+                query = self._filtered(translator.query(b.query), req.filters)
+                if by_date:
+                    found = searcher.search(query, max(1, limit), count=True, order_by_field="date", order=Order.Desc)
+                    return found.count, [Hit(a, 0.0) for _, a in found.hits]
+                found = searcher.search(query, max(1, limit), count=True)
+                return found.count, sorted((Hit(a, s) for s, a in found.hits), key=lambda h: (-h.score, h.docnum))
+
+            total, hits = run(built)
+            scored = req.sort == "relevantie" and bool(req.q.strip())
+            if fallback_needed(built, total, self.weights):
+                strict = {h.docnum for h in hits}
+                total, hits = run(built.fallback)
+                hits = every_concept_first(hits, strict) if scored else hits
+            return total, [stored_hit(stored_fields(searcher.doc(h.address), text=False),
+                                      float(h.score) if scored else 0.0, set(), snippets=False)
+                           for h in hits[:limit]]
