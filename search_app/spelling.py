@@ -26,13 +26,16 @@ def _candidate(word: str) -> bool:
     return 4 <= len(word) <= MAX_WORD and word.isalpha()
 
 
-def edits(a: str, b: str) -> int:
-    """Levenshtein distance (short words: the plain dynamic programme)."""
+def edits(a: str, b: str, limit: int | None = None) -> int:
+    """Levenshtein distance (short words: the plain dynamic programme). With `limit`, the work stops as soon as the
+    distance must exceed it (a row's minimum never decreases), and limit + 1 is returned."""
     row = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         prev, row[0] = row[0], i
         for j, cb in enumerate(b, 1):
             prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+        if limit is not None and min(row) > limit:
+            return limit + 1
     return row[-1]
 
 
@@ -42,7 +45,7 @@ def near_words(word: str, vocabulary: Iterable[tuple[str, int]], limit: int = 5,
     itself), as Whoosh's suggest() chooses them: for an engine whose index lists its terms by prefix but cannot
     search them by edit distance."""
     near = [(option, df) for option, df in vocabulary
-            if option != word and abs(len(option) - len(word)) <= maxdist and edits(option, word) <= maxdist]
+            if option != word and abs(len(option) - len(word)) <= maxdist and edits(option, word, maxdist) <= maxdist]
     return sorted(near, key=lambda pair: (-pair[1], pair[0]))[:limit]
 
 
