@@ -1,0 +1,141 @@
+"""The tantivy engine (issue 18): our analysis inside tantivy, Whoosh's scores, publishing and incremental updates,
+and index URLs. The engine's behaviour on the shared corpus is covered by the app, CLI and ranking tests, which
+run on every backend."""
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import tantivy
+
+from crawler.store import CrawlStore
+from indexer.backends import IndexURLError, index_store, index_url_kind
+from indexer.build import IndexLocation
+from indexer.tantivy_index import PADDING, TANTIVY_B, padding
+from search_app.backends import open_engine
+from search_app.engine import SearchRequest
+from search_app.query import DEFAULT_WEIGHTS
+
+REPO = Path(__file__).resolve().parent.parent
+
+DOCS = {
+    "debt": ("Schuldhulpverlening in Tilburg", "De gemeenten bieden schuldhulpverlening aan inwoners met schulden."),
+    "youth": ("Jongeren en schulden", "Jongeren met schulden krijgen hulp; de schuldhulpverlening helpt jongeren."),
+    "dogs": ("Verordening hondenbelasting", "De gemeente heft een belasting op het houden van honden."),
+    "housing": ("Woningbouwprogramma 2024", "Het woningbouwprogramma van de gemeenten in de regio."),
+    "long": ("Beleidsnota sociaal domein", "Schuldhulpverlening. " + "Algemene tekst over het sociaal domein. " * 40),
+}
+
+
+def add(store: CrawlStore, key: str, title: str, text: str) -> None:
+    store.record_content(run_id=None, site="t", url=f"http://t.nl/{key}", status=200, content_type="text/html",
+                         body=(title + text).encode(), indexable=True,
+                         extract={"title": title, "text": title + "\n" + text,
+                                  "passages": [{"anchor": "a", "heading": title, "text": text}],
+                                  "meta": {"organisation": "Gemeente Tilburg"}})
+
+
+@pytest.fixture()
+def store(tmp_path):
+    store = CrawlStore(tmp_path / "crawl.sqlite3")
+    for key, (title, text) in DOCS.items():
+        add(store, key, title, text)
+    return store
+
+
+def found(engine, q):
+    return [h.url.rsplit("/", 1)[-1] for h in engine.search(SearchRequest(q=q, page_size=20)).hits]
+
+
+def test_index_urls_name_their_engine_and_an_unknown_scheme_is_a_clear_error(tmp_path):
+    assert index_url_kind("tantivy:///data/ix") == ("tantivy", Path("data/ix"))
+    assert index_url_kind("tantivy:////srv/ix") == ("tantivy", Path("/srv/ix"))
+    assert index_url_kind("whoosh:///data/index") == ("whoosh", Path("data/index"))
+    assert index_url_kind("data/index") == ("whoosh", Path("data/index"))
+    assert index_url_kind("postgresql://u@h/db")[0] == "postgresql"
+    for typo in ("whosh:///x", "tantivy://x", "tantivy:///"):
+        with pytest.raises(IndexURLError, match="tantivy:///path"):
+            index_url_kind(typo)
+    res = subprocess.run([sys.executable, str(REPO / "run.py"), "--data", str(tmp_path), "--index", "whosh:///x",
+                          "search", "wonen"], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "whosh:///x" in res.stderr and "whoosh:///path" in res.stderr and "postgresql://" in res.stderr
+    assert not (tmp_path / "whosh:").exists() and not Path("whosh:").exists()
+
+
+def test_tantivy_holds_our_classic_snowball_stems_and_compound_parts_at_the_compounds_position(store, tmp_path):
+    index_store(store, f"tantivy:///{tmp_path / 'tv'}", rebuild=True, progress=False)
+    index = tantivy.Index.open(str(IndexLocation(tmp_path / "tv").live_path()))
+    searcher = index.searcher()
+    assert searcher.doc_freq("body", "gemeent") == 3       # gemeente, gemeenten: the classic stem
+    assert searcher.doc_freq("body", "meen") == 0          # not the newer 'dutch' stemmer's
+    assert searcher.doc_freq("body", "bouw") == 1 and searcher.doc_freq("title", "programma") == 1
+    # the parts stand at the compound's position: "woningbouwprogramma van de gemeenten" holds the phrase
+    # "programma gemeent" only through the part sharing the compound's position
+    phrase = tantivy.Query.phrase_query(index.schema, "body", ["programma", "gemeent"], slop=0)
+    assert searcher.search(phrase, 5).count == 1
+
+
+def test_padding_gives_tantivys_bm25_the_length_normalisation_of_our_weights():
+    average, b = {"body": 2000.0, "title": 10.0}, {"body": 0.3, "title": 0.5}
+    pad = padding(average, b)
+    for field in average:
+        for length in (1, 7, 100, 2000, 50_000):
+            tantivy_norm = 1 - TANTIVY_B + TANTIVY_B * (length + pad[field]) / (average[field] + pad[field])
+            wanted = 1 - b[field] + b[field] * length / average[field]
+            assert tantivy_norm == pytest.approx(wanted, rel=1e-3)
+    assert padding({"body": 100.0}, {"body": 0.9}) == {"body": 0}   # a b above tantivy's cannot be emulated
+
+
+def test_tantivy_scores_what_whoosh_scores(store, tmp_path):
+    """BM25 per field with Whoosh's IDF and length normalisation, the same boosts and coordination: on short
+    documents (whose lengths both engines store exactly) the scores agree."""
+    plain = replace(DEFAULT_WEIGHTS, grams=0.0, passage=0.0)
+    index_store(store, str(tmp_path / "whoosh"), rebuild=True, progress=False)
+    index_store(store, f"tantivy:///{tmp_path / 'tv'}", rebuild=True, progress=False)
+    whoosh = open_engine(str(tmp_path / "whoosh"), plain, cache_size=0)
+    tv = open_engine(f"tantivy:///{tmp_path / 'tv'}", plain, cache_size=0)
+    for q in ("schuldhulpverlening", "jongeren schulden", "hondenbelasting", '"sociaal domein"', "woningbouw gemeente"):
+        a = {h.id: h.score for h in whoosh.search(SearchRequest(q=q, page_size=20)).hits}
+        b = {h.id: h.score for h in tv.search(SearchRequest(q=q, page_size=20)).hits}
+        assert a.keys() == b.keys(), q
+        for doc, score in a.items():
+            assert b[doc] == pytest.approx(score, rel=0.06), (q, doc)
+
+
+def test_an_update_deletes_and_adds_by_document_and_readers_see_it_after_publishing(store, tmp_path):
+    url = f"tantivy:///{tmp_path / 'tv'}"
+    full = index_store(store, url, rebuild=True, progress=False)
+    assert (full.mode, full.documents) == ("full", len(DOCS))
+    engine = open_engine(url, cache_size=0)
+    assert found(engine, "hondenbelasting") == ["dogs"]
+    location = IndexLocation(tmp_path / "tv")
+    first = location.live_path()
+    files_before = {f.name: f.read_bytes() for f in first.iterdir() if f.is_file()}
+
+    add(store, "dogs", "Verordening precariobelasting", "De gemeente heft precariobelasting op terrassen.")
+    add(store, "parking", "Parkeerbelasting", "Tarieven voor parkeren in de binnenstad.")
+    assert store.record_failure(run_id=None, site="t", url="http://t.nl/long", status=410, error="") == "removed"
+    update = index_store(store, url, rebuild=False, progress=False)
+    assert (update.mode, update.added, update.updated, update.deleted) == ("incremental", 1, 1, 1)
+    assert location.live_path() != first
+    # the reader that was open follows the pointer to the new build
+    assert found(engine, "hondenbelasting") == [] and found(engine, "precariobelasting") == ["dogs"]
+    assert found(engine, "parkeerbelasting") == ["parking"] and "long" not in found(engine, "sociaal domein")
+    assert engine.status()["documents"] == len(DOCS)
+    # the previous build was not touched, and the padding of the full build is kept
+    assert {f.name: f.read_bytes() for f in first.iterdir() if f.is_file()} == files_before
+    assert json.loads((location.live_path() / PADDING).read_text()) == json.loads((first / PADDING).read_text())
+    nothing = index_store(store, url, rebuild=False, progress=False)
+    assert nothing.mode == "none"
+
+
+def test_a_whoosh_index_is_not_read_as_tantivy_and_says_how_to_rebuild(store, tmp_path):
+    index_store(store, str(tmp_path / "ix"), rebuild=True, progress=False)
+    status = open_engine(f"tantivy:///{tmp_path / 'ix'}").status()
+    assert not status["ok"] and "not a tantivy index" in status["message"] and "--rebuild" in status["message"]
+    update = index_store(store, f"tantivy:///{tmp_path / 'ix'}", rebuild=False, progress=False)
+    assert update.mode == "full" and "changed" in update.reason
+    assert open_engine(f"tantivy:///{tmp_path / 'ix'}").status()["ok"]
