@@ -20,7 +20,6 @@ import math
 import re
 import threading
 
-import tantivy
 from tantivy import Occur, Order, Query
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term, Wildcard
 from whoosh.query.spans import SpanNear2
@@ -28,9 +27,9 @@ from whoosh.query.spans import SpanNear2
 from indexer.analysis import stems
 from indexer.build import IndexLocation, IndexMissing
 from indexer.tantivy_index import FACET_FIELDS, TANTIVY_SCHEMA_VERSION, open_build, stored_fields
-from search_app.engine import (CACHE_SIZE, FALLBACK_NOTICE, LAST_PAGE_NOTICE, FIELD_LABELS, RESCORE_DEPTH,
-                               SearchRequest, SearchResult, check_request, every_concept_first, facet_order,
-                               fallback_needed, gram_counts, parse_query, rescoring, stored_document, stored_hit)
+from search_app.engine import (CACHE_SIZE, FIELD_LABELS, RESCORE_DEPTH, RankedSearch, SearchRequest, check_request,
+                               every_concept_first, facet_order, fallback_needed, gram_counts, parse_query,
+                               rescoring, stored_document, stored_hit, whoosh_idf)
 from search_app.query import DEFAULT_WEIGHTS, QueryBuilder, Weights
 from search_app.result_cache import ResultCache
 from search_app.spelling import near_words, suggest, unknown_notice
@@ -42,10 +41,6 @@ _REGEX_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~])")
 
 def _text(value) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else value
-
-
-def whoosh_idf(n: int, df: int) -> float:
-    return math.log(n / (df + 1)) + 1
 
 
 def tantivy_idf(n: int, df: int) -> float:
@@ -179,7 +174,7 @@ class Translator:
         return None
 
 
-class TantivySearchEngine:
+class TantivySearchEngine(RankedSearch):
     """The Whoosh SearchEngine's interface over a tantivy index directory (IndexLocation layout); one open
     searcher per process, reopened when the live pointer moves to a new build."""
 
@@ -218,10 +213,6 @@ class TantivySearchEngine:
     def _close(self):
         self._index = self._searcher = self._target = None
 
-    def close(self):
-        with self._lock:
-            self._close()
-
     def status(self) -> dict:
         with self._lock:
             try:
@@ -243,78 +234,43 @@ class TantivySearchEngine:
                                   else Query.term_query(schema, fieldname, values[0]))
         return _all([query] + [_unscored(c) for c in conditions])
 
-    def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
-               order: str | None = None) -> SearchResult:
-        """Cached per index build: the same request on the same build gives the same result."""
-        key = self._cache.key(self.location.live_target(), req, snippets, facets, order)
-        return self._cache.get(key, lambda: self._search(req, snippets, facets, order))
+    def _plan(self, req: SearchRequest, sort: str, order: str | None):
+        """(the fast field to sort on or None, a Translator for this request's searcher)."""
+        sort_field = "changed_at" if order == "changed" else "date" if sort == "datum" else None
+        return sort_field, Translator(self._searcher, self._index.schema)
 
-    def _search(self, req: SearchRequest, snippets: bool, facets: bool, order: str | None) -> SearchResult:
-        check_request(req)
-        with self._lock:
-            searcher = self._current()
-            translator = Translator(searcher, self._index.schema)
-            notices: list[str] = []
-            built = parse_query(self.builder, req.q, notices)
-            sort = req.sort if req.q.strip() else "datum"
-            sort_field = "changed_at" if order == "changed" else "date" if sort == "datum" else None
-            depth = req.page * req.page_size
-            hits, total, query = self._collect(searcher, translator, built, req, sort, sort_field, order)
-            strict: set = set()
-            fallback_used = fallback_needed(built, total, self.weights)
-            if fallback_used:
-                strict = {h.docnum for h in hits}
-                built = built.fallback
-                hits, total, query = self._collect(searcher, translator, built, req, sort, sort_field, order)
-                if total > len(strict):
-                    notices.append(FALLBACK_NOTICE)
-            if rescoring(self.weights, built, sort, order):
-                ranked = self._rescored(searcher, translator, hits[:RESCORE_DEPTH], built) + hits[RESCORE_DEPTH:depth]
-            else:
-                ranked = hits[:depth]
-            if sort == "relevantie" and order is None:
-                ranked = every_concept_first(ranked, strict)
-            pages = max(1, math.ceil(total / req.page_size))
-            page = req.page
-            if page > pages:
-                notices.append(LAST_PAGE_NOTICE.format(pages=pages))
-                page = pages
-            start = (page - 1) * req.page_size
-            shown = ranked[start:start + req.page_size]
-            scored = sort == "relevantie" and order is None
-            matched = self._matched_terms(searcher, translator, shown, built.origins) if snippets else {}
-            result_hits = [stored_hit(stored_fields(searcher.doc(h.address), text=snippets),
-                                      float(h.score) if scored else 0.0, matched.get(h.docnum, set()),
-                                      built.origins, snippets) for h in shown]
-            facet_counts = self._facets(searcher, query) if facets else {}
-            held = len(strict) if fallback_used else total
-            suggestion = self._suggest(searcher, built.words, held, notices) if req.q.strip() else ""
-            return SearchResult(query=req.q, total=total, hits=result_hits, facets=facet_counts, page=page,
-                                pages=pages, page_size=req.page_size, sort=sort, notices=notices,
-                                interpreted_as=str(built.query), suggestion=suggestion)
-
-    def _collect(self, searcher, translator: Translator, built, req: SearchRequest, sort: str, sort_field, order):
+    def _collect(self, searcher, built, req: SearchRequest, sort: str, order, snippets: bool, plan):
         """(hits, total, the filtered query) of one query: the best max(RESCORE_DEPTH, page end) by score, or the
         page end's worth by date."""
+        sort_field, translator = plan
         rescore = rescoring(self.weights, built, sort, order)
         limit = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
         query = self._filtered(translator.query(built.base if rescore else built.query), req.filters)
+        return (*self._top(searcher, query, limit, sort_field), query)
+
+    @staticmethod
+    def _top(searcher, query: Query, limit: int, sort_field: str | None) -> tuple[list[Hit], int]:
+        """The best `limit` hits (by score, or newest first by `sort_field`) and how many match."""
         if sort_field:
-            found = searcher.search(query, limit, count=True, order_by_field=sort_field, order=Order.Desc)
-            hits = [Hit(address, 0.0) for _, address in found.hits]
-        else:
-            found = searcher.search(query, limit, count=True)
-            hits = sorted((Hit(address, score) for score, address in found.hits), key=lambda h: (-h.score, h.docnum))
-        return hits, found.count, query
+            found = searcher.search(query, max(1, limit), count=True, order_by_field=sort_field, order=Order.Desc)
+            return [Hit(address, 0.0) for _, address in found.hits], found.count
+        found = searcher.search(query, max(1, limit), count=True)
+        return sorted((Hit(a, score) for score, a in found.hits), key=lambda h: (-h.score, h.docnum)), found.count
+
+    def _page_hits(self, searcher, shown: list[Hit], built, scored: bool, snippets: bool, plan) -> list:
+        matched = self._matched_terms(searcher, plan[1], shown, built.origins) if snippets else {}
+        return [stored_hit(stored_fields(searcher.doc(h.address), text=snippets), float(h.score) if scored else 0.0,
+                           matched.get(h.docnum, set()), built.origins, snippets) for h in shown]
 
     def _keys(self, searcher, hits: list[Hit]) -> Query:
         """A query matching exactly these hits' documents (by their numeric key)."""
         keys = searcher.fast_field_values("key", [h.address for h in hits])
         return Query.term_set_query(self._index.schema, "key", keys)
 
-    def _rescored(self, searcher, translator: Translator, hits: list[Hit], built) -> list[Hit]:
+    def _rescored(self, searcher, hits: list[Hit], built, plan) -> list[Hit]:
         """The hits with the bonus clauses' and the character grams' BM25 (weights.grams) added, best first: one
         search restricted to these documents."""
+        translator = plan[1]
         clauses = []
         if built.bonus is not None:
             bonus = translator.query(built.bonus)
@@ -349,7 +305,7 @@ class TantivySearchEngine:
         return out
 
     @staticmethod
-    def _facets(searcher, query: Query) -> dict[str, list[tuple[str, int]]]:
+    def _facet_counts(searcher, query: Query) -> dict[str, list[tuple[str, int]]]:
         found = searcher.aggregate(query, {name: {"terms": {"field": name, "size": 10_000}} for name in FACET_FIELDS})
         return {name: facet_order([(b["key"], b["doc_count"]) for b in found[name]["buckets"] if b["key"]])
                 for name in FACET_ORDER}
@@ -413,18 +369,14 @@ class TantivySearchEngine:
             by_date = req.sort == "datum" or not req.q.strip()
 
             def run(b):
-                query = self._filtered(translator.query(b.query), req.filters)
-                if by_date:
-                    found = searcher.search(query, max(1, limit), count=True, order_by_field="date", order=Order.Desc)
-                    return found.count, [Hit(a, 0.0) for _, a in found.hits]
-                found = searcher.search(query, max(1, limit), count=True)
-                return found.count, sorted((Hit(a, s) for s, a in found.hits), key=lambda h: (-h.score, h.docnum))
+                return self._top(searcher, self._filtered(translator.query(b.query), req.filters), limit,
+                                 "date" if by_date else None)
 
-            total, hits = run(built)
+            hits, total = run(built)
             scored = req.sort == "relevantie" and bool(req.q.strip())
             if fallback_needed(built, total, self.weights):
                 strict = {h.docnum for h in hits}
-                total, hits = run(built.fallback)
+                hits, total = run(built.fallback)
                 hits = every_concept_first(hits, strict) if scored else hits
             return total, [stored_hit(stored_fields(searcher.doc(h.address), text=False),
                                       float(h.score) if scored else 0.0, set(), snippets=False)

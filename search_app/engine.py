@@ -213,6 +213,20 @@ def every_concept_first(hits: list, strict: set) -> list:
     return sorted(hits, key=lambda h: h.docnum not in strict) if strict else hits
 
 
+def whoosh_idf(n: int, df: int) -> float:
+    """Whoosh's IDF (log(N / (df + 1)) + 1): every backend weighs rare and common words as the Whoosh engine does."""
+    return math.log(n / (df + 1)) + 1
+
+
+def clamp_page(total: int, req: SearchRequest, notices: list[str]) -> tuple[int, int]:
+    """(page, pages) for `total` results: a page past the end is the last one, and `notices` says so."""
+    pages = max(1, math.ceil(total / req.page_size))
+    if req.page > pages:
+        notices.append(LAST_PAGE_NOTICE.format(pages=pages))
+        return pages, pages
+    return req.page, pages
+
+
 def rescoring(weights: Weights, built, sort: str, order) -> bool:
     """Whether the best base matches get their bonus, passage and gram scores added (relevance order only)."""
     return (sort == "relevantie" and order is None and built.base is not None
@@ -266,7 +280,63 @@ def bm25f(weights: Weights) -> scoring.BM25F:
     return scoring.BM25F(B=weights.b, K1=weights.k1, title_B=weights.title_b, short_title_B=weights.title_b)
 
 
-class SearchEngine:
+class RankedSearch:
+    """The search flow of an engine that matches and ranks in an index directory of its own (Whoosh, tantivy):
+    the every-concept set filled up when small, the bonus/passage/gram rescoring of the best RESCORE_DEPTH,
+    every-concept documents first, paging, facets and spelling, cached per index build. A subclass says how to
+    open its searcher (_current, _close), plan a request (_plan: sorting, filters), collect matches (_collect),
+    rescore (_rescored), read a page's hits (_page_hits), count facets (_facet_counts) and suggest (_suggest)."""
+
+    def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
+               order: str | None = None) -> SearchResult:
+        """Cached per index build: the same request on the same build gives the same result."""
+        key = self._cache.key(self.location.live_target(), req, snippets, facets, order)
+        return self._cache.get(key, lambda: self._search(req, snippets, facets, order))
+
+    def close(self):
+        with self._lock:
+            self._close()
+
+    def _search(self, req: SearchRequest, snippets: bool, facets: bool, order: str | None) -> SearchResult:
+        check_request(req)
+        with self._lock:
+            searcher = self._current()
+            notices: list[str] = []
+            built = parse_query(self.builder, req.q, notices)
+            sort = req.sort if req.q.strip() else "datum"
+            plan = self._plan(req, sort, order)
+            # limit covers the requested page; a page past the end is clamped to the last one,
+            # whose hits are within that limit too.
+            results, total, collected = self._collect(searcher, built, req, sort, order, snippets, plan)
+            strict: set = set()
+            fallback_used = fallback_needed(built, total, self.weights)
+            if fallback_used:
+                strict = {h.docnum for h in results}
+                built = built.fallback
+                results, total, collected = self._collect(searcher, built, req, sort, order, snippets, plan)
+                if total > len(strict):
+                    notices.append(FALLBACK_NOTICE)
+            depth = req.page * req.page_size
+            # the best RESCORE_DEPTH base matches get their bonuses, the rest keep their base order after them: the
+            # same for every page, so paging never shows a document twice
+            ranked = (self._rescored(searcher, results[:RESCORE_DEPTH], built, plan) + results[RESCORE_DEPTH:depth]
+                      if rescoring(self.weights, built, sort, order) else results[:depth])
+            if sort == "relevantie" and order is None:
+                ranked = every_concept_first(ranked, strict)
+            page, pages = clamp_page(total, req, notices)
+            start = (page - 1) * req.page_size
+            scored = sort == "relevantie" and order is None
+            hits = self._page_hits(searcher, ranked[start:start + req.page_size], built, scored, snippets, plan)
+            facet_counts = self._facet_counts(searcher, collected) if facets else {}
+            # how many documents hold every concept (not the filled-up set) decides whether a spelling is doubtful
+            held = len(strict) if fallback_used else total
+            suggestion = self._suggest(searcher, built.words, held, notices) if req.q.strip() else ""
+            return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,
+                                pages=pages, page_size=req.page_size, sort=sort, notices=notices,
+                                interpreted_as=str(built.query), suggestion=suggestion)
+
+
+class SearchEngine(RankedSearch):
     def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
         self.location = IndexLocation(index_root)
         self.weights = weights
@@ -306,10 +376,6 @@ class SearchEngine:
             self._searcher.close()
         self._searcher = self._ix = self._target = None
 
-    def close(self):
-        with self._lock:
-            self._close()
-
     def status(self) -> dict:
         """What the app should say about the index: {'ok': bool, 'message', 'documents', 'built_at'}."""
         with self._lock:
@@ -333,69 +399,28 @@ class SearchEngine:
             return None
         return parts[0] if len(parts) == 1 else And(parts)
 
-    def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
-               order: str | None = None) -> SearchResult:
-        """Cached per index build: the same request on the same build gives the same result."""
-        key = self._cache.key(self.location.live_target(), req, snippets, facets, order)
-        return self._cache.get(key, lambda: self._search(req, snippets, facets, order))
+    def _plan(self, req: SearchRequest, sort: str, order: str | None):
+        """(sort facet or None, filter query or None) of a request."""
+        sortedby = None
+        if order == "changed":      # Atom feeds: the most recently new or changed documents first
+            sortedby = sorting.MultiFacet([sorting.FieldFacet("changed_at", reverse=True), sorting.ScoreFacet()])
+        elif sort == "datum":
+            sortedby = sorting.FieldFacet("date", reverse=True)
+        return sortedby, self._filter(req.filters)
 
-    def _search(self, req: SearchRequest, snippets: bool, facets: bool, order: str | None) -> SearchResult:
-        check_request(req)
-        with self._lock:
-            searcher = self._current()
-            notices: list[str] = []
-            built = parse_query(self.builder, req.q, notices)
-            sort = req.sort if req.q.strip() else "datum"
-            sortedby = None
-            if order == "changed":      # Atom feeds: the most recently new or changed documents first
-                sortedby = sorting.MultiFacet([sorting.FieldFacet("changed_at", reverse=True), sorting.ScoreFacet()])
-            elif sort == "datum":
-                sortedby = sorting.FieldFacet("date", reverse=True)
-            # limit covers the requested page; a page past the end is clamped to the last one,
-            # whose hits are within that limit too.
-            filter_query = self._filter(req.filters)
-            results, counter = self._collect(searcher, built, req, sort, sortedby, order, snippets, filter_query)
-            strict: set[int] = set()
-            fallback_used = fallback_needed(built, counter.total, self.weights)
-            if fallback_used:
-                strict = {h.docnum for h in results}
-                built = built.fallback
-                results, counter = self._collect(searcher, built, req, sort, sortedby, order, snippets, filter_query)
-                if counter.total > len(strict):
-                    notices.append(FALLBACK_NOTICE)
-            rescore = self._rescoring(built, sort, order)
-            depth = req.page * req.page_size
-            # the best RESCORE_DEPTH base matches get their bonuses, the rest keep their base order after them: the
-            # same for every page, so paging never shows a document twice
-            ranked = (self._rescored(searcher, results[:RESCORE_DEPTH], built) + results[RESCORE_DEPTH:depth]
-                      if rescore else results[:depth])
-            if sort == "relevantie" and order is None:
-                ranked = every_concept_first(ranked, strict)
-            total = counter.total
-            pages = max(1, math.ceil(total / req.page_size))
-            page = req.page
-            if page > pages:
-                notices.append(LAST_PAGE_NOTICE.format(pages=pages))
-                page = pages
-            start = (page - 1) * req.page_size
-            scored = sort == "relevantie" and order is None
-            hits = [self._hit(h, built.origins, scored=scored, snippets=snippets)
-                    for h in ranked[start:start + req.page_size]]
-            facet_counts = ({name: facet_order(values) for name, values in counter.facet_counts().items()}
-                            if facets else {})
-            # how many documents hold every concept (not the filled-up set) decides whether a spelling is doubtful
-            held = len(strict) if fallback_used else total
-            suggestion = self._suggest(searcher, built.words, held, notices) if req.q.strip() else ""
-            return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page,
-                                pages=pages, page_size=req.page_size, sort=sort, notices=notices,
-                                interpreted_as=str(built.query), suggestion=suggestion)
+    def _page_hits(self, searcher, shown: list, built, scored: bool, snippets: bool, plan) -> list[Hit]:
+        return [self._hit(h, built.origins, scored=scored, snippets=snippets) for h in shown]
 
-    def _collect(self, searcher, built, req: SearchRequest, sort: str, sortedby, order, snippets: bool,
-                 filter_query):
-        """(results, facet counter) of one query: every match visited (the total and the facets count them all),
-        so the collector that keeps them all is the right one: a top-N collector would prune the query with a
-        minimum score, which changes both what matches and how it scores."""
-        rescore = self._rescoring(built, sort, order)
+    @staticmethod
+    def _facet_counts(searcher, counter) -> dict[str, list[tuple[str, int]]]:
+        return {name: facet_order(values) for name, values in counter.facet_counts().items()}
+
+    def _collect(self, searcher, built, req: SearchRequest, sort: str, order, snippets: bool, plan):
+        """(results, total, facet counter) of one query: every match visited (the total and the facets count them
+        all), so the collector that keeps them all is the right one: a top-N collector would prune the query with
+        a minimum score, which changes both what matches and how it scores."""
+        sortedby, filter_query = plan
+        rescore = rescoring(self.weights, built, sort, order)
         depth = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
         query = built.base if rescore else built.query
         top = collectors.SortingCollector(sortedby, limit=depth) if sortedby else collectors.UnlimitedCollector()
@@ -404,12 +429,9 @@ class SearchEngine:
         if filter_query is not None:   # the filter wraps last, so it sees every document first
             collector = collectors.FilterCollector(collector, filter_query, None)
         searcher.search_with_collector(query, collector)
-        return collector.results(), counter
+        return collector.results(), counter.total, counter
 
-    def _rescoring(self, built, sort: str, order) -> bool:
-        return rescoring(self.weights, built, sort, order)
-
-    def _rescored(self, searcher, hits: list, built) -> list:
+    def _rescored(self, searcher, hits: list, built, plan=None) -> list:
         """The hits of the base query with the bonus clauses', the best passage's and the character grams' scores
         added, best first. The bonus is exactly what the full query (AndMaybe) would add, but collected only for
         these documents instead of every match: for two or three common words that halves the cost. (Visiting them

@@ -11,7 +11,6 @@ counts are one GROUP BY over the matches. Snippets and "why this result" are com
 from __future__ import annotations
 
 import json
-import math
 import threading
 
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term
@@ -22,8 +21,9 @@ from indexer.build import IndexMissing
 from indexer.pg_index import quote_lexeme
 from indexer.schema import SCHEMA_VERSION
 
-from .engine import (FACET_FIELDS, FALLBACK_NOTICE, LAST_PAGE_NOTICE, Hit, SearchRequest, SearchResult,
-                     check_request, explain, facet_order, fallback_needed, parse_query)
+from .engine import (FACET_FIELDS, FALLBACK_NOTICE, Hit, SearchRequest, SearchResult,
+                     check_request, clamp_page, explain, facet_order, fallback_needed, parse_query,
+                     whoosh_idf)
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
 from .result_cache import ResultCache
 from .snippets import snippet
@@ -109,11 +109,6 @@ def _main_stem(node) -> str:
         if found:
             return found
     return ""
-
-
-def _idf(n: int, df: int) -> float:
-    """Whoosh's IDF (log(N / (df + 1)) + 1), so both backends weigh rare and common words alike."""
-    return math.log(n / (df + 1)) + 1
 
 
 # The text fields, in the order their positions are laid out in the tsvector, with ts_rank's weight array
@@ -274,7 +269,7 @@ class PostgresSearchEngine:
                        | {s for _, unit_stems, _ in alternatives for s in unit_stems})
         df = {r[0]: r[1:] for r in self._query("SELECT lexeme, df, df_title, df_short_title, df_body FROM "
                                                "search_lexemes WHERE lexeme = ANY(%s)", (stems,))}
-        field_idf = {s: [_idf(n, d) for d in df.get(s, (0, 0, 0, 0))[1:]] for s in stems}
+        field_idf = {s: [whoosh_idf(n, d) for d in df.get(s, (0, 0, 0, 0))[1:]] for s in stems}
         w = self.weights
         field_weight = {"title": (w.title, 0.0), "short_title": (w.short_title, 0.0), "body": (w.body, w.b)}
         ranked: dict[str, int] = {}   # stem -> its number n in the LATERAL columns r.s<n>f<k> and t<k>.s<n>f<k>
@@ -349,11 +344,7 @@ class PostgresSearchEngine:
                                 page=1, pages=1, page_size=req.page_size, sort=sort, notices=notices,
                                 suggestion=self._suggest(built.words, 0, notices) if req.q.strip() else "")
         total, facet_counts = self._count(where, args, facets)
-        pages = max(1, math.ceil(total / req.page_size))
-        page = req.page
-        if page > pages:
-            notices.append(LAST_PAGE_NOTICE.format(pages=pages))
-            page = pages
+        page, pages = clamp_page(total, req, notices)
         scored = sort == "relevantie" and order is None and bool(req.q.strip())
         hits = self._hits(built, meta, where, args, sort, order, req.page_size, (page - 1) * req.page_size, snippets,
                           scored, first or [])

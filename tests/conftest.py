@@ -113,7 +113,7 @@ def index_url(request, index_dir):
     """Where the search index lives: each test that uses it runs once per search backend."""
     if request.param == "whoosh":
         return str(index_dir)
-    return request.getfixturevalue(f"{request.param}_index")
+    return request.getfixturevalue({"tantivy": "tantivy_index", "postgresql": "postgres_index"}[request.param])
 
 
 @pytest.fixture(params=["whoosh", "tantivy", "postgresql"])
