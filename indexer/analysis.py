@@ -264,6 +264,16 @@ class DutchAnalyzer(Composable):
                 n += 1 + len(parts)
         return n
 
+    def spans(self, text: str, terms: set[str]) -> list[tuple[int, int]]:
+        """(start, end) of every word of `text` whose indexed term or one of its parts is in `terms`, in order: the
+        words a snippet marks. The same words the token stream would give, without making a token each."""
+        out = set()
+        for raw, start, end in word_matches(text):
+            stopped, term, parts = self.word(raw)
+            if not stopped and (term in terms or any(p in terms for p in parts)):
+                out.add((start, end))
+        return sorted(out)
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True, start_pos=0,
                  start_char=0, tokenize=True, mode="", **kwargs):
         if not tokenize or keeporiginal:

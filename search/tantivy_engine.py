@@ -187,7 +187,7 @@ class TantivySearchEngine(RankedSearch):
         self._target: str | None = None
         self._index = None
         self._searcher = None
-        self._prefixes: dict[str, dict[int, list[tuple[str, int]]]] = {}
+        self._prefixes: dict[str, dict[str, int]] = {}
 
     def __str__(self):
         return f"tantivy:///{self.location.root}"
@@ -207,7 +207,7 @@ class TantivySearchEngine(RankedSearch):
                                    f"with: python run.py --index tantivy:///{self.location.root} index --rebuild")
             index = open_build(self.location.live_path())
             self._index, self._target, self._searcher = index, target, index.searcher()
-            self._prefixes: dict[str, dict[int, list[tuple[str, int]]]] = {}
+            self._prefixes: dict[str, dict[str, int]] = {}
         return self._searcher
 
     def _close(self):
@@ -310,22 +310,21 @@ class TantivySearchEngine(RankedSearch):
         return {name: facet_order([(b["key"], b["doc_count"]) for b in found[name]["buckets"] if b["key"]])
                 for name in FACET_ORDER}
 
-    def _vocabulary(self, searcher, word: str):
-        """The spelling words sharing `word`'s first two letters and within two letters of its length, with their
-        document frequencies; each prefix is read from the index once per build."""
-        by_length = self._prefixes.get(word[:2])
-        if by_length is None:
-            by_length = {}
-            for term, df in searcher.terms_with_prefix("spell", word[:2]):
-                by_length.setdefault(len(term), []).append((term, df))
-            self._prefixes[word[:2]] = by_length
-        return [pair for n in range(len(word) - 2, len(word) + 3) for pair in by_length.get(n, ())]
+    def _vocabulary(self, searcher, word: str) -> dict[str, int]:
+        """{spelling word: documents} of the words sharing `word`'s first two letters (as Whoosh's suggestions do),
+        read from the index once per prefix and build."""
+        found = self._prefixes.get(word[:2])
+        if found is None:
+            found = self._prefixes[word[:2]] = dict(searcher.terms_with_prefix("spell", word[:2]))
+        return found
 
     def _suggest(self, searcher, words: list[str], total: int, notices: list[str]) -> str:
-        """A corrected query from the index's own vocabulary (search_app.spelling): near words share the first two
-        letters, as in the Whoosh engine."""
-        corrected, unknown = suggest(words, total, lambda w: searcher.doc_freq("spell", w),
-                                     lambda w: near_words(w, self._vocabulary(searcher, w)))
+        """A corrected query from the index's own vocabulary (search_app.spelling); the query words that no
+        document holds are told in `notices`. In the spelling field a word's frequency is its document frequency."""
+        def near(word):
+            vocabulary = self._vocabulary(searcher, word)
+            return [(o, vocabulary[o]) for o in near_words(word, vocabulary, vocabulary.get)]
+        corrected, unknown = suggest(words, total, lambda w: searcher.doc_freq("spell", w), near)
         if unknown_notice(unknown):
             notices.append(unknown_notice(unknown))
         return corrected

@@ -11,6 +11,7 @@ import json
 import math
 import re
 import threading
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ from .passages import best_window, concept_positions
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
 from .result_cache import ResultCache
 from .snippets import snippet
-from .spelling import suggest, unknown_notice
+from .spelling import near_words, suggest, unknown_notice
 
 FACET_FIELDS = ["themes", "organisation", "doctype", "year"]
 SORTS = ("relevantie", "datum")
@@ -280,6 +281,29 @@ def bm25f(weights: Weights) -> scoring.BM25F:
     return scoring.BM25F(B=weights.b, K1=weights.k1, title_B=weights.title_b, short_title_B=weights.title_b)
 
 
+def _read_postings(m, docnums: list[int], read, offset: int, out: dict) -> None:
+    """out[docnum + offset] = read(m) for each of `docnums` (sorted, segment-local) that the postings `m` hold.
+    Inside a block of Whoosh's own postings the position is found by bisection, not posting by posting: reading
+    the grams and positions of the best 200 matches was a quarter of a query's time (whoosh-reloaded is pinned, so
+    its block layout is fixed; any other matcher takes the public skip_to)."""
+    leaf = hasattr(m, "_read_ids") and hasattr(m, "_skip_to_block")
+    for d in docnums:
+        if not m.is_active():
+            break
+        if leaf:
+            if d > m.block_max_id():
+                m._skip_to_block(lambda: d > m.block_max_id())
+                if not m.is_active():
+                    break
+            if m._ids is None:
+                m._read_ids()
+            m._i = bisect_left(m._ids, d, m._i)
+        elif m.id() < d:
+            m.skip_to(d)
+        if m.is_active() and m.id() == d:
+            out[d + offset] = read(m)
+
+
 class RankedSearch:
     """The search flow of an engine that matches and ranks in an index directory of its own (Whoosh, tantivy):
     the every-concept set filled up when small, the bonus/passage/gram rescoring of the best RESCORE_DEPTH,
@@ -450,17 +474,16 @@ class SearchEngine(RankedSearch):
                 h.score += self.weights.grams * score
         return sorted(hits, key=lambda h: (-h.score, h.docnum))
 
-    def _postings_for(self, searcher, fieldname: str, term: str, docnums: list[int], read):
-        """{docnum: read(matcher)} for the documents of `docnums` (sorted) that hold `term`."""
+    @staticmethod
+    def _postings_for(searcher, fieldname: str, term: str, docnums: list[int], read):
+        """{docnum: read(matcher)} for the documents of `docnums` (sorted) that hold `term`, segment by segment."""
         out = {}
-        m = searcher.postings(fieldname, term)
-        for d in docnums:
-            if not m.is_active():
-                break
-            if m.id() < d:
-                m.skip_to(d)
-            if m.is_active() and m.id() == d:
-                out[d] = read(m)
+        leaves = searcher.leaf_searchers()
+        for i, (sub, offset) in enumerate(leaves):
+            end = leaves[i + 1][1] if i + 1 < len(leaves) else math.inf
+            local = [d - offset for d in docnums if offset <= d < end]
+            if local and (fieldname, term) in sub.reader():
+                _read_postings(sub.postings(fieldname, term), local, read, offset, out)
         return out
 
     def _gram_scores(self, searcher, docnums: list[int], words: list[str]) -> list[float]:
@@ -503,9 +526,12 @@ class SearchEngine(RankedSearch):
     def _suggest(searcher, words: list[str], total: int, notices: list[str]) -> str:
         """A corrected query from the index's own vocabulary (search_app.spelling); the query words that no
         document holds are told in `notices`."""
+        reader = searcher.reader()
+
         def near(word):
+            vocabulary = (b.decode("utf-8") for b in reader.expand_prefix("spell", word[:2]))
             return [(o, searcher.doc_frequency("spell", o))
-                    for o in searcher.suggest("spell", word, limit=5, maxdist=2, prefix=2)]
+                    for o in near_words(word, vocabulary, lambda o: reader.frequency("spell", o))]
         corrected, unknown = suggest(words, total, lambda w: searcher.doc_frequency("spell", w), near)
         if unknown_notice(unknown):
             notices.append(unknown_notice(unknown))

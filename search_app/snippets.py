@@ -98,8 +98,7 @@ def first_chars(text: str, n: int = SNIPPET_CHARS) -> str:
 def mark(text: str, stems: set[str], maxchars: int = SNIPPET_CHARS) -> tuple[str, int]:
     """(escaped text around the densest cluster of the stems with <mark> around each, offset of that window in
     text); ('', -1) when none of the stems occurs."""
-    spans = sorted({(t.startchar, t.endchar) for t in _ANALYZER(text[:MARK_CHAR_LIMIT], positions=True, chars=True)
-                    if t.text in stems})
+    spans = _ANALYZER.spans(text[:MARK_CHAR_LIMIT], stems)
     if not spans:
         return "", -1
     starts = [s for s, _ in spans]

@@ -393,6 +393,43 @@ def test_the_suggestion_rule():
     assert suggest(["wonen", "xqzt"], 10, lambda w: {"wonen": 50}.get(w, 0), lambda w: []) == ("", ["xqzt"])
 
 
+def test_near_words_are_what_whooshs_corrector_finds_without_its_cost():
+    """The look-up keeps Whoosh's answer (the most frequent words within two edits, the word itself included) while
+    skipping words whose length alone is too far off; checked against Whoosh's own corrector on a real index."""
+    from whoosh.fields import KEYWORD, Schema
+    from whoosh.filedb.filestore import RamStorage
+    from search_app.spelling import near_words
+    counts = {"schuldhulpverlening": 9, "schuldhulpverlener": 4, "schuldhulpverleningen": 7, "schuldsanering": 5,
+              "schuldhulp": 8, "schuldhulpverlenig": 1, "schuldhulpverleninq": 1, "scholing": 3}
+    ix = RamStorage().create_index(Schema(spell=KEYWORD(scorable=False)))
+    with ix.writer() as w:
+        for word, n in counts.items():
+            for _ in range(n):
+                w.add_document(spell=word)
+    with ix.searcher() as s:
+        reader = s.reader()
+        for word in ("schuldhulpverlenig", "schuldhulpverlening", "schuldhulpverlen", "scholingen", "schuld"):
+            vocabulary = (b.decode() for b in reader.expand_prefix("spell", word[:2]))
+            mine = near_words(word, vocabulary, lambda o: reader.frequency("spell", o))
+            assert mine == s.suggest("spell", word, limit=5, maxdist=2, prefix=2), word
+    assert near_words("schuldhulpverlenig", counts, counts.get) == [
+        "schuldhulpverlening", "schuldhulpverlener", "schuldhulpverlenig", "schuldhulpverleninq"]  # most frequent first
+    assert near_words("schuld", counts, counts.get) == []   # schuldhulp: four letters more is four edits
+
+
+def test_near_words_are_only_looked_up_for_a_word_that_may_be_corrected():
+    from search_app.spelling import suggest
+    asked = []
+
+    def near(word):
+        asked.append(word)
+        return [("woningbouw", 40)]
+    df = {"woningbouw": 40, "participatie": 300, "veere": 1}.get
+    assert suggest(["woningbow", "participatie", "veere"], 3, lambda w: df(w, 0), near) == (
+        "woningbouw participatie veere", ["woningbow"])
+    assert asked == ["woningbow"]   # a frequent word and a short rare name are not looked up
+
+
 # -- 1. `make run` keeps the demo's sources up while it serves
 
 def _free_port() -> int:

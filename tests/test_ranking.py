@@ -239,3 +239,31 @@ def test_a_lone_star_is_every_document_and_beside_words_adds_nothing(engine):
     everything = engine.search(SearchRequest(q="*", page_size=100))
     assert everything.total == len(DOCS) and not everything.notices
     assert found(engine, "jongeren *") == found(engine, "jongeren")
+
+
+def test_postings_of_chosen_documents_are_read_right_across_segments_blocks_and_deletions():
+    """The rescoring reads a term's postings only for the best matches, bisecting inside Whoosh's blocks: the
+    answer must be what walking the postings one by one gives, over several segments, blocks of 128 postings and
+    deleted documents."""
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.filedb.filestore import RamStorage
+    ix = RamStorage().create_index(Schema(id=ID(stored=True, unique=True), body=TEXT(phrase=True)))
+    for start in (0, 400):                      # two segments, each several blocks long
+        with ix.writer() as w:
+            w.merge = False
+            for n in range(start, start + 400):
+                w.add_document(id=str(n), body="vergunning " * (1 + n % 3) + ("horeca" if n % 7 == 0 else "markt"))
+    with ix.writer() as w:
+        w.merge = False
+        for n in (7, 14, 399, 406):
+            w.delete_by_term("id", str(n))
+    with ix.searcher() as s:
+        assert len(s.leaf_searchers()) == 2
+        wanted = sorted({0, 1, 5, 7, 21, 130, 131, 255, 256, 398, 399, 400, 406, 413, 600, 797, 799})
+        live = [d for d in wanted if not s.reader().is_deleted(d)]
+        got = SearchEngine._postings_for(s, "body", "horeca", live, lambda m: m.weight())
+        expected = {d: 1.0 for d in live if int(s.stored_fields(d)["id"]) % 7 == 0}
+        assert got == expected and 21 in got and 413 in got
+        counts = SearchEngine._postings_for(s, "body", "vergunning", live, lambda m: m.weight())
+        assert counts == {d: 1.0 + int(s.stored_fields(d)["id"]) % 3 for d in live}
+        assert SearchEngine._postings_for(s, "body", "onbekend", live, lambda m: m.weight()) == {}

@@ -41,3 +41,15 @@ def test_the_window_ends_at_a_word():
     text = "woning " + "abcdefghij " * 60
     html, _ = mark(text, set(stems("woning")))
     assert html.endswith("abcdefghij …")
+
+
+def test_the_words_a_snippet_marks_are_the_words_the_index_read_as_those_terms():
+    """spans() gives the characters of every word whose term or compound part is asked for, as the token
+    stream does: a compound for its part, an elided compound for its completed form, no stop word."""
+    from indexer.analysis import dutch_analyzer
+    ana = dutch_analyzer()
+    text = "De woningtoewijzing en het jeugd- en gezinsbeleid van de gemeente; de Woning."
+    terms = {next(iter(ana("woning"))).text, next(iter(ana("gezinsbeleid"))).text, "de"}
+    expected = sorted({(t.startchar, t.endchar) for t in ana(text, positions=True, chars=True) if t.text in terms})
+    assert ana.spans(text, terms) == expected
+    assert [text[s:e] for s, e in expected] == ["woningtoewijzing", "gezinsbeleid", "Woning"]
