@@ -101,6 +101,17 @@ def _complete_elision(text: str, matches, i: int) -> str:
     return stem_part
 
 
+def index_words(text: str) -> list[str]:
+    """The raw words of word_matches(), without their offsets: one C-speed findall, and the match objects only
+    where the text holds an elided compound to complete."""
+    words = _INDEX_TOKEN_RE.findall(text)
+    if _ELIDED.search(text) is not None:
+        matches = list(_INDEX_TOKEN_RE.finditer(text))
+        for i in [i for i, w in enumerate(words) if w[-1] == "-"]:
+            words[i] = _complete_elision(text, matches, i)
+    return words
+
+
 def complete_elisions(text: str) -> str:
     """`text` with each elided compound written out, as word_matches reads it ("jeugd- en gezinsbeleid" ->
     "jeugdbeleid en gezinsbeleid"): for query text, where the parser must see whole words."""
@@ -264,6 +275,21 @@ class DutchAnalyzer(Composable):
                 n += 1 + len(parts)
         return n
 
+    def positioned(self, text: str) -> list[tuple[str, int]]:
+        """(term, position) of every token this analyzer yields for `text` (stop words removed), without tokens or
+        character offsets: for an engine fed pre-tokenized text."""
+        out, pos, known, word = [], None, self._words, self.word
+        append = out.append
+        for i, raw in enumerate(index_words(text)):
+            stopped, term, parts = known.get(raw) or word(raw)
+            if stopped:
+                continue
+            pos = i if pos is None else pos + 1   # the stop filter's renumbering, as in __call__
+            append((term, pos))
+            for part in parts:
+                append((part, pos))
+        return out
+
     def spans(self, text: str, terms: set[str]) -> list[tuple[int, int]]:
         """(start, end) of every word of `text` whose indexed term or one of its parts is in `terms`, in order: the
         words a snippet marks. The same words the token stream would give, without making a token each."""
@@ -353,7 +379,7 @@ class GramAnalyzer(Composable):
         """The n-grams of `value` as one space-separated string, for an engine that splits on whitespace (each
         distinct word's grams are joined once)."""
         out = []
-        for raw, _, _ in word_matches(value):
+        for raw in index_words(value):
             found = self._joined.get(raw)
             if found is None:
                 found = " ".join(self.grams(raw))
@@ -399,6 +425,7 @@ def folded_words(text: str) -> list[str]:
 
 _TOKEN_RE = rcompile(TOKEN_PATTERN)
 _INDEX_TOKEN_RE = rcompile(INDEX_TOKEN_PATTERN)
+_ELIDED = rcompile(r"\w-(?!\w)")   # a word ending in a hyphen: an elided compound ("jeugd- en gezinsbeleid")
 _FOLDED: dict[str, str] = {}
 
 

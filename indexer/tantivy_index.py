@@ -104,8 +104,9 @@ class Documents:
         return out
 
     def pre_tokenized(self, text: str) -> tantivy.PreTokenizedString:
-        tokens = [tantivy.Token(t.text, t.pos, t.startchar, t.endchar)
-                  for t in self.text(text, positions=True, chars=True)]
+        """The analyzer's terms at their positions (character offsets are not needed: snippets mark the stored
+        text themselves)."""
+        tokens = [tantivy.Token(term, pos, 0, 0) for term, pos in self.text.positioned(text)]
         return tantivy.PreTokenizedString("", tokens)   # the text itself is stored in the bytes fields
 
     def document(self, fields: dict) -> tantivy.Document:

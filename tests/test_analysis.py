@@ -77,6 +77,23 @@ def test_the_fused_analyzer_gives_exactly_the_chains_tokens_on_the_corpus(corpus
     assert all(folded_words(text) == [t.text for t in fold(text)] for text in texts)
 
 
+def test_the_pre_tokenized_terms_and_the_gram_text_are_the_analyzers_tokens(corpus_data):
+    """What the tantivy index is fed (terms at positions, grams joined by spaces, lengths for BM25) is exactly what
+    the analyzers yield, elided compounds included."""
+    from crawler.store import CrawlStore
+    from indexer.analysis import DutchAnalyzer, GramAnalyzer
+    store = CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True)
+    texts = [d.title + "\n" + d.text for d in store.documents()][:60]
+    texts += ["Het jeugd- en gezinsbeleid, huur-/koopwoningen en de wacht- en doorlooptijd.", "a-- b -c de"]
+    analyzer, grams = DutchAnalyzer(), GramAnalyzer()
+    for text in texts:
+        tokens = [(t.text, t.pos) for t in analyzer(text, positions=True)]
+        assert analyzer.positioned(text) == tokens
+        assert grams.joined(text).split() == [t.text for t in grams(text)]
+        if "- " not in text:   # the lengths count an elided compound as written, the tokens as completed
+            assert analyzer.length(text) == len(tokens) and grams.length(text) == len(list(grams(text)))
+
+
 def test_the_fused_analyzer_survives_the_index_schemas_pickling():
     import pickle
     from indexer.analysis import DutchAnalyzer
