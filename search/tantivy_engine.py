@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from pathlib import Path
 
 from tantivy import Occur, Order, Query
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term, Wildcard
@@ -57,6 +58,33 @@ def _unscored(query: Query) -> Query:
 
 def _all(queries: list[Query]) -> Query:
     return queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Must, q) for q in queries])
+
+
+class GuardedSearcher:
+    """A tantivy searcher whose failures say what to do: the bindings report a damaged segment (found only when a
+    query reads it) as ValueError, and a failed assertion inside tantivy as a PanicException, which is not even an
+    Exception. Both become IndexMissing, which the app shows as "rebuild the index"."""
+
+    def __init__(self, searcher, path: Path):
+        self._searcher, self._path = searcher, path
+
+    @property
+    def num_docs(self) -> int:
+        return self._searcher.num_docs
+
+    def __getattr__(self, name):
+        method = getattr(self._searcher, name)
+
+        def guarded(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except (KeyboardInterrupt, SystemExit, MemoryError):
+                raise
+            except BaseException as e:   # noqa: B036 (see the class docstring)
+                raise IndexMissing(f"the live index {self._path} cannot be read ({type(e).__name__}: {e}); rebuild "
+                                   f"it with: python run.py --index tantivy:///{self._path.parent.parent} index "
+                                   f"--rebuild") from None
+        return guarded
 
 
 class Hit:
@@ -205,8 +233,9 @@ class TantivySearchEngine(RankedSearch):
                 raise IndexMissing(f"the live index in {self.location.root} is not a tantivy index of this version "
                                    f"(schema {built_with}, this code needs {TANTIVY_SCHEMA_VERSION}); rebuild it "
                                    f"with: python run.py --index tantivy:///{self.location.root} index --rebuild")
-            index = open_build(self.location.live_path())
-            self._index, self._target, self._searcher = index, target, index.searcher()
+            path = self.location.live_path()
+            index = open_build(path)
+            self._index, self._target, self._searcher = index, target, GuardedSearcher(index.searcher(), path)
             self._prefixes: dict[str, dict[str, int]] = {}
         return self._searcher
 
