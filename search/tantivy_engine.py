@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from pathlib import Path
 
 from tantivy import Occur, Order, Query
@@ -26,13 +25,12 @@ from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phras
 from whoosh.query.spans import SpanNear2
 
 from indexer.analysis import stems
-from indexer.build import IndexLocation, IndexMissing
+from indexer.build import IndexMissing
 from indexer.tantivy_index import FACET_FIELDS, TANTIVY_SCHEMA_VERSION, open_build, stored_fields
 from search_app.engine import (CACHE_SIZE, FIELD_LABELS, RESCORE_DEPTH, RankedSearch, SearchRequest, check_request,
                                every_concept_first, facet_order, fallback_needed, gram_counts, parse_query,
                                rescoring, stored_document, stored_hit, whoosh_idf)
-from search_app.query import DEFAULT_WEIGHTS, QueryBuilder, Weights
-from search_app.result_cache import ResultCache
+from search_app.query import DEFAULT_WEIGHTS, Weights
 from search_app.spelling import near_words, suggest, unknown_notice
 
 SCORED_FIELDS = ("title", "short_title", "body", "org_words")   # BM25 fields: their terms get Whoosh's IDF
@@ -207,14 +205,8 @@ class TantivySearchEngine(RankedSearch):
     searcher per process, reopened when the live pointer moves to a new build."""
 
     def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
-        self.location = IndexLocation(index_root)
-        self.weights = weights
-        self.builder = QueryBuilder(weights)
-        self._lock = threading.RLock()
-        self._cache = ResultCache(cache_size)
-        self._target: str | None = None
+        super().__init__(index_root, weights, cache_size)
         self._index = None
-        self._searcher = None
         self._prefixes: dict[str, dict[str, int]] = {}
 
     def __str__(self):

@@ -311,6 +311,15 @@ class RankedSearch:
     open its searcher (_current, _close), plan a request (_plan: sorting, filters), collect matches (_collect),
     rescore (_rescored), read a page's hits (_page_hits), count facets (_facet_counts) and suggest (_suggest)."""
 
+    def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
+        self.location = IndexLocation(index_root)
+        self.weights = weights
+        self.builder = QueryBuilder(weights)
+        self._lock = threading.RLock()
+        self._cache = ResultCache(cache_size)
+        self._target: str | None = None
+        self._searcher = None
+
     def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
                order: str | None = None) -> SearchResult:
         """Cached per index build: the same request on the same build gives the same result."""
@@ -362,14 +371,8 @@ class RankedSearch:
 
 class SearchEngine(RankedSearch):
     def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
-        self.location = IndexLocation(index_root)
-        self.weights = weights
-        self.builder = QueryBuilder(weights)
-        self._lock = threading.RLock()
-        self._cache = ResultCache(cache_size)
-        self._target: str | None = None
+        super().__init__(index_root, weights, cache_size)
         self._ix = None
-        self._searcher = None
         self._facet_values: FacetValues | None = None
 
     # -- the open searcher
