@@ -47,7 +47,7 @@ def index_url(args) -> str:
 
 def open_store(args):
     """The crawl store named by --store; a missing SQLite file is created, an unreachable server is an error."""
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     return CrawlStore(store_url(args))
 
 
@@ -129,17 +129,8 @@ def _run_crawl(args, sites):
                             budget_s=settings.budget_minutes * 60)
 
 
-def site_summary(r) -> str:
-    errors = ", ".join(f"{k} {v}" for k, v in sorted(r.errors.items())) or "geen"
-    skipped = ", ".join(f"{k} {v}" for k, v in sorted(r.skipped.items()))
-    return (f"{r.site:20s} opgehaald {r.fetched:5d} | nieuw {r.new} gewijzigd {r.changed} ongewijzigd {r.unchanged} "
-            f"verwijderd {r.removed} | robots {r.robots_blocked} | fouten: {errors}"
-            + (f" | overgeslagen: {skipped}" if skipped else "") + f" | {r.bytes / 1e6:.1f} MB {r.duration_s:.1f}s"
-            + (" (hervat)" if r.resumed else "") + (f"  MISLUKT: {r.failed}" if r.failed else "")
-            + (f"  INGEKORT: {r.cut}" if r.cut else ""))
-
-
 def _crawl(args, sites) -> int:
+    from nightly import site_summary
     _, reports = _run_crawl(args, sites)
     for r in reports:
         say(site_summary(r))
@@ -161,18 +152,11 @@ def cmd_crawl(args) -> int:
 
 # ------------------------------------------------------------------ index
 
-def index_summary(report) -> str:
-    if report.mode == "none":
-        return f"index: niets gewijzigd, niets opnieuw geïndexeerd ({report.documents} documenten, live: {report.path})"
-    what = (f"{report.added} nieuw, {report.updated} gewijzigd, {report.deleted} verwijderd"
-            if report.mode == "incremental" else f"volledig opnieuw gebouwd{' (' + report.reason + ')' if report.reason else ''}")
-    return (f"index: {what}; {report.documents} documenten, {report.seconds:.1f}s, {report.size_bytes / 1e6:.0f} MB, "
-            f"gepubliceerd: {report.path}")
-
-
 def cmd_index(args) -> int:
-    from crawler.database import is_postgres_url, sqlite_path
-    from indexer.backends import index_store
+    from indexer.backends import index_store, open_index
+    from nightly import index_summary
+    from store.database import is_postgres_url, sqlite_path
+    open_index(index_url(args))   # an index URL nothing can write is an error before anything is read or made
     where = store_url(args)
     if not is_postgres_url(where) and not sqlite_path(where).exists():
         return fail(f"geen crawl-store in {where}; eerst: python run.py crawl")
@@ -188,97 +172,15 @@ def cmd_index(args) -> int:
 
 # ------------------------------------------------------------------ nightly
 
-class NightlyLock:
-    """An exclusive flock on <data>/nightly.lock. The kernel drops it when the holder dies, so a lock
-    left by a killed run is never stale; its file still names that run, which is reported."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.fd = None
-        self.previous: dict = {}
-
-    def acquire(self) -> bool:
-        import fcntl
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.previous = self._read()
-            os.close(self.fd)
-            self.fd = None
-            return False
-        self.previous = self._read()
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, json.dumps({"pid": os.getpid(), "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}).encode(), 0)
-        return True
-
-    def _read(self) -> dict:
-        try:
-            return json.loads(os.pread(self.fd, 4096, 0) or b"{}")
-        except ValueError:
-            return {}
-
-    def release(self) -> None:
-        if self.fd is not None:
-            os.ftruncate(self.fd, 0)
-            os.close(self.fd)
-            self.fd = None
-
-
-def _write_json_atomic(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False))
-    os.replace(tmp, path)
-
-
 def cmd_nightly(args) -> int:
-    from dataclasses import asdict
-
-    from indexer.backends import index_store
-    data = data_dir(args)
-    lock = NightlyLock(data / "nightly.lock")
-    if not lock.acquire():
-        held = lock.previous
-        return fail(f"er draait al een nightly-run (pid {held.get('pid', '?')}, gestart {held.get('started_at', '?')}); "
-                    "deze run stopt zonder iets te doen", code=3)
-    log = logging.getLogger("beleidszoeker.nightly")
-    try:
-        if lock.previous.get("pid"):
-            log.warning("previous nightly run did not finish; resuming it", extra={"previous": lock.previous})
-            say(f"let op: de vorige run (pid {lock.previous['pid']}) is niet afgemaakt; die wordt hervat")
-        started = time.time()
-        sites = _sites(args)
-        if not sites:
-            return fail("geen sites gekozen")
-        log.info("nightly start", extra={"sites": [s.name for s in sites]})
-        store, reports = _run_crawl(args, sites)
-        index = index_store(store, index_url(args), rebuild=False, procs=args.procs, progress=show_progress(args))
-        failed = [r.site for r in reports if r.failed]
-        code = 1 if failed else 0
-        report = {
-            "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
-            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "duration_s": round(time.time() - started, 1),
-            "exit_code": code,
-            "failed_sites": failed,
-            "cut_sites": {r.site: r.cut for r in reports if r.cut},
-            "sites": {r.site: {**r.as_dict(), "documents": r.documents} for r in reports},
-            "index": asdict(index),
-        }
-        stamp = time.strftime("%Y%m%dT%H%M%S")
-        _write_json_atomic(data / "reports" / f"nightly-{stamp}.json", report)
-        _write_json_atomic(data / "reports" / "latest.json", report)
-        for r in reports:
-            say(site_summary(r))
-        say(index_summary(index))
-        say(f"rapport: {data / 'reports' / f'nightly-{stamp}.json'}"
-            + (f"  — MISLUKT: {', '.join(failed)}" if failed else ""))
-        log.info("nightly done", extra={"exit_code": code, "index_mode": index.mode, "failed_sites": failed})
-        return code
-    finally:
-        lock.release()
+    from indexer.backends import index_store, open_index
+    from nightly import run_nightly
+    open_index(index_url(args))   # a wrong index URL is said before the night's crawl, not after it
+    sites = _sites(args)
+    return run_nightly(data_dir(args), sites, crawl=lambda: _run_crawl(args, sites),
+                       update_index=lambda store: index_store(store, index_url(args), rebuild=False, procs=args.procs,
+                                                              progress=show_progress(args)),
+                       say=say, fail=fail)
 
 
 # ------------------------------------------------------------------ setup (make run)
@@ -286,7 +188,8 @@ def cmd_nightly(args) -> int:
 def cmd_setup(args) -> int:
     """What make run needs: an index built by this version of the code. Crawls the mirrors only when
     there is no crawl store yet; rebuilds when the index is missing or outdated."""
-    from indexer.build import IndexLocation, IndexMissing, config_hash
+    from indexer.build import config_hash
+    from indexer.location import IndexLocation, IndexMissing
     data = data_dir(args)
     location = IndexLocation(data / "index")
     args.site, args.group, args.rebuild = None, "mirror", True
@@ -298,7 +201,7 @@ def cmd_setup(args) -> int:
         say("De index is gebouwd door een oudere versie; hij wordt opnieuw gebouwd.")
     except IndexMissing:
         pass
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     store_path = data / "crawl.sqlite3"
     if not store_path.exists() or CrawlStore(store_path).count_documents() == 0:
         say("Eerste start: de gebundelde bronnen worden als lokale websites geserveerd, gecrawld en geïndexeerd.")
@@ -330,6 +233,8 @@ def cmd_serve(args) -> int:
             return create_app()
 
     from crawler.config import load_sites, select
+    from search.engines import open_engine
+    open_engine(index_url(args), cache_size=0)   # an index URL no engine reads is an error before serving
     sites = [s for s in select(load_sites(args.sites_file), None, "mirror") if s.mirror] if args.with_mirrors else []
     with mirrors_running(sites, data_dir(args)):   # the demo's source links keep working while the app serves
         say(f"Beleidszoeker draait op http://{args.host}:{args.port}/  (stoppen: Ctrl-C)")
@@ -340,9 +245,8 @@ def cmd_serve(args) -> int:
 # ------------------------------------------------------------------ search
 
 def cmd_search(args) -> int:
-    from indexer.build import IndexMissing
-    from search_app.backends import open_engine
-    from search_app.engine import QueryError, SearchRequest
+    from search.engine import IndexMissing, QueryError, SearchRequest
+    from search.engines import open_engine
     filters = {}
     for field, values in (("themes", args.thema), ("organisation", args.gemeente), ("doctype", args.type),
                           ("year", args.jaar)):
@@ -375,10 +279,13 @@ def cmd_search(args) -> int:
 def cmd_migrate(args) -> int:
     """Copy the crawl store (and build the index) into other backends, e.g. the embedded default -> PostgreSQL.
     The source stays as it is: switch over by pointing --store/--index (or the environment) at the target."""
-    from crawler.database import is_postgres_url, redact, sqlite_path
-    from crawler.migrate import MigrationError, copy_store
-    from crawler.store import CrawlStore
-    from indexer.backends import index_store
+    from indexer.backends import index_store, open_index
+    from nightly import index_summary
+    from store.crawl_store import CrawlStore
+    from store.database import is_postgres_url, redact, sqlite_path
+    from store.migrate import MigrationError, copy_store
+    if args.to_index:
+        open_index(args.to_index)   # before anything is copied
     if not is_postgres_url(store_url(args)) and not sqlite_path(store_url(args)).exists():
         return fail(f"geen crawl-store in {store_url(args)}: er is niets te migreren")
     source = open_store(args)
@@ -401,9 +308,9 @@ def cmd_migrate(args) -> int:
 # ------------------------------------------------------------------ eval
 
 def cmd_eval(args) -> int:
-    from indexer.build import IndexMissing
-    from search_app.backends import open_engine
-    from search_app.evaluation import EVAL_DIR, evaluate, read_queries, write_run
+    from search.engine import IndexMissing
+    from search.engines import open_engine
+    from search.evaluation import EVAL_DIR, evaluate, read_queries, write_run
     eval_dir = Path(args.set) if args.set else EVAL_DIR
     try:
         result = evaluate(open_engine(index_url(args), cache_size=0), eval_dir)
@@ -553,7 +460,7 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     setup_logging(args.log_level or ("INFO" if args.command == "nightly" else "WARNING"), args.log_format)
     from crawler.config import ConfigError
-    from indexer.backends import IndexURLError
+    from indexer.location import IndexURLError
     from indexer.themes import ThemeConfigError
     try:
         return args.func(args)

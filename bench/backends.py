@@ -21,12 +21,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
-from crawler.store import CrawlStore  # noqa: E402
+from store.crawl_store import CrawlStore  # noqa: E402
 from indexer.pg_index import PostgresIndex  # noqa: E402
 from postgres import PostgresServer  # noqa: E402
 from run_bench import QUERIES, crawl_workers, mirrors_served, summary, warm_latencies  # noqa: E402
-from search_app.backends import open_engine  # noqa: E402
-from search_app.evaluation import evaluate  # noqa: E402
+from search.engines import open_engine  # noqa: E402
+from search.evaluation import evaluate  # noqa: E402
 
 
 def main():

@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from indexer.compounds import CompoundSplitter  # noqa: E402
+from lang.compounds import CompoundSplitter  # noqa: E402
 
 PIECES = "stadsdeelraad" + "gemeentebelasting"
 
@@ -41,7 +41,8 @@ def main():
     queries = []
     index = Path(a.data) / "index"
     if (index / "current").exists():
-        from search_app.engine import SearchEngine, SearchRequest
+        from search.engine import SearchRequest
+        from search.whoosh_engine import SearchEngine
         engine = SearchEngine(index, cache_size=0)
         for q in (word(117), word(234), word(500), " ".join([word(48)] * 10)[:500]):
             t = time.perf_counter()

@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from crawler.config import load_sites  # noqa: E402
 from crawler.crawl import crawl  # noqa: E402
-from crawler.store import CrawlStore  # noqa: E402
+from store.crawl_store import CrawlStore  # noqa: E402
 from g40sim import SECTION_SIZE, SimCity  # noqa: E402
 from indexer.build import IndexLocation, update_index  # noqa: E402
 

@@ -28,9 +28,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crawler.store import CrawlStore  # noqa: E402
-from indexer.analysis import dutch_stopwords, folded_words  # noqa: E402
-from search_app.evaluation import read_queries  # noqa: E402
+from store.crawl_store import CrawlStore  # noqa: E402
+from lang.analysis import folded_words  # noqa: E402
+from lang.resources import dutch_stopwords  # noqa: E402
+from search.evaluation import read_queries  # noqa: E402
 
 K1, B = 1.2, 0.75
 
@@ -126,7 +127,8 @@ class JudgeView:
 
 
 def system_run(data: Path, queries, depth: int) -> dict[str, list[str]]:
-    from search_app.engine import SearchEngine, SearchRequest
+    from search.engine import SearchRequest
+    from search.whoosh_engine import SearchEngine
     engine = SearchEngine(data / "index", cache_size=0)
     out = {}
     for qid, text in queries:

@@ -21,8 +21,8 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from run_bench import summary  # noqa: E402
 
-from search_app.backends import open_engine  # noqa: E402
-from search_app.engine import SearchRequest  # noqa: E402
+from search.engine import SearchRequest  # noqa: E402
+from search.engines import open_engine  # noqa: E402
 
 LOG = REPO / "bench" / "query-log.txt"
 WARM = 30          # queries run first and not counted (opening the searcher, loading caches)

@@ -25,10 +25,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crawler.store import CrawlStore  # noqa: E402
-from indexer.analysis import LANG_DIR, dutch_stopwords, fold  # noqa: E402
-from indexer.compounds import splitter  # noqa: E402
 from indexer.themes import DEFAULT_THEMES  # noqa: E402
+from lang.analysis import fold  # noqa: E402
+from lang.compounds import splitter  # noqa: E402
+from lang.resources import LANG_DIR, dutch_stopwords  # noqa: E402
+from store.crawl_store import CrawlStore  # noqa: E402
 
 SEED = 18
 MIX = (("compound", 0.30), ("two", 0.33), ("three", 0.17), ("question", 0.12), ("abbreviation", 0.08))

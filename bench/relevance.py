@@ -31,11 +31,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crawler.store import CrawlStore  # noqa: E402
+from store.crawl_store import CrawlStore  # noqa: E402
 from indexer.build import IndexLocation, build_index  # noqa: E402
-from search_app.engine import SearchEngine  # noqa: E402
-from search_app.evaluation import EVAL_DIR, read_queries, run_queries, score_run  # noqa: E402
-from search_app.query import DEFAULT_WEIGHTS, Weights  # noqa: E402
+from search.whoosh_engine import SearchEngine  # noqa: E402
+from search.evaluation import EVAL_DIR, read_queries, run_queries, score_run  # noqa: E402
+from search.query import DEFAULT_WEIGHTS, Weights  # noqa: E402
 
 from pool import BM25, gram_terms, load_docs, stemmed_terms  # noqa: E402
 from run_bench import summary, warm_latencies  # noqa: E402
@@ -100,7 +100,7 @@ class Runs:
 
     def __init__(self, index: Path, eval_dir: Path):
         self.index, self.eval_dir, self._memo = index, eval_dir, {}
-        code = sorted((REPO / "search_app").glob("*.py")) + sorted((REPO / "indexer").glob("*.py")) + sorted(
+        code = [p for package in ("search", "lang", "indexer") for p in sorted((REPO / package).glob("*.py"))] + sorted(
             (REPO / "corpus" / "lang").glob("*"))
         stamp = hashlib.sha256(str(IndexLocation(index).live_target()).encode())
         for path in code + [eval_dir / "queries.tsv"]:
@@ -176,7 +176,7 @@ def ablation(runs: Runs, cv, check: Runs, final: Weights):
 def baseline_scores(data: Path, eval_dirs: list[Path]) -> list[dict[str, float]]:
     """Plain BM25 with classic Snowball stems and plain BM25 over character 4-grams (bench/pool.py's
     independent implementations) on each set: the reference points."""
-    from search_app.evaluation import _scorer
+    from search.evaluation import _scorer
     texts, _ = load_docs(data)
     out = [{} for _ in eval_dirs]
     for name, terms in (("plain BM25 + classic Snowball", stemmed_terms),
@@ -202,7 +202,7 @@ def latency(index: Path, w: Weights, queries: list[str]) -> tuple[float, float]:
 
 
 def splitter_quality() -> str:
-    from indexer.compounds import splitter
+    from lang.compounds import splitter
     rows = [line.split("\t") for line in (EVAL_DIR / "compounds.tsv").read_text().splitlines()
             if line and not line.startswith("#")]
     s = splitter()

@@ -24,10 +24,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-import search_app.engine as E  # noqa: E402
-from indexer.analysis import stems  # noqa: E402
+import search.whoosh_engine as E  # noqa: E402
+from lang.analysis import stems  # noqa: E402
 from relevance import folds_of  # noqa: E402
-from search_app.evaluation import run_queries, score_run  # noqa: E402
+from search.evaluation import run_queries, score_run  # noqa: E402
 
 CHARS = 20000
 SETS = {"themes": REPO / "bench" / "eval-themes", "dev": REPO / "bench" / "eval"}

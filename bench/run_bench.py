@@ -30,10 +30,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crawler.store import CrawlStore  # noqa: E402
-from indexer.analysis import stems  # noqa: E402
+from store.crawl_store import CrawlStore  # noqa: E402
+from lang.analysis import stems  # noqa: E402
 from indexer.build import IndexLocation, build_index  # noqa: E402
-from search_app.engine import SearchEngine, SearchRequest  # noqa: E402
+from search.engine import SearchRequest  # noqa: E402
+from search.whoosh_engine import SearchEngine  # noqa: E402
 
 QUERIES = {
     "1 term": ["wmo", "schuldhulpverlening", "inburgering", "leerlingenvervoer", "bodemsanering", "statushouders"],

@@ -21,9 +21,9 @@ sys.path.insert(0, str(REPO))
 
 
 def analyse(store_path: str, stemmer: str) -> dict:
-    from crawler.store import CrawlStore
-    from indexer import analysis
-    from indexer.schema import scored_fields
+    from indexer.fields import scored_fields
+    from lang import analysis
+    from store.crawl_store import CrawlStore
     if stemmer == "whoosh":
         from whoosh.lang import stemmer_for_language
         python_stem = stemmer_for_language("nl")

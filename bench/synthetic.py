@@ -14,7 +14,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from crawler.store import CrawlStore
+from store.crawl_store import CrawlStore
 
 REPO = Path(__file__).resolve().parent.parent
 SENTENCE = re.compile(r"(?<=[.;:!?])\s+(?=[A-Z0-9])")

@@ -16,9 +16,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crawler.store import CrawlStore  # noqa: E402
 from indexer.backends import index_store  # noqa: E402
-from indexer.build import MANIFEST, IndexLocation  # noqa: E402
+from indexer.location import MANIFEST, IndexLocation  # noqa: E402
+from store.crawl_store import CrawlStore  # noqa: E402
 
 
 def main(argv=None) -> int:

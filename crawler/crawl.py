@@ -38,7 +38,7 @@ from .extract import Extract, extract_html
 from .fetch import Fetcher, Redirecting, Retrying, TransferLimits
 from .robots import HostRules, RobotsCache
 from .sitemaps import parse_sitemap
-from .store import LEASE_SECONDS, Claim, CrawlStore, Revisit, content_hash
+from store.crawl_store import LEASE_SECONDS, Claim, CrawlStore, Revisit, content_hash
 from .traps import trap_reason
 from .urls import host_of, looks_like_asset, normalize_url
 from .variants import IgnorableParams
@@ -353,11 +353,13 @@ class SiteCrawler:
         known = self.known.get(url)
         if not (claim.due or self._due(url)):
             self.report.not_due += 1
-            self._enqueue(self.store.stored_links(known.content_hash, url) if known.content_hash else [], depth + 1)
+            self._enqueue(self._stored_links(url, known), depth + 1)
             self.store.frontier_done(self.run_id, url)
             return
         headers = {}
-        if known and known.content_hash:  # we hold its content: ask only for a newer one
+        # we hold its content: ask only for a newer one (a page stored before page data was kept per page is asked
+        # for in full once, so that its own organisation and links are extracted)
+        if known and known.content_hash and known.page_data:
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
@@ -398,8 +400,7 @@ class SiteCrawler:
                                            revisit=self.revisit, lastmod=claim.lastmod,
                                            etag=res.headers.get("etag", ""),
                                            last_modified=res.headers.get("last-modified", ""))
-            self._enqueue(self.store.stored_links(known.content_hash, url) if known and known.content_hash else [],
-                          depth + 1)
+            self._enqueue(self._stored_links(url, known), depth + 1)
             return
         if res.status is None or res.status >= 300:
             outcome = self.store.record_failure(url=url, status=res.status, error=f"HTTP {res.status}",
@@ -415,11 +416,22 @@ class SiteCrawler:
             return
         self._store_content(url, depth, res, common, claim.lastmod)
 
+    def _stored_links(self, url: str, known) -> list[str]:
+        """The links the page had when last extracted (a 304, or a page not due); a body stored before links were
+        kept is parsed again."""
+        if not (known and known.content_hash):
+            return []
+        links = self.store.stored_links(url)
+        if links is None:
+            raw = self.store.raw_body(known.content_hash)
+            links = extract_html(raw, url).links if raw else []
+        return links
+
     def _same_document(self, url: str, res, header) -> bool:
         """The body is byte for byte the one this URL's document already has: extracting it again would give
         the same text, so it is not done. A header that now says noindex takes the full path, where it is weighed."""
         known = self.known.get(url)
-        return (url in self.was_document and known is not None and not header.noindex
+        return (url in self.was_document and known is not None and not header.noindex and known.page_data
                 and known.content_hash == content_hash(res.body))
 
     def _store_content(self, url: str, depth: int, res, common: dict, lastmod: str | None = None) -> None:
@@ -433,7 +445,7 @@ class SiteCrawler:
                 **common)
             self.report.unchanged += 1
             if not header.nofollow:
-                self._enqueue(self.store.stored_links(self.known[url].content_hash, url), depth + 1)
+                self._enqueue(self._stored_links(url, self.known[url]), depth + 1)
             return
         is_html = res.content_type in HTML_TYPES
         binary = binary_reason(res.body) if is_html else ""
@@ -460,12 +472,11 @@ class SiteCrawler:
             self._enqueue([ex.canonical], depth)
         elif not ex.text.strip():
             reason = "empty"
-        meta = dict(ex.meta)
-        meta.setdefault("organisation", site.organisation)
-        if site.city:
-            meta.setdefault("city", site.city)
+        # the body's own metadata names its organisation and city; else the site serving this page does
+        page_meta = {"organisation": ex.meta.get("organisation") or site.organisation,
+                     "city": ex.meta.get("city") or site.city}
         follow = not (ex.nofollow or header.nofollow)
-        extract = {"title": ex.title, "text": ex.text, "meta": meta, "links": ex.links if follow else [],
+        extract = {"title": ex.title, "text": ex.text, "meta": dict(ex.meta), "links": ex.links if follow else [],
                    "passages": [asdict(p) for p in ex.passages]}
         extract, text_cut = cap_text(extract, site.max_text_chars)
         if text_cut and not reason:
@@ -475,7 +486,7 @@ class SiteCrawler:
             url=url, status=res.status, body=res.body, extract=extract, indexable=not reason, skip_reason=reason,
             content_type=res.content_type, etag=res.headers.get("etag", ""),
             last_modified=res.headers.get("last-modified", ""), revisit=self.revisit, error=ex.error,
-            lastmod=lastmod, text_cut=text_cut, links_out=ex.content_links, **common)
+            lastmod=lastmod, text_cut=text_cut, links_out=ex.content_links, page_meta=page_meta, **common)
         if reason:
             self._skipped[reason] += 1
             if was_document:

@@ -10,7 +10,7 @@ import logging
 
 from .dates import parse_date
 from .extract import Extract, clean_text, clip
-from .record import Passage
+from store.record import Passage
 
 PDF_TYPES = {"application/pdf", "application/x-pdf"}
 DOCX_TYPES = {"application/vnd.openxmlformats-officedocument.wordprocessingml.document"}

@@ -15,7 +15,7 @@ import lxml.html
 from .dates import fallback_date, first_date, labelled_date
 from .directives import Directives, meta_directives
 from .encoding import decode_html
-from .record import Passage
+from store.record import Passage
 from .urls import normalize_url
 
 BLOCK = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "section", "article", "blockquote",

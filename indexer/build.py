@@ -1,8 +1,4 @@
-"""Build a Whoosh index aside and publish it with one atomic rename.
-
-Layout under the index directory:
-    builds/<stamp>/      complete indexes, each with BUILD.json written last
-    current              symlink -> builds/<stamp>   (the live pointer; os.replace makes the switch atomic)
+"""Build a Whoosh index aside and publish it with one atomic rename (the directory layout: indexer.location).
 
 A build that dies half-way leaves a directory without BUILD.json that is never pointed to,
 and is removed by the next build. Readers compare the pointer's target to the one they
@@ -14,7 +10,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -23,19 +18,13 @@ from pathlib import Path
 import whoosh.index
 from whoosh.query import Term
 
-from crawler.store import CrawlStore
+from lang.fingerprint import resource_hash
+from store.crawl_store import CrawlStore
 
-from .analysis import LANG_DIR
-from .schema import SCHEMA_VERSION, build_schema, doc_id, to_index_fields
+from .location import MANIFEST, MARKER, IndexLocation, IndexMissing
+from .fields import to_index_fields
+from .schema import SCHEMA_VERSION, build_schema, doc_id
 from .themes import DEFAULT_THEMES, ThemeMatcher, load_themes
-
-MARKER = "BUILD.json"
-MANIFEST = "DOCUMENTS.json"   # url -> content hash of every document in the build
-POINTER = "current"
-
-
-class IndexMissing(RuntimeError):
-    """No usable index is published; the message says how to make one."""
 
 
 @dataclass
@@ -57,96 +46,13 @@ class BuildReport:
 
 
 def config_hash(themes_path=None, schema_version=SCHEMA_VERSION) -> str:
-    """Changes whenever a full rebuild is needed: schema version (of the engine's index), theme keywords, stop
-    words."""
+    """Changes whenever a full rebuild is needed: schema version (of the engine's index), theme keywords, and every
+    language resource with the analysis code (lang.fingerprint.resource_hash: stop words, word frequencies,
+    synonyms, splitter settings, stemmer)."""
     h = hashlib.sha256(str(schema_version).encode())
-    for path in (Path(themes_path or DEFAULT_THEMES), LANG_DIR / "stopwords-nl.txt"):
-        h.update(path.read_bytes())
+    h.update(Path(themes_path or DEFAULT_THEMES).read_bytes())
+    h.update(resource_hash().encode())
     return h.hexdigest()[:16]
-
-
-class IndexLocation:
-    """Where indexes live and which one is live."""
-
-    def __init__(self, root: Path | str):
-        self.root = Path(root)
-        self.builds = self.root / "builds"
-        self.pointer = self.root / POINTER
-
-    def live_target(self) -> str | None:
-        """The live build's directory name, or None. One readlink: cheap enough for every request."""
-        try:
-            return os.readlink(self.pointer)
-        except OSError:
-            return None
-
-    def live_path(self) -> Path:
-        target = self.live_target()
-        if target is None:
-            raise IndexMissing(f"no index published in {self.root}; build one with: python run.py index")
-        path = (self.root / target).resolve()
-        if not (path / MARKER).is_file():
-            raise IndexMissing(f"the live index {path} is incomplete or damaged; "
-                               f"rebuild it with: python run.py index --rebuild")
-        return path
-
-    def open_live(self):
-        path = self.live_path()
-        try:
-            ix = whoosh.index.open_dir(str(path))
-            ix.doc_count()   # reads the table of contents and segment list: fails here if they are damaged
-            return ix
-        except Exception as e:  # Whoosh raises many kinds on damaged files (IndexError, EOFError, pickle errors)
-            raise IndexMissing(f"the live index {path} cannot be opened ({type(e).__name__}: {e}); "
-                               f"rebuild it with: python run.py index --rebuild") from None
-
-    def info(self) -> dict:
-        return json.loads((self.live_path() / MARKER).read_text())
-
-    def new_build_dir(self) -> Path:
-        self.builds.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
-        return Path(tempfile.mkdtemp(prefix=f"{stamp}-", dir=self.builds))
-
-    def publish(self, build_dir: Path) -> None:
-        """Point `current` at build_dir atomically (symlink to a temp name, then rename over)."""
-        if not (build_dir / MARKER).is_file():
-            raise ValueError(f"{build_dir} is not a complete build")
-        tmp = self.root / f".{POINTER}.{os.getpid()}"
-        if tmp.is_symlink() or tmp.exists():
-            tmp.unlink()
-        os.symlink(os.path.relpath(build_dir, self.root), tmp)
-        os.replace(tmp, self.pointer)
-        _fsync_dir(self.root)
-
-    def prune(self, keep: int = 2) -> None:
-        """Remove old complete builds beyond `keep`, every incomplete one that is not live, and temporary
-        pointers left by a publisher that was killed between making and renaming one."""
-        for stale in self.root.glob(f".{POINTER}.*"):
-            if stale.is_symlink() and stale.name != f".{POINTER}.{os.getpid()}":
-                stale.unlink(missing_ok=True)
-        if not self.builds.is_dir():
-            return
-        live = self.live_target()
-        live_name = Path(live).name if live else None
-        complete = []
-        for d in sorted(self.builds.iterdir()):
-            if d.name == live_name:
-                continue
-            if (d / MARKER).is_file():
-                complete.append(d)
-            elif time.time() - d.stat().st_mtime > 60:  # an incomplete build, not one running right now
-                shutil.rmtree(d, ignore_errors=True)
-        for d in complete[: max(0, len(complete) - (keep - 1))]:
-            shutil.rmtree(d, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _dir_size(path: Path) -> int:
@@ -245,7 +151,7 @@ def build_index(store: CrawlStore, location: IndexLocation, themes_path=None, pr
             assigned = matcher.assign(rec.title, rec.text)
             _count_themes(theme_counts, assigned)
             target.add(to_index_fields(rec, assigned))
-            manifest[rec.url] = rec.content_hash
+            manifest[rec.url] = rec.key
             if bar is not None:
                 bar.update(1)
         target.commit()
@@ -272,8 +178,8 @@ def update_index(store: CrawlStore, location: IndexLocation, themes_path=None, p
     """Bring the live index in line with the store, touching only new, changed and removed documents.
 
     The live build is copied aside, updated there and published with the same atomic switch as a full
-    build. Falls back to a full build when there is no usable index or the schema, themes or stop
-    words changed. When nothing changed, nothing is written and mode is 'none'."""
+    build. Falls back to a full build when there is no usable index or the schema, themes or language
+    resources changed. When nothing changed, nothing is written and mode is 'none'."""
     target = target or WhooshBuild(procs)
     try:
         live = location.live_path()
@@ -284,7 +190,7 @@ def update_index(store: CrawlStore, location: IndexLocation, themes_path=None, p
                            target=target)
     if info.get("config_hash") != config_hash(themes_path, target.schema_version):
         return build_index(store, location, themes_path, procs, progress,
-                           reason="schema, themes or stop words changed since the live build", target=target)
+                           reason="schema, themes or language resources changed since the live build", target=target)
     started = time.monotonic()
     want = store.document_hashes()
     added = [u for u in want if u not in have]
@@ -322,3 +228,24 @@ def update_index(store: CrawlStore, location: IndexLocation, themes_path=None, p
                          config_hash=config_hash(themes_path, target.schema_version), mode="incremental",
                          added=len(added), updated=len(updated), deleted=len(deleted))
     return _finish(build_dir, location, report, manifest)
+
+
+class DirectoryIndex:
+    """An index directory of published builds as indexer.backends opens every index: build() and update() a store
+    into it; `target` says how one build directory is written (WhooshBuild, tantivy_index.TantivyBuild)."""
+
+    target = None
+
+    def __init__(self, root: Path | str, procs: int = 1):
+        self.location, self.procs = IndexLocation(root), procs
+
+    def build(self, store: CrawlStore, progress: bool = True, reason: str = "") -> BuildReport:
+        return build_index(store, self.location, procs=self.procs, progress=progress, reason=reason,
+                           target=self.target(self.procs))
+
+    def update(self, store: CrawlStore, progress: bool = True) -> BuildReport:
+        return update_index(store, self.location, procs=self.procs, progress=progress, target=self.target(self.procs))
+
+
+class WhooshIndex(DirectoryIndex):
+    target = WhooshBuild

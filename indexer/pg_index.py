@@ -2,7 +2,7 @@
 
 PostgreSQL's own `dutch` configuration stems with Snowball but neither splits compounds nor knows our stop
 words, synonyms and apostrophe rule, and its stemmer version may differ from the one our relevance was
-measured with. So the analysis is ours: the same analyzer chain that feeds Whoosh (indexer.analysis) turns
+measured with. So the analysis is ours: the same analyzer chain that feeds Whoosh (lang.analysis) turns
 each field into lexemes with positions, and they are written as a tsvector literal with PostgreSQL weights
 A (title), B (short title) and D (body); organisation words and themes are lexemes too ('org:rotterdam',
 'thema:wonen'), so `gemeente:` and `thema:` in a query are part of one tsquery. Compound parts share the
@@ -19,50 +19,20 @@ import time
 from collections import defaultdict
 from datetime import datetime, timezone
 
-from crawler.database import redact
-from crawler.record import DocumentRecord
-from crawler.store import CrawlStore
+from store.database import redact
+from store.record import DocumentRecord
+from store.crawl_store import CrawlStore
 
-from .analysis import dutch_analyzer, folding_analyzer
+from lang.analysis import dutch_analyzer, folding_analyzer
 from .build import BuildReport, config_hash
-from .schema import MISSING_DATE, SCHEMA_VERSION, doc_id, to_index_fields
+from .fields import to_index_fields
+from .pg_schema import (COLUMNS, FIELD_GAP, LAYOUT, MAX_POSITION, MAX_POSITIONS_PER_LEXEME, SCHEMA, TEXT_WEIGHTS,
+                        quote_lexeme)
+from .schema import MISSING_DATE, SCHEMA_VERSION, doc_id
 from .themes import ThemeMatcher, load_themes
-
-MAX_POSITION = 16383          # PostgreSQL's largest tsvector position
-MAX_POSITIONS_PER_LEXEME = 256   # ... and how many it keeps per lexeme
-FIELD_GAP = 100               # positions between fields, so a phrase never spans title and body
-TEXT_WEIGHTS = (("title", "A"), ("short_title", "B"), ("body", "D"))
-
-LAYOUT = 3   # the tables below; a different one in the database means a full build (which recreates them)
-
-SCHEMA = """
-CREATE EXTENSION IF NOT EXISTS fuzzystrmatch;
-CREATE TABLE IF NOT EXISTS search_documents (
-    id TEXT PRIMARY KEY, url TEXT NOT NULL, content_hash TEXT NOT NULL, identifier TEXT, title TEXT,
-    short_title TEXT, body TEXT, site TEXT, organisation TEXT, city TEXT, doctype TEXT, year TEXT, date DATE,
-    changed_at TIMESTAMP, fetched_at TEXT, themes TEXT[] NOT NULL DEFAULT '{}', theme_evidence TEXT,
-    passages TEXT, spell TEXT, doc_length INTEGER NOT NULL DEFAULT 1, vector TSVECTOR NOT NULL);
-CREATE INDEX IF NOT EXISTS search_documents_vector ON search_documents USING GIN (vector);
-CREATE INDEX IF NOT EXISTS search_documents_date ON search_documents (date DESC);
-CREATE INDEX IF NOT EXISTS search_documents_changed ON search_documents (changed_at DESC);
-CREATE TABLE IF NOT EXISTS search_lexemes (
-    lexeme TEXT PRIMARY KEY, df INTEGER NOT NULL, df_title INTEGER NOT NULL DEFAULT 0,
-    df_short_title INTEGER NOT NULL DEFAULT 0, df_body INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS search_spelling (word TEXT PRIMARY KEY, df INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-
-COLUMNS = ("id", "url", "content_hash", "identifier", "title", "short_title", "body", "site", "organisation",
-           "city", "doctype", "year", "date", "changed_at", "fetched_at", "themes", "theme_evidence", "passages",
-           "spell", "doc_length", "vector")
 
 _ANALYZER = dutch_analyzer()
 _FOLD = folding_analyzer()
-
-
-def quote_lexeme(lexeme: str) -> str:
-    """A lexeme as tsvector and tsquery input both write it: quoted, with quotes and backslashes escaped."""
-    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def tsvector_literal(fields: dict, analyzer=_ANALYZER) -> tuple[str, int]:
@@ -93,13 +63,16 @@ def _row(rec: DocumentRecord, matcher: ThemeMatcher) -> tuple:
     clean["changed_at"] = None if f["changed_at"] == MISSING_DATE else f["changed_at"]
     clean["vector"], clean["doc_length"] = tsvector_literal(clean)
     clean["themes"] = [t for t in f["themes"].split(",") if t]
+    clean["doc_key"] = rec.key
     return tuple(clean[c] for c in COLUMNS)
 
 
 class PostgresIndex:
     """Write side of the PostgreSQL search backend."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, procs: int = 1):
+        """procs: how many processes the Whoosh builder writes with; PostgreSQL writes every build in one
+        transaction of one connection, so it has no use for more."""
         import psycopg  # noqa: F401
         self.url = url
 
@@ -130,7 +103,8 @@ class PostgresIndex:
         return {k: json.loads(v) for k, v in rows}
 
     def manifest(self, conn) -> dict[str, str]:
-        return dict(conn.execute("SELECT url, content_hash FROM search_documents").fetchall())
+        """url -> document key (DocumentRecord.key) of every document in the index."""
+        return dict(conn.execute("SELECT url, doc_key FROM search_documents").fetchall())
 
     def _write(self, conn, store: CrawlStore, matcher: ThemeMatcher, urls: list[str] | None, progress) -> int:
         n = 0
@@ -193,10 +167,11 @@ class PostgresIndex:
 
     def update(self, store: CrawlStore, themes_path=None, progress: bool = True) -> BuildReport:
         """Bring the index in line with the store (new, changed, removed documents) in one transaction. A change of
-        schema, themes or stop words means a full build, as with Whoosh."""
+        schema, themes or language resources means a full build, as with Whoosh."""
         info = self.info()
         if info.get("config_hash") != config_hash(themes_path) or info.get("layout") != LAYOUT:
-            return self.build(store, themes_path, progress, reason="no index yet, or schema/themes/stop words changed")
+            return self.build(store, themes_path, progress,
+                              reason="no index yet, or schema/themes/language resources changed")
         matcher = ThemeMatcher(load_themes(themes_path) if themes_path else load_themes())
         started = time.monotonic()
         with self.connect() as conn:

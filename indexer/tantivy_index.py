@@ -1,17 +1,13 @@
-"""A tantivy index fed with the project's own Dutch analysis, built aside and published like the Whoosh one.
+"""Writing a tantivy index (the format: indexer.tantivy_schema) from the project's own Dutch analysis, built aside
+and published like the Whoosh one.
 
-tantivy (Rust, through its Python bindings) stores, matches and scores; it never analyses Dutch. The text fields
-receive the tokens our analyzer produces (classic Snowball stems, compound parts at their compound's position,
-folded variants) as pre-tokenized strings, the character-gram, organisation and spelling fields receive our
-terms joined by spaces through tantivy's whitespace tokenizer. So the same query builder finds the same terms in
-both engines, and no tantivy stemmer (its "dutch" is the newer algorithm: gemeenten -> meen) is ever involved.
-
-tantivy's BM25 normalises length with b = 0.75, fixed in the library; our weights use b = 0.3 for the body and
-0.5 for titles. Adding the same number P of padding tokens to a field of every document changes tantivy's
-normalisation 1 - 0.75 + 0.75 (dl + P) / (avgdl + P) into exactly 1 - b + b dl / avgdl with b = 0.75 avgdl /
-(avgdl + P): so a full build first measures each field's average length (a cheap pass that also warms the
-analyzer's caches) and pads every document with P = avgdl (0.75 / b - 1) tokens of a term no word can produce.
-An incremental update keeps its build's P (the average moves little with a night's changes).
+tantivy (Rust, through its Python bindings) stores, matches and scores; it never analyses Dutch. It receives the
+tokens our analyzer produces (classic Snowball stems, compound parts at their compound's position, folded
+variants) as pre-tokenized strings, and our gram, organisation and spelling terms joined by spaces. So the same
+query builder finds the same terms in both engines, and no tantivy stemmer (its "dutch" is the newer algorithm:
+gemeenten -> meen) is ever involved. A full build first measures each scored field's average length (a cheap
+pass that also warms the analyzer's caches) for the padding (indexer.tantivy_schema); an incremental update keeps
+its build's padding (the average moves little with a night's changes).
 
 The build directory layout, the manifest, the marker and the atomic publish are indexer.build's: TantivyBuild
 only says how one build directory is written. An incremental update hard-links the live build's files (tantivy
@@ -23,57 +19,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import datetime
 from pathlib import Path
 
 import tantivy
 
-from .analysis import GramAnalyzer, dutch_analyzer, folded_words
-from .build import MANIFEST, MARKER, SCHEMA_VERSION, IndexMissing
-from .schema import scored_fields
+from lang.analysis import GramAnalyzer, dutch_analyzer, folded_words
 
-TANTIVY_SCHEMA_VERSION = f"tantivy-{SCHEMA_VERSION}.1"   # BUILD.json's schema_version of a tantivy build
-TEXT_FIELDS = ("title", "short_title", "body")
-FACET_FIELDS = ("themes", "organisation", "doctype", "year")
-STORED_META = ("id", "url", "identifier", "title", "short_title", "site", "organisation", "city", "doctype", "year",
-               "themes", "theme_evidence", "content_hash", "fetched_at")
+from .build import DirectoryIndex
+from .fields import scored_fields
+from .location import MANIFEST, MARKER
+from .schema import day, timestamp
+from .tantivy_schema import (FIELD_B, PAD, PADDING, STORED_META, TANTIVY_B, TANTIVY_SCHEMA_VERSION, TEXT_FIELDS,
+                             build_tantivy_schema, doc_key, open_build)
+
 HEAP_BYTES = 128_000_000   # indexing memory of the writer (split over its threads)
-TANTIVY_B = 0.75           # tantivy's BM25 length normalisation (a constant of the library)
-PAD = "\u00b6"             # the padding term: not a word character, so no analysed word is ever this
-PADDING = "PADDING.json"   # in a build directory: the padding of each field and the b values it emulates
-
-
-def build_tantivy_schema() -> tantivy.Schema:
-    """The fields of indexer.schema.build_schema, for tantivy: the same names, so one query builder serves both.
-    Stored values live in three bytes fields (meta JSON, body text, passages JSON): pre-tokenized fields would
-    store their tokens too."""
-    sb = tantivy.SchemaBuilder()
-    sb.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
-    sb.add_unsigned_field("key", indexed=True, fast=True)     # the id as a number: fast reads for a page's hits
-    for name in TEXT_FIELDS:
-        sb.add_text_field(name, tokenizer_name="whitespace", index_option="position")
-    sb.add_text_field("grams", tokenizer_name="whitespace", index_option="freq")
-    sb.add_text_field("org_words", tokenizer_name="whitespace", index_option="freq")
-    sb.add_text_field("spell", tokenizer_name="whitespace", index_option="basic")
-    for name in FACET_FIELDS:
-        sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
-    sb.add_date_field("date", fast=True)
-    sb.add_date_field("changed_at", fast=True)
-    sb.add_bytes_field("meta", stored=True)
-    sb.add_bytes_field("text", stored=True)
-    sb.add_bytes_field("passages", stored=True)
-    return sb.build()
-
-
-def doc_key(doc_id: str) -> int:
-    """indexer.schema.doc_id's 16 hex digits as the u64 of the key field."""
-    return int(doc_id, 16)
-
-
-def field_b() -> dict[str, float]:
-    """The BM25 length normalisation of each scored field, as the ranking weights set it for Whoosh."""
-    from search_app.query import DEFAULT_WEIGHTS as w
-    return {"title": w.title_b, "short_title": w.title_b, "body": w.b, "grams": w.b, "org_words": w.b}
 
 
 def padding(average: dict[str, float], b: dict[str, float]) -> dict[str, int]:
@@ -128,36 +87,11 @@ class Documents:
         doc.add_date("date", fields["date"])
         doc.add_date("changed_at", fields["changed_at"])
         meta = {name: fields[name] for name in STORED_META}
-        meta["date"], meta["changed_at"] = fields["date"].isoformat(), fields["changed_at"].isoformat()
+        meta["date"], meta["changed_at"] = day(fields["date"]), timestamp(fields["changed_at"])
         doc.add_bytes("meta", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
         doc.add_bytes("text", fields["body"].encode("utf-8"))
         doc.add_bytes("passages", fields["passages"].encode("utf-8"))
         return doc
-
-
-def stored_fields(doc: tantivy.Document, text: bool = True) -> dict:
-    """A stored document as the Whoosh engine's stored fields (datetimes for the dates; body and passages only
-    with `text`)."""
-    out = json.loads(doc.get_first("meta"))
-    out["date"] = datetime.fromisoformat(out["date"])
-    out["changed_at"] = datetime.fromisoformat(out["changed_at"])
-    if text:
-        out["body"] = doc.get_first("text").decode("utf-8")
-        out["passages"] = doc.get_first("passages").decode("utf-8")
-    return out
-
-
-def open_build(path: Path) -> tantivy.Index:
-    """A published tantivy build, for reading; IndexMissing when it cannot be opened."""
-    try:
-        index = tantivy.Index.open(str(path))
-        index.config_reader(reload_policy="manual")   # a build never changes once published: no file watcher
-        index.searcher().num_docs   # reads meta.json and opens every segment: fails here if they are damaged
-        return index
-    except Exception as e:   # the bindings raise ValueError or OSError-like errors for damaged files
-        raise IndexMissing(f"the live index {path} cannot be opened ({type(e).__name__}: {e}); "
-                           f"rebuild it with: python run.py --index tantivy:///{path.parent.parent} index --rebuild"
-                           ) from None
 
 
 class TantivyBuild:
@@ -177,15 +111,15 @@ class TantivyBuild:
 
     def prepare(self, store, sites=None) -> None:
         """Measure the average length of each scored field over the documents to index: the padding."""
-        totals, n = dict.fromkeys(field_b(), 0), 0
+        totals, n = dict.fromkeys(FIELD_B, 0), 0
         for rec in store.documents(sites):
             n += 1
             for f, length in self.documents.lengths(rec).items():
                 totals[f] += length
-        self.pad = padding({f: total / max(1, n) for f, total in totals.items()}, field_b())
+        self.pad = padding({f: total / max(1, n) for f, total in totals.items()}, FIELD_B)
 
     def create(self, build_dir: Path) -> None:
-        (build_dir / PADDING).write_text(json.dumps({"padding": self.pad, "b": field_b()}))
+        (build_dir / PADDING).write_text(json.dumps({"padding": self.pad, "b": FIELD_B}))
         self._open(tantivy.Index(build_tantivy_schema(), path=str(build_dir), reuse=False))
 
     def open_copy(self, live: Path, build_dir: Path) -> None:
@@ -226,3 +160,8 @@ class TantivyBuild:
         searcher = open_build(build_dir).searcher()
         found = searcher.aggregate(tantivy.Query.all_query(), {"t": {"terms": {"field": "themes", "size": 10_000}}})
         return {b["key"]: b["doc_count"] for b in found["t"]["buckets"]}
+
+
+class TantivyIndex(DirectoryIndex):
+    """A tantivy index directory as indexer.backends opens every index."""
+    target = TantivyBuild

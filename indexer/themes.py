@@ -15,7 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 
-from .analysis import dutch_stem, dutch_stopwords, folded_words
+from lang.analysis import dutch_stem, folded_words
+from lang.resources import dutch_stopwords
 
 DEFAULT_THEMES = Path(__file__).resolve().parent.parent / "corpus" / "themes.toml"
 

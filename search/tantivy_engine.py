@@ -1,37 +1,42 @@
-"""Searching a tantivy index (indexer.tantivy_index): the same requests and results as the Whoosh SearchEngine.
+"""The tantivy engine: searching a published tantivy index directory (indexer.tantivy_schema), with the same
+answers as the Whoosh engine. The search flow itself (checks, fill, paging, hits) is search.engine's.
 
 The query is read by the same QueryBuilder (syntax, compound parts, synonyms, filters) and its tree is translated
 clause by clause into tantivy queries that match what Whoosh matches and score what Whoosh scores where the
 bindings allow it:
 - BM25 per field with the same field weights and boosts; each term's boost carries the ratio of Whoosh's IDF
-  (log(N/(df+1)) + 1) to tantivy's (log(1 + (N-df+0.5)/(df+0.5))), so rare and common words weigh as in Whoosh.
-  tantivy's length normalisation is fixed at b = 0.75 (Whoosh's weights use 0.3 for the body, 0.5 for titles).
+  (log(N/(df+1)) + 1) to tantivy's (log(1 + (N-df+0.5)/(df+0.5))), so rare and common words weigh as in Whoosh;
+  the index is padded so that tantivy's fixed length normalisation is our weights' (indexer.tantivy_schema).
 - A phrase or a compound's parts near each other match through tantivy's positions and score, as in Whoosh, as
-  the sum of their words' BM25; the coordination of the "any of the words" reading keeps its factor (T-1)/T.
+  the sum of their words' BM25; the coordination of the "any of the words" reading keeps its factor (T-1)/T
+  (not its small per-matching-term addition).
 - Facets are tantivy aggregations over fast fields; dates sort on fast fields.
-- The best RESCORE_DEPTH matches get the bonus clauses and the character-gram BM25 added in one restricted
-  search. The best-passage evidence is not computed: the bindings give no access to a document's positions
-  (its measured held-out gain is -0.002 nDCG@10, docs/RELEVANCE.md).
+- The best RESCORE_DEPTH matches get the bonus clauses and the character-gram BM25 added in one search restricted
+  to them. The best-passage evidence is not computed: the bindings give no access to a document's positions (its
+  measured held-out gain is -0.002 nDCG@10, docs/RELEVANCE.md).
 Snippets, "why this result" and spelling suggestions use the same pure functions as Whoosh, on the stored text.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from tantivy import Occur, Order, Query
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term, Wildcard
 from whoosh.query.spans import SpanNear2
 
-from indexer.analysis import stems
-from indexer.build import IndexMissing
-from indexer.tantivy_index import FACET_FIELDS, TANTIVY_SCHEMA_VERSION, open_build, stored_fields
-from search_app.engine import (CACHE_SIZE, FIELD_LABELS, RESCORE_DEPTH, RankedSearch, SearchRequest, check_request,
-                               every_concept_first, facet_order, fallback_needed, gram_counts, parse_query,
-                               rescoring, stored_document, stored_hit, whoosh_idf)
-from search_app.query import DEFAULT_WEIGHTS, Weights
-from search_app.spelling import near_words, suggest, unknown_notice
+from indexer.location import IndexLocation, IndexMissing
+from indexer.tantivy_schema import FACET_FIELDS, TANTIVY_SCHEMA_VERSION, open_build, rebuild_hint, stored_row
+from lang.analysis import stems
+
+from .engine import (CACHE_SIZE, FIELD_LABELS, RESCORE_DEPTH, BaseEngine, Hit, SearchRequest, every_concept_first,
+                     facet_order, gram_counts, make_hit, page_of_ranked, rescoring)
+from .query import DEFAULT_WEIGHTS, Weights
+from .spelling import near_words
 
 SCORED_FIELDS = ("title", "short_title", "body", "org_words")   # BM25 fields: their terms get Whoosh's IDF
 FACET_ORDER = ("organisation", "doctype", "year", "themes")     # as the Whoosh engine lists them
@@ -40,6 +45,10 @@ _REGEX_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~])")
 
 def _text(value) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def whoosh_idf(n: int, df: int) -> float:
+    return math.log(n / (df + 1)) + 1
 
 
 def tantivy_idf(n: int, df: int) -> float:
@@ -79,13 +88,12 @@ class GuardedSearcher:
             except (KeyboardInterrupt, SystemExit, MemoryError):
                 raise
             except BaseException as e:   # noqa: B036 (see the class docstring)
-                raise IndexMissing(f"the live index {self._path} cannot be read ({type(e).__name__}: {e}); rebuild "
-                                   f"it with: python run.py --index tantivy:///{self._path.parent.parent} index "
-                                   f"--rebuild") from None
+                raise IndexMissing(f"the live index {self._path} cannot be read ({type(e).__name__}: {e}); "
+                                   f"rebuild it with: {rebuild_hint(self._path)}") from None
         return guarded
 
 
-class Hit:
+class Match:
     """One match: its address in the searcher, a sortable document number and its score."""
     __slots__ = ("address", "docnum", "score")
 
@@ -200,13 +208,41 @@ class Translator:
         return None
 
 
-class TantivySearchEngine(RankedSearch):
-    """The Whoosh SearchEngine's interface over a tantivy index directory (IndexLocation layout); one open
-    searcher per process, reopened when the live pointer moves to a new build."""
+class Reader:
+    """What one search reads with: the searcher, the schema and a Translator (its document frequencies are read
+    once per search)."""
+
+    def __init__(self, searcher, schema):
+        self.searcher, self.schema = searcher, schema
+        self.translator = Translator(searcher, schema)
+
+
+class Matches:
+    """The best matches of one query and how many there are (search.engine.Matches); the facets are counted from
+    the query on demand."""
+
+    def __init__(self, hits: list[Match], total: int, query: Query, searcher):
+        self.hits, self.total, self.query, self.searcher = hits, total, query, searcher
+
+    def ids(self) -> set:
+        return {h.docnum for h in self.hits}
+
+
+def _sort_field(sort: str, order) -> str | None:
+    return "changed_at" if order == "changed" else "date" if sort == "datum" else None
+
+
+class TantivySearchEngine(BaseEngine):
+    """A tantivy index directory (indexer.location layout, indexer.tantivy_schema format) behind the Engine
+    protocol; one open searcher per process, reopened when the live pointer moves to a new build."""
 
     def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
-        super().__init__(index_root, weights, cache_size)
+        super().__init__(weights, cache_size)
+        self.location = IndexLocation(index_root)
+        self._lock = threading.RLock()
+        self._target: str | None = None
         self._index = None
+        self._searcher = None
         self._prefixes: dict[str, dict[str, int]] = {}
 
     def __str__(self):
@@ -217,22 +253,27 @@ class TantivySearchEngine(RankedSearch):
         target = self.location.live_target()
         if target is None:
             self._close()
-            raise IndexMissing(f"no index published in {self.location.root}; build one with: "
-                               f"python run.py --index tantivy:///{self.location.root} index")
+            raise IndexMissing(f"no index published in {self.location.root}; build one with: python run.py index "
+                               f"(and --index tantivy:///{self.location.root})")
         if target != self._target or self._searcher is None:
             built_with = self.location.info().get("schema_version")
             if built_with != TANTIVY_SCHEMA_VERSION:
                 raise IndexMissing(f"the live index in {self.location.root} is not a tantivy index of this version "
                                    f"(schema {built_with}, this code needs {TANTIVY_SCHEMA_VERSION}); rebuild it "
-                                   f"with: python run.py --index tantivy:///{self.location.root} index --rebuild")
+                                   f"with: python run.py index --rebuild (and --index tantivy:///{self.location.root})")
             path = self.location.live_path()
             index = open_build(path)
-            self._index, self._target, self._searcher = index, target, GuardedSearcher(index.searcher(), path)
-            self._prefixes: dict[str, dict[str, int]] = {}
+            self._index, self._target = index, target
+            self._searcher = GuardedSearcher(index.searcher(), path)
+            self._prefixes = {}
         return self._searcher
 
     def _close(self):
         self._index = self._searcher = self._target = None
+
+    def close(self):
+        with self._lock:
+            self._close()
 
     def status(self) -> dict:
         with self._lock:
@@ -242,113 +283,125 @@ class TantivySearchEngine(RankedSearch):
             except IndexMissing as e:
                 return {"ok": False, "message": str(e)}
 
-    # -- query
-    def _filtered(self, query: Query | None, filters: dict[str, list[str]]) -> Query:
+    # -- the steps of the search flow (search.engine.BaseEngine)
+    def _version(self):
+        return self.location.live_target(), None
+
+    @contextmanager
+    def _reading(self, _state):
+        with self._lock:
+            searcher = self._current()
+            yield Reader(searcher, self._index.schema)
+
+    @staticmethod
+    def _filtered(reader: Reader, query: Query | None, filters: dict[str, list[str]]) -> Query:
         if query is None:
             return Query.empty_query()
-        schema = self._index.schema
         conditions = []
         for fieldname, values in filters.items():   # field names were checked by check_request
             values = [v for v in values if v]
             if values:
-                conditions.append(Query.term_set_query(schema, fieldname, values) if len(values) > 1
-                                  else Query.term_query(schema, fieldname, values[0]))
+                conditions.append(Query.term_set_query(reader.schema, fieldname, values) if len(values) > 1
+                                  else Query.term_query(reader.schema, fieldname, values[0]))
         return _all([query] + [_unscored(c) for c in conditions])
 
-    def _plan(self, req: SearchRequest, sort: str, order: str | None):
-        """(the fast field to sort on or None, a Translator for this request's searcher)."""
-        sort_field = "changed_at" if order == "changed" else "date" if sort == "datum" else None
-        return sort_field, Translator(self._searcher, self._index.schema)
-
-    def _collect(self, searcher, built, req: SearchRequest, sort: str, order, snippets: bool, plan):
-        """(hits, total, the filtered query) of one query: the best max(RESCORE_DEPTH, page end) by score, or the
-        page end's worth by date."""
-        sort_field, translator = plan
-        rescore = rescoring(self.weights, built, sort, order)
-        limit = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
-        query = self._filtered(translator.query(built.base if rescore else built.query), req.filters)
-        return (*self._top(searcher, query, limit, sort_field), query)
-
     @staticmethod
-    def _top(searcher, query: Query, limit: int, sort_field: str | None) -> tuple[list[Hit], int]:
-        """The best `limit` hits (by score, or newest first by `sort_field`) and how many match."""
+    def _top(searcher, query: Query, limit: int, sort_field: str | None) -> tuple[list[Match], int]:
+        """The best `limit` matches (by score, or newest first by `sort_field`) and how many there are."""
         if sort_field:
             found = searcher.search(query, max(1, limit), count=True, order_by_field=sort_field, order=Order.Desc)
-            return [Hit(address, 0.0) for _, address in found.hits], found.count
+            return [Match(address, 0.0) for _, address in found.hits], found.count
         found = searcher.search(query, max(1, limit), count=True)
-        return sorted((Hit(a, score) for score, a in found.hits), key=lambda h: (-h.score, h.docnum)), found.count
+        return sorted((Match(a, score) for score, a in found.hits), key=lambda h: (-h.score, h.docnum)), found.count
 
-    def _page_hits(self, searcher, shown: list[Hit], built, scored: bool, snippets: bool, plan) -> list:
-        matched = self._matched_terms(searcher, plan[1], shown, built.origins) if snippets else {}
-        return [stored_hit(stored_fields(searcher.doc(h.address), text=snippets), float(h.score) if scored else 0.0,
-                           matched.get(h.docnum, set()), built.origins, snippets) for h in shown]
+    def _match(self, reader: Reader, built, req: SearchRequest, sort: str, order, snippets: bool,
+               facets: bool) -> Matches:
+        """The best max(RESCORE_DEPTH, page end) matches by base score, or the page end's worth by date."""
+        rescore = rescoring(self.weights, built, sort, order)
+        limit = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
+        query = self._filtered(reader, reader.translator.query(built.base if rescore else built.query), req.filters)
+        return Matches(*self._top(reader.searcher, query, limit, _sort_field(sort, order)), query, reader.searcher)
 
-    def _keys(self, searcher, hits: list[Hit]) -> Query:
+    def _page(self, reader: Reader, matches: Matches, built, req: SearchRequest, sort: str, order, start: int,
+              snippets: bool, strict: set) -> list[Hit]:
+        shown, scored = page_of_ranked(matches.hits, built, req, sort, order, start, strict, self.weights,
+                                       lambda hits: self._rescored(reader, hits, built))
+        matched = self._matched_terms(reader, shown, built.origins) if snippets else {}
+        return [make_hit(stored_row(reader.searcher.doc(h.address), text=snippets), h.score if scored else 0.0,
+                         matched.get(h.docnum, set()), built.origins, snippets) for h in shown]
+
+    @staticmethod
+    def _facet_counts(matches: Matches) -> dict[str, list[tuple[str, int]]]:
+        found = matches.searcher.aggregate(matches.query, {name: {"terms": {"field": name, "size": 10_000}}
+                                                           for name in FACET_FIELDS})
+        return {name: facet_order([(b["key"], b["doc_count"]) for b in found[name]["buckets"] if b["key"]])
+                for name in FACET_ORDER}
+
+    @staticmethod
+    def _keys(reader: Reader, hits: list[Match]) -> Query:
         """A query matching exactly these hits' documents (by their numeric key)."""
-        keys = searcher.fast_field_values("key", [h.address for h in hits])
-        return Query.term_set_query(self._index.schema, "key", keys)
+        keys = reader.searcher.fast_field_values("key", [h.address for h in hits])
+        return Query.term_set_query(reader.schema, "key", keys)
 
-    def _rescored(self, searcher, hits: list[Hit], built, plan) -> list[Hit]:
+    def _rescored(self, reader: Reader, hits: list[Match], built) -> list[Match]:
         """The hits with the bonus clauses' and the character grams' BM25 (weights.grams) added, best first: one
         search restricted to these documents."""
-        translator = plan[1]
         clauses = []
         if built.bonus is not None:
-            bonus = translator.query(built.bonus)
+            bonus = reader.translator.query(built.bonus)
             if bonus is not None:
                 clauses.append(bonus)
         if self.weights.grams > 0 and built.words:
-            grams = [_boosted(Query.term_query(self._index.schema, "grams", gram), float(qtf))
-                     for gram, qtf in gram_counts(built.words).items() if translator.df("grams", gram)]
+            grams = [_boosted(Query.term_query(reader.schema, "grams", gram), float(qtf))
+                     for gram, qtf in gram_counts(built.words).items() if reader.translator.df("grams", gram)]
             if grams:
                 clauses.append(_boosted(Query.boolean_query([(Occur.Should, g) for g in grams]), self.weights.grams))
         if hits and clauses:
-            query = Query.boolean_query([(Occur.Must, _unscored(self._keys(searcher, hits)))]
+            query = Query.boolean_query([(Occur.Must, _unscored(self._keys(reader, hits)))]
                                         + [(Occur.Should, c) for c in clauses])
-            extra = {(a.segment_ord, a.doc): score for score, a in searcher.search(query, len(hits), count=False).hits}
+            found = reader.searcher.search(query, len(hits), count=False).hits
+            extra = {(a.segment_ord, a.doc): score for score, a in found}
             for h in hits:
                 h.score += extra.get(h.docnum, 0.0)
         return sorted(hits, key=lambda h: (-h.score, h.docnum))
 
-    def _matched_terms(self, searcher, translator: Translator, hits: list[Hit], origins) -> dict:
+    def _matched_terms(self, reader: Reader, hits: list[Match], origins) -> dict:
         """{docnum: {(field, term)}}: which of the query's own text-field terms each hit holds (for the snippet's
         marks and "why this result")."""
         out: dict = {h.docnum: set() for h in hits}
-        wanted = sorted((f, t) for f, t in origins if f in FIELD_LABELS and translator.df(f, t))
+        wanted = sorted((f, t) for f, t in origins if f in FIELD_LABELS and reader.translator.df(f, t))
         if not hits or not wanted:
             return out
-        keys = self._keys(searcher, hits)
-        schema = self._index.schema
+        keys = self._keys(reader, hits)
         for field, term in wanted:
-            query = Query.boolean_query([(Occur.Must, keys), (Occur.Must, Query.term_query(schema, field, term))])
-            for _, a in searcher.search(query, len(hits), count=False).hits:
+            query = Query.boolean_query([(Occur.Must, keys), (Occur.Must, Query.term_query(reader.schema, field, term))])
+            for _, a in reader.searcher.search(query, len(hits), count=False).hits:
                 out[(a.segment_ord, a.doc)].add((field, term))
         return out
 
+    # -- spelling: the words sharing a query word's first two letters (as Whoosh's suggestions), read once per
+    #    prefix and build; in the spelling field a word's frequency is its document frequency
     @staticmethod
-    def _facet_counts(searcher, query: Query) -> dict[str, list[tuple[str, int]]]:
-        found = searcher.aggregate(query, {name: {"terms": {"field": name, "size": 10_000}} for name in FACET_FIELDS})
-        return {name: facet_order([(b["key"], b["doc_count"]) for b in found[name]["buckets"] if b["key"]])
-                for name in FACET_ORDER}
+    def _df(reader: Reader, word: str) -> int:
+        return reader.searcher.doc_freq("spell", word)
 
-    def _vocabulary(self, searcher, word: str) -> dict[str, int]:
-        """{spelling word: documents} of the words sharing `word`'s first two letters (as Whoosh's suggestions do),
-        read from the index once per prefix and build."""
-        found = self._prefixes.get(word[:2])
-        if found is None:
-            found = self._prefixes[word[:2]] = dict(searcher.terms_with_prefix("spell", word[:2]))
-        return found
+    def _near(self, reader: Reader, word: str) -> list[tuple[str, int]]:
+        vocabulary = self._prefixes.get(word[:2])
+        if vocabulary is None:
+            vocabulary = self._prefixes[word[:2]] = dict(reader.searcher.terms_with_prefix("spell", word[:2]))
+        return [(o, vocabulary[o]) for o in near_words(word, vocabulary, vocabulary.get)]
 
-    def _suggest(self, searcher, words: list[str], total: int, notices: list[str]) -> str:
-        """A corrected query from the index's own vocabulary (search_app.spelling); the query words that no
-        document holds are told in `notices`. In the spelling field a word's frequency is its document frequency."""
-        def near(word):
-            vocabulary = self._vocabulary(searcher, word)
-            return [(o, vocabulary[o]) for o in near_words(word, vocabulary, vocabulary.get)]
-        corrected, unknown = suggest(words, total, lambda w: searcher.doc_freq("spell", w), near)
-        if unknown_notice(unknown):
-            notices.append(unknown_notice(unknown))
-        return corrected
+    # -- exports
+    def _match_all(self, reader: Reader, built, req: SearchRequest, limit: int) -> Matches:
+        query = self._filtered(reader, reader.translator.query(built.query), req.filters)
+        by_date = req.sort == "datum" or not req.q.strip()
+        return Matches(*self._top(reader.searcher, query, limit, "date" if by_date else None), query, reader.searcher)
+
+    def _all(self, reader: Reader, matches: Matches, built, req: SearchRequest, limit: int, strict) -> list[Hit]:
+        scored = req.sort == "relevantie" and bool(req.q.strip())
+        hits = every_concept_first(matches.hits, strict) if strict is not None and scored else matches.hits
+        return [make_hit(stored_row(reader.searcher.doc(h.address), text=False), h.score if scored else 0.0, set(),
+                         {}, snippets=False) for h in hits[:limit]]
 
     # -- one document
     def _address(self, searcher, doc_id: str):
@@ -359,9 +412,14 @@ class TantivySearchEngine(RankedSearch):
         with self._lock:
             searcher = self._current()
             address = self._address(searcher, doc_id)
-            return None if address is None else stored_document(stored_fields(searcher.doc(address)))
+            if address is None:
+                return None
+            doc = stored_row(searcher.doc(address))
+            doc["theme_evidence"] = json.loads(doc.get("theme_evidence") or "{}")
+            doc["changed_at"] = doc["changed_at"][:10]
+            return doc
 
-    def similar(self, doc_id: str, top: int = 5) -> list:
+    def similar(self, doc_id: str, top: int = 5) -> list[Hit]:
         """Documents that look like this one ("lijkt op"): tantivy's more-like-this over the analysed first part of
         the text."""
         with self._lock:
@@ -369,35 +427,11 @@ class TantivySearchEngine(RankedSearch):
             address = self._address(searcher, doc_id)
             if address is None:
                 return []
-            body = stored_fields(searcher.doc(address))["body"][:20_000]
             schema = self._index.schema
+            body = stored_row(searcher.doc(address))["body"][:20_000]
             like = Query.more_like_this_document_fields_query(
                 schema, {"body": " ".join(stems(body, decompound=True))}, min_doc_frequency=1, min_term_frequency=1,
                 max_query_terms=12)
-            query = Query.boolean_query([(Occur.Must, like),
-                                         (Occur.MustNot, Query.term_query(schema, "id", doc_id))])
-            return [stored_hit(stored_fields(searcher.doc(a), text=False), score, set(), snippets=False)
-                    for score, a in searcher.search(query, top, count=False).hits]
-
-    def all_hits(self, req: SearchRequest, limit: int):
-        """Every result of a search up to `limit`, in rank (or date) order, without snippets: for exports."""
-        check_request(req)
-        with self._lock:
-            searcher = self._current()
-            translator = Translator(searcher, self._index.schema)
-            built = parse_query(self.builder, req.q, [])
-            by_date = req.sort == "datum" or not req.q.strip()
-
-            def run(b):
-                return self._top(searcher, self._filtered(translator.query(b.query), req.filters), limit,
-                                 "date" if by_date else None)
-
-            hits, total = run(built)
-            scored = req.sort == "relevantie" and bool(req.q.strip())
-            if fallback_needed(built, total, self.weights):
-                strict = {h.docnum for h in hits}
-                hits, total = run(built.fallback)
-                hits = every_concept_first(hits, strict) if scored else hits
-            return total, [stored_hit(stored_fields(searcher.doc(h.address), text=False),
-                                      float(h.score) if scored else 0.0, set(), snippets=False)
-                           for h in hits[:limit]]
+            query = Query.boolean_query([(Occur.Must, like), (Occur.MustNot, Query.term_query(schema, "id", doc_id))])
+            return [make_hit(stored_row(searcher.doc(a), text=False), score, set(), {}, snippets=False)
+                    for score, a in searcher.search(query, max(1, top), count=False).hits]

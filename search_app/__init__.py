@@ -7,10 +7,10 @@ from urllib.parse import unquote
 
 from flask import Flask
 
-from crawler.store import CrawlStore
+from store.crawl_store import CrawlStore
 from indexer.themes import DEFAULT_THEMES, load_themes
 
-from .backends import open_engine
+from search.engines import open_engine
 
 REPO = Path(__file__).resolve().parent.parent
 

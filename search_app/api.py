@@ -5,9 +5,8 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 
-from indexer.build import IndexMissing
+from search.engine import IndexMissing, QueryError
 
-from .engine import QueryError
 from .params import ParamError, search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")

@@ -3,11 +3,11 @@ document not found?" has an answer, in words an official reads: the site's name,
 failing page counted once (under errors, not also under skipped)."""
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Blueprint, current_app, render_template
-
-from crawler.config import DEFAULT_SITES, load_sites
 
 bp = Blueprint("coverage", __name__)
 
@@ -50,12 +50,19 @@ class Reason:
     count: int
 
 
+SITES_FILE = Path(__file__).resolve().parent.parent / "corpus" / "sites.toml"
+
+
 def site_names() -> dict[str, str]:
-    """Internal site keys (wetten, verordeningen) -> the titles people know them by (corpus/sites.toml)."""
+    """Internal site keys (wetten, verordeningen) -> the titles people know them by, from the site list
+    (corpus/sites.toml, or the app's SITES_FILE). Read as plain TOML: the app only names sites; checking and using
+    the rest of the list is the crawler's (crawler.config), which the app does not import."""
     try:
-        return {s.name: s.title for s in load_sites(current_app.config.get("SITES_FILE") or DEFAULT_SITES)}
-    except (OSError, ValueError):
+        with open(current_app.config.get("SITES_FILE") or SITES_FILE, "rb") as f:
+            sites = tomllib.load(f).get("site", [])
+    except (OSError, tomllib.TOMLDecodeError):
         return {}
+    return {s["name"]: s.get("title") or s["name"] for s in sites if isinstance(s, dict) and s.get("name")}
 
 
 def skip_label(code: str) -> str:

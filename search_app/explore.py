@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 
 from .charts import bar_chart_svg
-from .engine import QueryError, SearchRequest
+from search.engine import QueryError, SearchRequest
 from .params import ParamError, search_request
 
 bp = Blueprint("explore", __name__)

@@ -12,8 +12,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
 
-from . import exports
-from .engine import QueryError, SearchRequest
+from search import exports
+from search.engine import QueryError, SearchRequest
 from .params import ParamError, search_request
 
 bp = Blueprint("feeds", __name__)

@@ -5,9 +5,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
-from indexer.build import IndexMissing
+from search.engine import IndexMissing, QueryError
 
-from .engine import QueryError
 from .facets import FACETS, FacetValue
 from .params import SEARCH_PARAMS, ParamError, search_request, year_range
 from .sections import sections

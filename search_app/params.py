@@ -1,7 +1,7 @@
 """Request parameters -> SearchRequest, with errors a person can read (shown with status 400)."""
 from __future__ import annotations
 
-from .engine import MAX_PAGE, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, PAGE_SIZE, SORTS, SearchRequest
+from search.engine import MAX_PAGE, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, PAGE_SIZE, SORTS, SearchRequest
 from .facets import FACETS
 
 MAX_FILTER_VALUES = 20

@@ -58,7 +58,7 @@ def corpus_data(tmp_path_factory):
     import mirror
     from crawler.config import load_sites, select
     from crawler.crawl import crawl
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     from indexer.build import IndexLocation, build_index
     from mirror.render import render_site
     from mirror.sources import SOURCES, law_pages
@@ -91,7 +91,7 @@ def index_dir(corpus_data):
 @pytest.fixture(scope="session")
 def postgres_index(corpus_data, postgres):
     """The same corpus indexed into the PostgreSQL search backend."""
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     from indexer.pg_index import PostgresIndex
     url = postgres.create_database()
     PostgresIndex(url).build(CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True), progress=False)
@@ -101,7 +101,7 @@ def postgres_index(corpus_data, postgres):
 @pytest.fixture(scope="session")
 def tantivy_index(corpus_data):
     """The same corpus indexed into a tantivy index (indexer.tantivy_index)."""
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     from indexer.backends import index_store
     url = f"tantivy:///{corpus_data[0] / 'tantivy'}"
     index_store(CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True), url, rebuild=True, progress=False)

@@ -5,7 +5,8 @@ import pytest
 import Stemmer
 from nltk.stem.snowball import SnowballStemmer
 
-from indexer.analysis import dutch_stem, dutch_stopwords, stems
+from lang.analysis import dutch_stem, stems
+from lang.resources import dutch_stopwords
 from whoosh.lang import stemmer_for_language
 
 # Words from Dutch policy texts, with what the classic Snowball Dutch stemmer makes of them.
@@ -55,8 +56,8 @@ def test_query_and_index_analysis_agree_on_plural_forms():
 
 def test_the_fused_analyzer_gives_exactly_the_chains_tokens_on_the_corpus(corpus_data):
     """DutchAnalyzer is the fast path; the filter chain is the specification."""
-    from crawler.store import CrawlStore
-    from indexer.analysis import DutchAnalyzer, dutch_analysis_chain, folded_words, folding_analyzer
+    from store.crawl_store import CrawlStore
+    from lang.analysis import DutchAnalyzer, dutch_analysis_chain, folded_words, folding_analyzer
     store = CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True)
     texts = [d.title + "\n" + d.text for d in store.documents()][:60]
     texts.append("Auto's en pagina’s, zo'n coördinatie-overleg; art.1 WOONRUIMTEVERDELING de het 2024")
@@ -80,8 +81,8 @@ def test_the_fused_analyzer_gives_exactly_the_chains_tokens_on_the_corpus(corpus
 def test_the_pre_tokenized_terms_and_the_gram_text_are_the_analyzers_tokens(corpus_data):
     """What the tantivy index is fed (terms at positions, grams joined by spaces, lengths for BM25) is exactly what
     the analyzers yield, elided compounds included."""
-    from crawler.store import CrawlStore
-    from indexer.analysis import DutchAnalyzer, GramAnalyzer
+    from lang.analysis import DutchAnalyzer, GramAnalyzer
+    from store.crawl_store import CrawlStore
     store = CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True)
     texts = [d.title + "\n" + d.text for d in store.documents()][:60]
     texts += ["Het jeugd- en gezinsbeleid, huur-/koopwoningen en de wacht- en doorlooptijd.", "a-- b -c de"]
@@ -96,7 +97,7 @@ def test_the_pre_tokenized_terms_and_the_gram_text_are_the_analyzers_tokens(corp
 
 def test_the_fused_analyzer_survives_the_index_schemas_pickling():
     import pickle
-    from indexer.analysis import DutchAnalyzer
+    from lang.analysis import DutchAnalyzer
     analyzer = DutchAnalyzer()
     list(analyzer("woningtoewijzing"))                      # fills its word cache
     copy = pickle.loads(pickle.dumps(analyzer))

@@ -144,17 +144,18 @@ def test_no_external_resources_in_pages(client):
     assert not re.search(r'(src|href)="(https?:)?//(?!127\.0\.0\.1)', html.split("<ol class=\"hits\"")[0])
 
 
-def test_missing_index_gives_a_clear_503_not_a_crash(tmp_path):
-    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "geen-index")})
+def test_missing_index_gives_a_clear_503_not_a_crash(empty_index_url):
+    app = create_app({"TESTING": True, "INDEX_DIR": empty_index_url})
     c = app.test_client()
     assert c.get("/").status_code == 200 and "nog niet beschikbaar" in c.get("/").get_data(as_text=True)
     r = c.get("/zoeken?q=wonen")
     assert r.status_code == 503 and "run.py index" in r.get_data(as_text=True)
     assert c.get("/api/search?q=wonen").status_code == 503
+    assert c.get("/api/status").get_json()["ok"] is False
 
 
 def test_document_text_with_markup_is_escaped_in_snippets_and_pages(tmp_path, empty_index_url):
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     from indexer.backends import index_store
     store = CrawlStore(tmp_path / "crawl.sqlite3")
     evil = 'Subsidie <script>alert("x")</script> <img src=x onerror=alert(1)> voor woningen'
@@ -190,10 +191,10 @@ def test_facet_counts_and_total_agree_with_counting_every_match(client, index_ur
 
 
 def test_results_are_cached_per_index_version_on_both_backends(tmp_path, empty_index_url):
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     from indexer.backends import index_store
-    from search_app.backends import open_engine
-    from search_app.engine import SearchRequest
+    from search.engines import open_engine
+    from search.engine import SearchRequest
     store = CrawlStore(tmp_path / "crawl.sqlite3")
 
     def add(url, text):

@@ -174,7 +174,7 @@ XSS = ['<script>window.__xss=1</script>', '<img src=x onerror="window.__xss=1">'
 @pytest.fixture(scope="module")
 def xss_server(tmp_path_factory):
     """The app over documents whose titles, texts, organisations and URLs carry script payloads."""
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     from indexer.build import IndexLocation, build_index
     data = tmp_path_factory.mktemp("xss")
     store = CrawlStore(data / "crawl.sqlite3")

@@ -2,7 +2,7 @@
 
 A query word is typed by anyone (up to 500 characters) and a crawled page can hold any string, so a splitter
 that is exponential in the word's length is a denial of service on both the app and the nightly build."""
-from indexer.compounds import MAX_WORD, MIN_WORD, CompoundSplitter
+from lang.compounds import MAX_WORD, MIN_WORD, CompoundSplitter
 
 
 def _counting_splitter():
@@ -43,7 +43,8 @@ def test_memoising_keeps_the_splits():
 
 def test_long_query_words_go_through_the_whole_search_path(index_dir):
     """A 234-letter word stalled a worker for over 30 s before the fix; the splitter must not be asked twice."""
-    from search_app.engine import SearchEngine, SearchRequest
+    from search.engine import SearchRequest
+    from search.whoosh_engine import SearchEngine
     engine = SearchEngine(index_dir, cache_size=0)
     result = engine.search(SearchRequest(q="stadsdeelraad" * 18 + " " + "gemeentebelasting" * 3))
     assert result.total == 0 and not result.hits
@@ -51,7 +52,7 @@ def test_long_query_words_go_through_the_whole_search_path(index_dir):
 
 def test_a_long_word_asks_the_vocabulary_for_no_near_words():
     """Near words cost length² per vocabulary word: a 500-letter word must not be looked up at all."""
-    from search_app.spelling import MAX_WORD, suggest
+    from search.spelling import MAX_WORD, suggest
     asked = []
 
     def near(word):

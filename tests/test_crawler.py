@@ -9,7 +9,7 @@ import pytest
 
 from crawler.config import ConfigError, Site, load_run_settings, load_sites, select
 from crawler.crawl import crawl
-from crawler.store import CrawlStore
+from store.crawl_store import CrawlStore
 from loopback import LoopbackSite, Response, page
 
 

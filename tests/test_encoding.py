@@ -5,7 +5,7 @@ import pytest
 from crawler.crawl import crawl
 from crawler.encoding import decode_html, detect, label_to_codec
 from crawler.extract import extract_html
-from crawler.store import CrawlStore
+from store.crawl_store import CrawlStore
 from loopback import LoopbackSite, Response, page
 from test_crawler import make_site
 

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import feedparser
 import pytest
 
-from crawler.store import CrawlStore
+from store.crawl_store import CrawlStore
 from indexer.build import IndexLocation, build_index, update_index
 from search_app import create_app
 from search_app.charts import bar_chart_svg

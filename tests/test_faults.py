@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store import CrawlStore
+from store.crawl_store import CrawlStore
 from indexer.build import IndexLocation
 from search_app import create_app
-from search_app.engine import SearchEngine, SearchRequest
+from search.engine import SearchRequest
+from search.whoosh_engine import SearchEngine
 
 REPO = Path(__file__).resolve().parent.parent
 TRIALS = int(os.environ.get("BELEIDSZOEKER_FAULT_TRIALS", "6"))   # the long variant: 20 or more

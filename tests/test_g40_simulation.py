@@ -9,10 +9,11 @@ import pytest
 
 from crawler.config import Site
 from crawler.crawl import crawl
-from crawler.store import CrawlStore
+from store.crawl_store import CrawlStore
 from g40sim import SimCity
 from indexer.build import IndexLocation, update_index
-from search_app.engine import SearchEngine, SearchRequest
+from search.engine import SearchRequest
+from search.whoosh_engine import SearchEngine
 
 CITIES, PAGES = 4, 58   # two full sections: the new pages join the second
 CHANGED, REMOVED, ADDED = [3, 17, 31, 44, 57], [8, 40], 2

@@ -13,10 +13,10 @@ from crawler.crawl import crawl
 from crawler.extract import extract_html
 from crawler.robotstxt import parse as parse_robots
 from crawler.sitemaps import parse_sitemap
-from crawler.store import CrawlStore
+from store.crawl_store import CrawlStore
 from crawler.traps import trap_reason
 from crawler.urls import normalize_url
-from search_app.query import QueryBuilder
+from search.query import QueryBuilder
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 html_bits = st.sampled_from(["<div>", "</div>", "<p>", "<h2 id='x'>", "</h2>", "<main>", "<script>", "</script>",

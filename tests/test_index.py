@@ -1,13 +1,15 @@
 """Index building: schema content, atomic publishing, readers that follow the live pointer."""
 import os
+from pathlib import Path
 
 import pytest
 import whoosh.index
 
-from crawler.record import DocumentRecord
-from crawler.store import CrawlStore
+from store.record import DocumentRecord
+from store.crawl_store import CrawlStore
 from indexer.build import MARKER, IndexLocation, IndexMissing, build_index
-from search_app.engine import SearchEngine, SearchRequest
+from search.engine import SearchRequest
+from search.whoosh_engine import SearchEngine
 
 
 def test_the_corpus_index_has_every_crawled_document_with_fields(corpus_data):
@@ -91,3 +93,46 @@ def test_records_cross_from_store_to_index_as_plain_values(tmp_path):
     store = _store_with(tmp_path, ["tekst"])
     (rec,) = list(store.documents())
     assert isinstance(rec, DocumentRecord) and rec.organisation == "Gemeente T" and rec.text == "tekst"
+
+
+def test_a_changed_language_resource_makes_the_index_say_it_needs_a_rebuild(tmp_path, monkeypatch):
+    """Stop words, word frequencies, synonyms, the splitter's settings and the analysis code are all in the config
+    hash: changing any makes the next update a full rebuild (a splitter change seen only by queries would find
+    nothing the index split the old way)."""
+    import lang.fingerprint as fingerprint
+    from indexer.build import config_hash, update_index
+    from lang import compounds
+    from lang.resources import RESOURCE_FILES, STOPWORDS
+
+    store = _store_with(tmp_path, ["woningbouwprogramma van de gemeente"])
+    loc = IndexLocation(tmp_path / "index")
+    build_index(store, loc, progress=False)
+    assert update_index(store, loc, progress=False).mode == "none"
+
+    stopwords = tmp_path / "stopwords-nl.txt"          # one stop word more
+    stopwords.write_text(STOPWORDS.read_text(encoding="utf-8") + "gemeente\n", encoding="utf-8")
+    monkeypatch.setattr(fingerprint, "RESOURCE_FILES", tuple(stopwords if p == STOPWORDS else p
+                                                             for p in RESOURCE_FILES))
+    fingerprint.resource_hash.cache_clear()
+    report = update_index(store, loc, progress=False)
+    assert (report.mode, report.reason) == ("full", "schema, themes or language resources changed since the live build")
+    monkeypatch.undo()
+    fingerprint.resource_hash.cache_clear()
+    before = config_hash()
+
+    splitter = tmp_path / "compounds.py"               # a splitter setting changed in the code
+    splitter.write_text(Path(compounds.__file__).read_text(encoding="utf-8").replace(
+        "MIN_PART_ZIPF = 3.0", "MIN_PART_ZIPF = 3.5"), encoding="utf-8")
+    fake = type(compounds)("lang.compounds")
+    fake.__file__ = str(splitter)
+    monkeypatch.setattr(fingerprint, "ANALYSIS_MODULES", tuple(fake if m is compounds else m
+                                                               for m in fingerprint.ANALYSIS_MODULES))
+    fingerprint.resource_hash.cache_clear()
+    assert config_hash() != before
+    monkeypatch.undo()
+    fingerprint.resource_hash.cache_clear()
+    assert config_hash() == before                    # a docstring is not behaviour:
+    reworded = tmp_path / "reworded.py"
+    reworded.write_text(Path(compounds.__file__).read_text(encoding="utf-8").replace(
+        '"""The best two-way split', '"""The best split in two', 1), encoding="utf-8")
+    assert fingerprint._code(reworded) == fingerprint._code(Path(compounds.__file__))

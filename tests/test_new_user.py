@@ -120,7 +120,7 @@ def test_coverage_names_sources_and_explains_every_reason_and_error(full_client)
 
 
 def test_coverage_counts_a_failed_page_once(corpus_data, full_client):
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     rows = {r["site"]: r for r in CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True).coverage()}
     html = full_client.get("/dekking").get_data(as_text=True)
     for tr in re.findall(r"<tr>\s*<th scope=\"row\">.*?</tr>", html, re.S):
@@ -214,7 +214,7 @@ def test_a_long_title_is_cut_at_a_word_with_an_ellipsis():
 @pytest.fixture()
 def formula_client(tmp_path):
     """An index whose titles and organisations start like spreadsheet formulas, and one with an ë."""
-    from crawler.store import CrawlStore
+    from store.crawl_store import CrawlStore
     from indexer.build import IndexLocation, build_index
     from search_app import create_app
     store = CrawlStore(tmp_path / "crawl.sqlite3")
@@ -382,7 +382,7 @@ def test_correct_and_rare_but_real_words_are_left_alone(client):
 
 
 def test_the_suggestion_rule():
-    from search_app.spelling import correction, suggest
+    from search.spelling import correction, suggest
     assert correction("schuldhulpverlenig", 0, [("schuldhulpverlening", 55)], few_results=False) == "schuldhulpverlening"
     assert correction("schuldhulpverlenig", 2, [("schuldhulpverlening", 55)], few_results=False) == "schuldhulpverlening"
     assert correction("schuldhulpverlenig", 2, [("schuldhulpverlening", 12)], few_results=False) == ""  # not 10× as many
@@ -398,7 +398,7 @@ def test_near_words_are_what_whooshs_corrector_finds_without_its_cost():
     skipping words whose length alone is too far off; checked against Whoosh's own corrector on a real index."""
     from whoosh.fields import KEYWORD, Schema
     from whoosh.filedb.filestore import RamStorage
-    from search_app.spelling import near_words
+    from search.spelling import near_words
     counts = {"schuldhulpverlening": 9, "schuldhulpverlener": 4, "schuldhulpverleningen": 7, "schuldsanering": 5,
               "schuldhulp": 8, "schuldhulpverlenig": 1, "schuldhulpverleninq": 1, "scholing": 3}
     ix = RamStorage().create_index(Schema(spell=KEYWORD(scorable=False)))
@@ -418,7 +418,7 @@ def test_near_words_are_what_whooshs_corrector_finds_without_its_cost():
 
 
 def test_near_words_are_only_looked_up_for_a_word_that_may_be_corrected():
-    from search_app.spelling import suggest
+    from search.spelling import suggest
     asked = []
 
     def near(word):

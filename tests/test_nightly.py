@@ -15,11 +15,12 @@ import pytest
 
 from crawler.config import Site
 from crawler.crawl import crawl
-from crawler.store import CrawlStore
+from store.crawl_store import CrawlStore
 from indexer.build import IndexLocation, update_index
 from loopback import LoopbackSite, Response, dripping, page
 from pdfgen import make_pdf
-from search_app.engine import SearchEngine, SearchRequest
+from search.engine import SearchRequest
+from search.whoosh_engine import SearchEngine
 
 REPO = Path(__file__).resolve().parent.parent
 TEXT = {"Content-Type": "text/plain"}

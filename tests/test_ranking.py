@@ -3,10 +3,11 @@ modifier, and the result set of a query with several concepts. Each mechanism on
 every search backend (the examples are ours, not queries of any evaluation set)."""
 import pytest
 
-from crawler.store import CrawlStore
-from indexer.analysis import complete_elisions, stems
-from search_app.backends import open_engine
-from search_app.engine import FALLBACK_NOTICE, SearchEngine, SearchRequest
+from store.crawl_store import CrawlStore
+from lang.analysis import complete_elisions, stems
+from search.engines import open_engine
+from search.engine import FALLBACK_NOTICE, SearchRequest
+from search.whoosh_engine import SearchEngine
 
 DOCS = {
     # hyphen and spelling variants of one word (Dutch spelling moved between them)
@@ -58,7 +59,7 @@ def engine(index_url):
 def strict_engine(index_url):
     """Every concept and nothing else, unless that is nothing at all (fill_below=1 instead of a page)."""
     from dataclasses import replace
-    from search_app.query import DEFAULT_WEIGHTS
+    from search.query import DEFAULT_WEIGHTS
     return open_engine(index_url, replace(DEFAULT_WEIGHTS, fill_below=1), cache_size=0)
 
 
@@ -182,7 +183,7 @@ def evidence_index(tmp_path_factory):
 
 def ranked(index, q, **weights):
     from dataclasses import replace
-    from search_app.query import DEFAULT_WEIGHTS
+    from search.query import DEFAULT_WEIGHTS
     engine = SearchEngine(index, replace(DEFAULT_WEIGHTS, **weights), cache_size=0)
     return [h.url.rsplit("/", 1)[-1] for h in engine.search(SearchRequest(q=q, page_size=20)).hits]
 
@@ -192,14 +193,14 @@ def test_a_focused_article_outranks_the_same_words_scattered_over_a_long_text(ev
     one article. Without passage evidence (and without the proximity bonus, which only sees six positions) the
     scattered text, with a mention more, ranks first; the best window's score turns that round. (The weight is
     set here: this index of four documents gives every word a small IDF, the tuned weight is for real ones.)"""
-    from search_app.query import DEFAULT_WEIGHTS
+    from search.query import DEFAULT_WEIGHTS
     assert DEFAULT_WEIGHTS.passage > 0
     assert ranked(evidence_index, "groenbeheer bomenkap", proximity=0.0, passage=0.0)[0] == "scattered"
     assert ranked(evidence_index, "groenbeheer bomenkap", proximity=0.0, passage=2.0)[0] == "focused"
 
 
 def test_best_window_counts_concepts_together_not_the_whole_document():
-    from search_app.passages import Concept, best_window, concept_positions
+    from search.passages import Concept, best_window, concept_positions
     # two concepts: one window holds both, elsewhere only one of them repeats
     together = best_window([[10, 500, 900], [15]], [1.0, 1.0], window=50)
     apart = best_window([[10, 500, 900], [300]], [1.0, 1.0], window=50)
@@ -210,7 +211,7 @@ def test_best_window_counts_concepts_together_not_the_whole_document():
 
 
 def test_character_grams_join_forms_that_stemming_keeps_apart():
-    from indexer.analysis import word_grams
+    from lang.analysis import word_grams
     assert word_grams("wmo") == ("_wmo", "wmo_")
     shared = set(word_grams("mantelzorg")) & set(word_grams("mantelzorgers"))
     assert {"_man", "mant", "zorg"} <= shared
@@ -219,7 +220,7 @@ def test_character_grams_join_forms_that_stemming_keeps_apart():
 def test_the_gram_field_ranks_a_text_full_of_the_words_forms_first(evidence_index):
     """'mantelzorg' twice against 'mantelzorg' once with four mantelzorger(s): the words alone prefer the first,
     the character grams see that the second is about the topic."""
-    from search_app.query import DEFAULT_WEIGHTS
+    from search.query import DEFAULT_WEIGHTS
     assert DEFAULT_WEIGHTS.grams > 0
     assert ranked(evidence_index, "mantelzorg", grams=0.0, passage=0.0)[0] == "once"
     assert ranked(evidence_index, "mantelzorg", grams=4.0, passage=0.0)[0] == "variants"

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store import CrawlStore
-from indexer.analysis import stems
+from store.crawl_store import CrawlStore
+from lang.analysis import stems
 from indexer.build import IndexLocation, build_index
-from indexer.compounds import splitter
-from search_app.engine import SearchEngine, SearchRequest
-from search_app.query import QueryBuilder, load_synonyms
+from lang.compounds import splitter
+from search.engine import SearchRequest
+from search.whoosh_engine import SearchEngine
+from lang.synonyms import load_synonyms
+from search.query import QueryBuilder
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ from collections import Counter
 
 import psycopg
 
-from crawler.store import CrawlStore
+from store.crawl_store import CrawlStore
 from loopback import LoopbackSite, Response, page
 
 from conftest import REPO

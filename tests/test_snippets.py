@@ -1,10 +1,10 @@
-"""Snippets (search_app.snippets): pure functions shared by both search backends."""
+"""Snippets (search.snippets): pure functions shared by both search backends."""
 from __future__ import annotations
 
 import json
 
-from indexer.analysis import stems
-from search_app.snippets import LONG_BODY, mark, snippet
+from lang.analysis import stems
+from search.snippets import LONG_BODY, mark, snippet
 
 
 def test_marks_every_form_of_the_stems_and_escapes_the_rest():
@@ -46,7 +46,7 @@ def test_the_window_ends_at_a_word():
 def test_the_words_a_snippet_marks_are_the_words_the_index_read_as_those_terms():
     """spans() gives the characters of every word whose term or compound part is asked for, as the token
     stream does: a compound for its part, an elided compound for its completed form, no stop word."""
-    from indexer.analysis import dutch_analyzer
+    from lang.analysis import dutch_analyzer
     ana = dutch_analyzer()
     text = "De woningtoewijzing en het jeugd- en gezinsbeleid van de gemeente; de Woning."
     terms = {next(iter(ana("woning"))).text, next(iter(ana("gezinsbeleid"))).text, "de"}

@@ -1,6 +1,6 @@
 """The tantivy engine (issue 18): our analysis inside tantivy, Whoosh's scores, publishing and incremental updates,
-and index URLs. The engine's behaviour on the shared corpus is covered by the app, CLI and ranking tests, which
-run on every backend."""
+faults. What it answers is held to the Engine contract with the others (test_engine_contract.py), and the app,
+CLI and ranking tests run on every backend."""
 import json
 import os
 import random
@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 import tantivy
 
-from crawler.store import CrawlStore
-from indexer.backends import IndexURLError, index_store, index_url_kind
-from indexer.build import IndexLocation
-from indexer.tantivy_index import PADDING, TANTIVY_B, padding
-from search_app.backends import open_engine
-from search_app.engine import SearchRequest
-from search_app.query import DEFAULT_WEIGHTS
+from indexer.backends import index_store
+from indexer.location import IndexLocation, parse_index_url
+from indexer.tantivy_index import padding
+from indexer.tantivy_schema import FIELD_B, PADDING, TANTIVY_B
+from search.engine import SearchRequest
+from search.engines import open_engine
+from search.query import DEFAULT_WEIGHTS
+from store.crawl_store import CrawlStore
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -54,22 +55,6 @@ def found(engine, q):
     return [h.url.rsplit("/", 1)[-1] for h in engine.search(SearchRequest(q=q, page_size=20)).hits]
 
 
-def test_index_urls_name_their_engine_and_an_unknown_scheme_is_a_clear_error(tmp_path):
-    assert index_url_kind("tantivy:///data/ix") == ("tantivy", Path("data/ix"))
-    assert index_url_kind("tantivy:////srv/ix") == ("tantivy", Path("/srv/ix"))
-    assert index_url_kind("whoosh:///data/index") == ("whoosh", Path("data/index"))
-    assert index_url_kind("data/index") == ("whoosh", Path("data/index"))
-    assert index_url_kind("postgresql://u@h/db")[0] == "postgresql"
-    for typo in ("whosh:///x", "tantivy://x", "tantivy:///"):
-        with pytest.raises(IndexURLError, match="tantivy:///path"):
-            index_url_kind(typo)
-    res = subprocess.run([sys.executable, str(REPO / "run.py"), "--data", str(tmp_path), "--index", "whosh:///x",
-                          "search", "wonen"], capture_output=True, text=True, timeout=60)
-    assert res.returncode == 2 and "Traceback" not in res.stderr
-    assert "whosh:///x" in res.stderr and "whoosh:///path" in res.stderr and "postgresql://" in res.stderr
-    assert not (tmp_path / "whosh:").exists() and not Path("whosh:").exists()
-
-
 def test_tantivy_holds_our_classic_snowball_stems_and_compound_parts_at_the_compounds_position(store, tmp_path):
     index_store(store, f"tantivy:///{tmp_path / 'tv'}", rebuild=True, progress=False)
     index = tantivy.Index.open(str(IndexLocation(tmp_path / "tv").live_path()))
@@ -81,6 +66,11 @@ def test_tantivy_holds_our_classic_snowball_stems_and_compound_parts_at_the_comp
     # "programma gemeent" only through the part sharing the compound's position
     phrase = tantivy.Query.phrase_query(index.schema, "body", ["programma", "gemeent"], slop=0)
     assert searcher.search(phrase, 5).count == 1
+
+
+def test_the_index_pads_for_the_length_normalisation_the_ranking_weights_use():
+    w = DEFAULT_WEIGHTS
+    assert FIELD_B == {"title": w.title_b, "short_title": w.title_b, "body": w.b, "grams": w.b, "org_words": w.b}
 
 
 def test_padding_gives_tantivys_bm25_the_length_normalisation_of_our_weights():
@@ -157,7 +147,7 @@ def tantivy_data(corpus_data, tantivy_index, tmp_path):
     dst = tmp_path / "data"
     dst.mkdir()
     shutil.copy(corpus_data[0] / "crawl.sqlite3", dst / "crawl.sqlite3")
-    shutil.copytree(index_url_kind(tantivy_index)[1], dst / "tantivy", symlinks=True)
+    shutil.copytree(parse_index_url(tantivy_index, ["tantivy"]).path, dst / "tantivy", symlinks=True)
     return dst
 
 

@@ -1,9 +1,11 @@
-"""The crawl store: every fetch and every page's state, in SQLite (WAL) or PostgreSQL (crawler.database).
+"""The crawl store: every fetch and every page's state, in SQLite (WAL) or PostgreSQL (store.database).
 
 Tables:
   pages      one row per URL: status, final URL, validators (ETag/Last-Modified), content hash, whether it
-             is a document to index, when it changed, how often it was missing, when to visit it again
-  contents   one row per distinct body (by SHA-256): the raw bytes (zlib) and what was extracted from them
+             is a document to index, when it changed, how often it was missing, when to visit it again, and what
+             belongs to the page rather than its body: its organisation and city, its links (against its own URL)
+  contents   one row per distinct body (by SHA-256): the raw bytes (zlib) and what was extracted from them (title,
+             text, passages, the body's own metadata), shared by every page that serves that body
   versions   per URL, every content hash it has had: old texts stay, so a changed page keeps its history
   fetches    the log of every request made, per run
   runs       one row per crawl run; site_runs one per site in a run, with its report
@@ -13,7 +15,7 @@ Tables:
 
 Every outcome of a fetch is written in one transaction (log line, page state, content, version, frontier
 mark), so a crawl killed at any moment leaves a consistent store, and WAL lets the indexer and the app
-read while a crawl writes. The SQL is written once for both engines; crawler.database holds what differs.
+read while a crawl writes. The SQL is written once for both engines; store.database holds what differs.
 """
 from __future__ import annotations
 
@@ -131,7 +133,16 @@ ALTER TABLE frontier ADD COLUMN lastmod TEXT;
 ALTER TABLE frontier ADD COLUMN due INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4]   # user_version N means MIGRATIONS[:N] have run
+# Page data per page, content per body: a body served at several URLs (one PDF on two city sites) is stored once,
+# but each page keeps what belongs to it: page_meta (JSON: organisation, city, as its own site and the body's
+# metadata give them) and links (JSON: resolved against its own URL). NULL: a page stored before this; it reads
+# its body's values until the crawler fetches and extracts it again (the next time it is due).
+SCHEMA_V5 = """
+ALTER TABLE pages ADD COLUMN page_meta TEXT;
+ALTER TABLE pages ADD COLUMN links TEXT;
+"""
+
+MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5]   # user_version N: MIGRATIONS[:N] have run
 
 # The same tables on PostgreSQL, created at once (it has no history to migrate). `rowid` is a real column
 # there, named after SQLite's implicit one so that "ORDER BY rowid" (insertion order) reads the same.
@@ -160,7 +171,7 @@ CREATE TABLE frontier (
     rowid BIGSERIAL, PRIMARY KEY (run_id, url));
 CREATE INDEX frontier_next ON frontier(run_id, site, done, priority, rowid);
 CREATE TABLE host_slots (host TEXT PRIMARY KEY, next_at DOUBLE PRECISION NOT NULL);
-""", SCHEMA_V4]
+""", SCHEMA_V4, SCHEMA_V5]
 
 LEASE_SECONDS = 120   # a URL a worker claimed and did not finish goes back to the others after this
 
@@ -191,6 +202,7 @@ class KnownPage(NamedTuple):
     tombstoned_at: str | None
     in_sitemap: int
     links_out: int | None
+    page_data: bool = True   # its page data (organisation, city, links) is stored per page (schema 5 on)
 
 
 class Claim(NamedTuple):
@@ -431,13 +443,16 @@ class CrawlStore:
                        extract: dict | None, indexable: bool, skip_reason: str = "", content_type: str = "",
                        etag: str = "", last_modified: str = "", depth: int = 0, elapsed_ms: int = 0,
                        revisit: Revisit = Revisit(), error: str = "", lastmod: str | None = None,
-                       text_cut: int | None = None, links_out: int | None = None) -> str:
+                       text_cut: int | None = None, links_out: int | None = None, page_meta: dict | None = None) -> str:
         """A page with a body. Returns 'new', 'changed' or 'unchanged' (same content as last time).
         `extract` None: the body is one we hold already, so nothing was extracted (and nothing is stored twice).
         lastmod: the sitemap's lastmod this version came with (compared with the next sitemap's; '' when the
         sitemap lists the page without one, None when it does not list it or was not read);
         text_cut: how many characters of text there were when the stored text was cut to the cap;
-        links_out: how many links its main content has (a hub has many)."""
+        links_out: how many links its main content has (a hub has many);
+        page_meta: what belongs to this page rather than to its body (organisation, city), stored on the page with
+        the extract's links (resolved against this URL): a body another page stored first keeps its text, and
+        this page keeps its own organisation and links."""
         digest = content_hash(body)
         stamp = now()
         with self.transaction() as db:
@@ -451,13 +466,12 @@ class CrawlStore:
                             for p in extract.get("passages", [])]
                 # ON CONFLICT: another site's crawl may store the same body at this moment (identical pages and
                 # documents across cities); on PostgreSQL both transactions see it missing
-                db.execute("INSERT INTO contents(content_hash, raw, title, text, passages, meta, links, extracted_at) "
-                           "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(content_hash) DO NOTHING",
+                db.execute("INSERT INTO contents(content_hash, raw, title, text, passages, meta, extracted_at) "
+                           "VALUES (?,?,?,?,?,?,?) ON CONFLICT(content_hash) DO NOTHING",
                            (digest, zlib.compress(body, 6), _text(extract.get("title", "")),
                             _text(extract.get("text", "")),
                             json.dumps(passages, ensure_ascii=False),
-                            json.dumps(extract.get("meta", {}), ensure_ascii=False),
-                            json.dumps(extract.get("links", [])), stamp))
+                            json.dumps(extract.get("meta", {}), ensure_ascii=False), stamp))
             db.execute("INSERT INTO versions(url, content_hash, first_seen) VALUES (?,?,?) ON CONFLICT DO NOTHING",
                        (url, digest, stamp))
             if prev is None or prev[0] is None:
@@ -473,7 +487,10 @@ class CrawlStore:
                               unchanged_streak=streak, missing_count=0, tombstoned_at=None,
                               next_visit=revisit.next_visit(streak), **self._listing(lastmod),
                               # a body we hold already (extract None) keeps what its extraction found
-                              **({} if extract is None else {"links_out": links_out, "text_cut": text_cut}))
+                              **({} if extract is None else {
+                                  "links_out": links_out, "text_cut": text_cut,
+                                  "links": json.dumps(extract.get("links", [])),
+                                  "page_meta": json.dumps(page_meta or {}, ensure_ascii=False)}))
             self._done(db, run_id, url)
         return outcome
 
@@ -568,21 +585,23 @@ class CrawlStore:
         """What the crawler needs to know about each page of a site it has seen before."""
         with self._conn() as db:
             rows = db.execute("SELECT url, etag, last_modified, next_visit, sitemap_lastmod, fetched_at, "
-                              "content_hash, depth, tombstoned_at, in_sitemap, links_out FROM pages WHERE site=?",
+                              "content_hash, depth, tombstoned_at, in_sitemap, links_out, "
+                              "CASE WHEN page_meta IS NULL THEN 0 ELSE 1 END FROM pages WHERE site=?",
                               (site,)).fetchall()
-        return {r[0]: KnownPage(*r[1:]) for r in rows}
+        return {r[0]: KnownPage(*r[1:-1], page_data=bool(r[-1])) for r in rows}
 
-    def stored_links(self, digest: str, url: str) -> list[str]:
-        """The links of a stored body (for a page answered with 304). Bodies stored before links were
-        kept are parsed again from the raw HTML."""
+    def stored_links(self, url: str) -> list[str] | None:
+        """The links of a page as last extracted (for a page answered with 304, or not due), resolved against its
+        own URL; a page stored before page data was kept reads its body's. None: only the raw body is kept (stored
+        before links were), for the crawler to parse again; [] for a page without a body."""
         with self._conn() as db:
-            row = db.execute("SELECT links, raw FROM contents WHERE content_hash=?", (digest,)).fetchone()
+            row = db.execute("SELECT p.links, c.links, c.raw IS NOT NULL FROM pages p JOIN contents c "
+                             "ON c.content_hash = p.content_hash WHERE p.url=?", (url,)).fetchone()
         if not row:
             return []
-        if row[0] is not None:
-            return json.loads(row[0])
-        from .extract import extract_html
-        return extract_html(zlib.decompress(row[1]), url).links if row[1] else []
+        if row[0] is not None or row[1] is not None:
+            return json.loads(row[0] if row[0] is not None else row[1])
+        return None if row[2] else []
 
     def raw_body(self, digest: str) -> bytes | None:
         with self._conn() as db:
@@ -609,17 +628,18 @@ class CrawlStore:
             return db.execute(sql, args).fetchone()[0]
 
     def document_hashes(self, site: str | None = None) -> dict[str, str]:
-        """url -> content hash of every indexable page (what the index should contain)."""
-        sql, args = "SELECT url, content_hash FROM pages WHERE indexable=1", ()
+        """url -> document key of every indexable page (what the index should contain): DocumentRecord.key, which
+        changes with its body and with its page data."""
+        sql, args = "SELECT url, content_hash, page_meta FROM pages WHERE indexable=1", ()
         if site:
             sql, args = sql + " AND site=?", (site,)
         with self._conn() as db:
-            return dict(db.execute(sql, args).fetchall())
+            return {url: document_key(digest, page_meta) for url, digest, page_meta in db.execute(sql, args)}
 
     def documents(self, sites: list[str] | None = None, urls: list[str] | None = None) -> Iterator[DocumentRecord]:
         """Indexable pages as DocumentRecords, in URL order (optionally only these sites or URLs)."""
         sql = ("SELECT p.url, p.final_url, p.site, p.fetched_at, p.content_hash, c.title, c.text, c.passages, c.meta, "
-               "(SELECT COUNT(*) FROM versions v WHERE v.url = p.url), p.last_changed "
+               "(SELECT COUNT(*) FROM versions v WHERE v.url = p.url), p.last_changed, p.page_meta "
                "FROM pages p JOIN contents c ON c.content_hash = p.content_hash WHERE p.indexable = 1")
         args: list = []
         if sites:
@@ -693,9 +713,20 @@ class CrawlStore:
         return self.db.integrity_ok()
 
 
+def document_key(digest: str | None, page_meta: str | None) -> str:
+    """What an index compares to know a document changed: its body's hash, and with page data stored per page a
+    digest of that too (a page whose organisation is set right is indexed again, its body unchanged)."""
+    if page_meta is None:
+        return digest or ""
+    return f"{digest or ''}:{hashlib.sha256(page_meta.encode()).hexdigest()[:12]}"
+
+
 def to_record(url, final_url, site, fetched_at, digest, title, text, passages, meta, version=1,
-              changed_at=None) -> DocumentRecord:
-    meta = json.loads(meta or "{}")
+              changed_at=None, page_meta=None) -> DocumentRecord:
+    """The body's extract with the page's own data over it (page_meta; None: a page stored before page data was
+    kept, which reads its body's)."""
+    key = document_key(digest, page_meta)
+    meta = {**json.loads(meta or "{}"), **json.loads(page_meta or "{}")}
     return DocumentRecord(
         url=url, final_url=final_url or url, site=site, title=title or "", text=text or "",
         passages=tuple(Passage(**p) for p in json.loads(passages or "[]")),
@@ -703,4 +734,4 @@ def to_record(url, final_url, site, fetched_at, digest, title, text, passages, m
         date=meta.get("date", ""), language=meta.get("language", ""), identifier=meta.get("identifier", ""),
         short_title=meta.get("short_title", ""), description=meta.get("description", ""),
         content_hash=digest or "", fetched_at=fetched_at or "", version=version or 1,
-        changed_at=changed_at or fetched_at or "")
+        changed_at=changed_at or fetched_at or "", key=key)

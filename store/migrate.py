@@ -6,7 +6,7 @@ target must be empty, so a migration is never mixed into an existing store.
 """
 from __future__ import annotations
 
-from .store import CrawlStore
+from .crawl_store import CrawlStore
 
 # In dependency order, each with the column that keeps insertion order (what "ORDER BY rowid" reads).
 TABLES = [("runs", "id"), ("pages", "url"), ("contents", "content_hash"), ("versions", "rowid"),

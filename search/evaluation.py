@@ -6,7 +6,7 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engine import SearchEngine, SearchRequest
+from .engine import Engine, SearchRequest
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "bench" / "eval"
 DEPTH = 100
@@ -39,7 +39,7 @@ class EvalResult:
     unjudged: dict[str, list[str]]   # per query: the top-10 documents the set has no judgment for
 
 
-def run_queries(engine: SearchEngine, eval_dir: Path = EVAL_DIR) -> dict[str, list[str]]:
+def run_queries(engine: Engine, eval_dir: Path = EVAL_DIR) -> dict[str, list[str]]:
     """Every query of the set through the real search path: qid -> document ids, best first."""
     run: dict[str, list[str]] = {}
     for qid, text in read_queries(eval_dir / "queries.tsv"):
@@ -65,7 +65,7 @@ def score_run(run: dict[str, list[str]], eval_dir: Path = EVAL_DIR, k: int = 10)
     return EvalResult({m: v / n for m, v in totals.items()}, per_query, unjudged / n, run, missing)
 
 
-def evaluate(engine: SearchEngine, eval_dir: Path = EVAL_DIR, k: int = 10) -> EvalResult:
+def evaluate(engine: Engine, eval_dir: Path = EVAL_DIR, k: int = 10) -> EvalResult:
     return score_run(run_queries(engine, eval_dir), eval_dir, k)
 
 

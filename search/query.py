@@ -12,10 +12,7 @@ Every term the expansion adds is remembered with where it came from, so a result
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from pathlib import Path
 
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import KEYWORD, TEXT, Schema
@@ -24,11 +21,11 @@ from whoosh.qparser import plugins as qplugins
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term, Wildcard
 from whoosh.query.spans import SpanNear2
 
-from indexer.analysis import LANG_DIR, complete_elisions, dutch_stem, dutch_stopwords, folding_analyzer, word_parts
+from lang.analysis import complete_elisions, dutch_stem, folding_analyzer, word_parts
+from lang.resources import dutch_stopwords
+from lang.synonyms import load_synonyms
 
 from .passages import Concept
-
-SYNONYMS = LANG_DIR / "synonyms-nl.toml"
 
 
 @dataclass(frozen=True)
@@ -67,26 +64,6 @@ _HYPHENATED = re.compile(r"\w[\w'’.]*(?:-[\w'’.]+)+")
 MINUS = r"(?<![^\s(])-(?=[^\s-])"
 _LONE_STAR = re.compile(r"(?<!\S)\*(?!\S)")
 PLUS = r"(?<![^\s(])\+(?=\S)"
-
-
-@lru_cache(maxsize=4)
-def load_synonyms(path: Path = SYNONYMS) -> dict[str, tuple[str, ...]]:
-    """word or phrase (folded) -> the other members of its group.
-
-    A law's name is also used without its leading "wet": people write "openbaarheid van bestuur" for the
-    Wet openbaarheid van bestuur (when at least two words remain)."""
-    groups = tomllib.loads(path.read_text(encoding="utf-8")).get("groups", [])
-    fold = folding_analyzer()
-    out: dict[str, tuple[str, ...]] = {}
-    for group in groups:
-        keys = [" ".join(t.text for t in fold(member)) for member in group]
-        for key in keys:
-            out[key] = tuple(dict.fromkeys(k for k in keys if k != key))
-        for key in keys:
-            short = key[len("wet "):] if key.startswith("wet ") else ""
-            if len(short.split()) >= 2 and short not in out:
-                out[short] = tuple(k for k in keys if k != key) + (key,)
-    return out
 
 
 def _raw_schema() -> Schema:

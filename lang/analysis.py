@@ -12,17 +12,15 @@ not be mixed in.
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
-from pathlib import Path
 
 import Stemmer
-
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.analysis.acore import Composable, Token
 from whoosh.support.charset import accent_map
 from whoosh.util.text import rcompile
 
-LANG_DIR = Path(__file__).resolve().parent.parent / "corpus" / "lang"
+from .compounds import MIN_WORD, splitter
+from .resources import dutch_stopwords
 
 # Words: letters/digits, joined by inner dots or apostrophes ("auto's", "art.1" stays one token).
 TOKEN_PATTERN = r"\w+(?:['’.]\w+)*"
@@ -46,21 +44,6 @@ def dutch_stem(word: str) -> str:
     except AttributeError:
         stem = _STEMMERS.stem = Stemmer.Stemmer("dutch_porter").stemWord
     return stem(word)
-
-
-def load_wordlist(path: Path) -> frozenset[str]:
-    """One word per line; '#' starts a comment."""
-    words = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip().lower()
-        if line:
-            words.add(line)
-    return frozenset(words)
-
-
-@lru_cache(maxsize=1)
-def dutch_stopwords() -> frozenset[str]:
-    return load_wordlist(LANG_DIR / "stopwords-nl.txt")
 
 
 def word_matches(text: str):
@@ -93,7 +76,6 @@ def _complete_elision(text: str, matches, i: int) -> str:
             continue
         if not linked:
             break
-        from .compounds import splitter
         head = splitter().head(fold(word))
         if head:
             return stem_part + head
@@ -129,7 +111,6 @@ def word_parts(folded: str, decompound: bool = True) -> tuple[str, ...]:
     """The parts indexed beside a (folded) word: the pieces of a hyphenated word and, with decompound, the
     compound parts of the joined word and of each piece (coordinatie-overleg -> coordinatie, overleg;
     woningbouw-programma -> woningbouw, programma, woning, bouw, ...); () for a plain simple word."""
-    from .compounds import MIN_WORD, splitter
     parts: list[str] = []
     if "-" in folded:
         pieces = [p for p in folded.split("-") if p]

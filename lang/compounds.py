@@ -8,13 +8,7 @@ splits are refused because a part must itself be a reasonably frequent word of a
 """
 from __future__ import annotations
 
-import gzip
-from functools import lru_cache
-from pathlib import Path
-
-from .analysis import LANG_DIR, dutch_stopwords
-
-WORDFREQ = LANG_DIR / "wordfreq-nl.tsv.gz"
+from .resources import dutch_stopwords, word_frequencies
 
 MIN_WORD = 7            # shorter words are never split
 MAX_WORD = 48           # longer "words" are never split: no real compound is this long (the longest in the
@@ -27,18 +21,6 @@ LINKERS = ("", "s", "en", "e", "er")
 EXTRA_PART_PENALTY = 0.4   # each part beyond two costs this much Zipf: prefer the plainest reading
 KNOWN_WORD_MARGIN = 0.5    # a word in the list is split only if its parts beat it by this much: lexicalised
                            # compounds (wethouder, samenwerking) are words of their own
-
-
-@lru_cache(maxsize=1)
-def word_frequencies(path: Path = WORDFREQ) -> dict[str, float]:
-    freqs: dict[str, float] = {}
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#"):
-                continue
-            word, _, zipf = line.rstrip("\n").partition("\t")
-            freqs[word] = float(zipf)
-    return freqs
 
 
 class CompoundSplitter:

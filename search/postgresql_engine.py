@@ -11,26 +11,22 @@ counts are one GROUP BY over the matches. Snippets and "why this result" are com
 from __future__ import annotations
 
 import json
+import math
 import threading
+from contextlib import nullcontext
 
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term
 from whoosh.query.spans import SpanNear2
 
-from crawler.database import redact
-from indexer.build import IndexMissing
-from indexer.pg_index import quote_lexeme
+from indexer.location import IndexMissing, IndexURL
+from indexer.pg_schema import TEXT_WEIGHTS, quote_lexeme
 from indexer.schema import SCHEMA_VERSION
 
-from .engine import (FACET_FIELDS, FALLBACK_NOTICE, Hit, SearchRequest, SearchResult,
-                     check_request, clamp_page, explain, facet_order, fallback_needed, parse_query,
-                     whoosh_idf)
-from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
-from .result_cache import ResultCache
-from .snippets import snippet
-from .spelling import suggest, unknown_notice
+from .engine import FACET_FIELDS, BaseEngine, Hit, SearchRequest, facet_order, make_hit
+from .query import DEFAULT_WEIGHTS, Weights
 
 EVERY = "*"                  # a translation that matches every document (no text condition)
-FIELD_WEIGHT = {"title": "A", "short_title": "B", "body": "D"}
+FIELD_WEIGHT = dict(TEXT_WEIGHTS)
 WEIGHT_FIELD = {v: k for k, v in FIELD_WEIGHT.items()}
 STORED = ("id", "url", "title", "themes", "organisation", "doctype", "year", "date", "identifier", "site",
           "changed_at", "fetched_at")
@@ -111,6 +107,11 @@ def _main_stem(node) -> str:
     return ""
 
 
+def _idf(n: int, df: int) -> float:
+    """Whoosh's IDF (log(N / (df + 1)) + 1), so both backends weigh rare and common words alike."""
+    return math.log(n / (df + 1)) + 1
+
+
 # The text fields, in the order their positions are laid out in the tsvector, with ts_rank's weight array
 # ({D, C, B, A}) selecting each alone.
 RANK_FIELDS = (("title", "{0,0,0,1}"), ("short_title", "{0,0,1,0}"), ("body", "{1,0,0,0}"))
@@ -167,21 +168,33 @@ def scoring_units(node, boost: float = 1.0) -> list[tuple[float, tuple[str, ...]
     return []
 
 
-class PostgresSearchEngine:
+class _Matches:
+    """The SQL condition of one query and how many documents meet it, with their facet counts
+    (search.engine.Matches); `where` None: nothing can match."""
+
+    def __init__(self, engine: "PostgresSearchEngine", where: str | None, args: list, total: int, facets: dict):
+        self.engine, self.where, self.args, self.total, self.facets = engine, where, args, total, facets
+
+    def ids(self) -> list[str]:
+        if not self.total:
+            return []
+        return [r[0] for r in self.engine._query(f"SELECT id FROM search_documents WHERE {self.where}", self.args)]
+
+
+class PostgresSearchEngine(BaseEngine):
     """Read side of the PostgreSQL search backend; one connection per thread (gunicorn: per worker)."""
 
     def __init__(self, url: str, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = 0):
+        super().__init__(weights, cache_size)
         self.url = url
-        self._cache = ResultCache(cache_size)
-        self.weights = weights
-        self.builder = QueryBuilder(weights)
+        self.shown = str(IndexURL("postgresql", url))   # without a password, for messages
         # {D, C, B, A} for ts_rank where a plain rank is enough ("lijkt op")
         plain = [weights.body * 0.4, 0.0, weights.short_title, weights.title]
         self.rank_weights = [w / max(plain) for w in plain]   # ts_rank takes weights in [0, 1]: the ratios count
         self._local = threading.local()
 
     def __str__(self):
-        return redact(self.url)
+        return self.shown
 
     def _conn(self):
         conn = getattr(self._local, "conn", None)
@@ -190,7 +203,7 @@ class PostgresSearchEngine:
             try:
                 conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
             except psycopg.OperationalError as e:
-                raise IndexMissing(f"the search index {redact(self.url)} cannot be reached: {str(e).strip()}") from None
+                raise IndexMissing(f"the search index {self.shown} cannot be reached: {str(e).strip()}") from None
             self._local.conn = conn
         return conn
 
@@ -199,10 +212,10 @@ class PostgresSearchEngine:
         try:
             return self._conn().execute(sql, args).fetchall()
         except psycopg.errors.UndefinedTable:
-            raise IndexMissing(f"no index in {redact(self.url)}; build one with: python run.py index") from None
+            raise IndexMissing(f"no index in {self.shown}; build one with: python run.py index") from None
         except psycopg.OperationalError as e:
             self.close()
-            raise IndexMissing(f"the search index {redact(self.url)} cannot be reached: {str(e).strip()}") from None
+            raise IndexMissing(f"the search index {self.shown} cannot be reached: {str(e).strip()}") from None
 
     def close(self):
         conn = getattr(self._local, "conn", None)
@@ -213,7 +226,7 @@ class PostgresSearchEngine:
     def _meta(self) -> dict:
         meta = {k: json.loads(v) for k, v in self._query("SELECT key, value FROM search_meta")}
         if not meta:
-            raise IndexMissing(f"no index in {redact(self.url)}; build one with: python run.py index")
+            raise IndexMissing(f"no index in {self.shown}; build one with: python run.py index")
         if meta.get("schema_version") != SCHEMA_VERSION:
             raise IndexMissing(f"the index was built by an older version (schema {meta.get('schema_version')}, this "
                                f"code needs {SCHEMA_VERSION}); rebuild it with: python run.py index --rebuild")
@@ -269,7 +282,7 @@ class PostgresSearchEngine:
                        | {s for _, unit_stems, _ in alternatives for s in unit_stems})
         df = {r[0]: r[1:] for r in self._query("SELECT lexeme, df, df_title, df_short_title, df_body FROM "
                                                "search_lexemes WHERE lexeme = ANY(%s)", (stems,))}
-        field_idf = {s: [whoosh_idf(n, d) for d in df.get(s, (0, 0, 0, 0))[1:]] for s in stems}
+        field_idf = {s: [_idf(n, d) for d in df.get(s, (0, 0, 0, 0))[1:]] for s in stems}
         w = self.weights
         field_weight = {"title": (w.title, 0.0), "short_title": (w.short_title, 0.0), "body": (w.body, w.b)}
         ranked: dict[str, int] = {}   # stem -> its number n in the LATERAL columns r.s<n>f<k> and t<k>.s<n>f<k>
@@ -320,39 +333,33 @@ class PostgresSearchEngine:
             f", LATERAL (SELECT {', '.join(level)} OFFSET 0) t{k}" for k, level in enumerate(levels))
         return score, args, lateral, lateral_args
 
-    def search(self, req: SearchRequest, snippets: bool = True, facets: bool = True,
-               order: str | None = None) -> SearchResult:
-        """Cached per index generation (every build or update adds one): the same request on the same
-        generation gives the same result."""
-        check_request(req)
+    # -- the steps of the search flow (search.engine.BaseEngine)
+    def _version(self):
+        """The index generation (every build or update adds one) as the cache key; the index's meta to read with."""
         meta = self._meta()
-        key = self._cache.key(meta.get("generation"), req, snippets, facets, order)
-        return self._cache.get(key, lambda: self._search(req, snippets, facets, order, meta))
+        return meta.get("generation"), meta
 
-    def _search(self, req: SearchRequest, snippets: bool, facets: bool, order: str | None, meta: dict) -> SearchResult:
-        notices: list[str] = []
-        built = parse_query(self.builder, req.q, notices)
+    def _reading(self, meta):
+        return nullcontext(meta)
+
+    def _match(self, meta, built, req: SearchRequest, sort: str, order, snippets: bool, facets: bool) -> _Matches:
         where, args = self._where(built, req.filters)
-        sort = req.sort if req.q.strip() else "datum"
-        first: list[str] | None = None
-        if built.fallback is not None:
-            built, where, args, first = self._fill(built, where, args, req.filters)
-            if first is not None and where is not None and self._count(where, args, False)[0] > len(first):
-                notices.append(FALLBACK_NOTICE)
         if where is None:
-            return SearchResult(query=req.q, total=0, hits=[], facets={f: [] for f in FACET_FIELDS} if facets else {},
-                                page=1, pages=1, page_size=req.page_size, sort=sort, notices=notices,
-                                suggestion=self._suggest(built.words, 0, notices) if req.q.strip() else "")
+            return _Matches(self, None, [], 0, {f: [] for f in FACET_FIELDS} if facets else {})
         total, facet_counts = self._count(where, args, facets)
-        page, pages = clamp_page(total, req, notices)
+        return _Matches(self, where, args, total, facet_counts)
+
+    def _page(self, meta, matches: _Matches, built, req: SearchRequest, sort: str, order, start: int,
+              snippets: bool, strict) -> list[Hit]:
+        if matches.where is None:
+            return []
         scored = sort == "relevantie" and order is None and bool(req.q.strip())
-        hits = self._hits(built, meta, where, args, sort, order, req.page_size, (page - 1) * req.page_size, snippets,
-                          scored, first or [])
-        held = len(first) if first is not None else total   # every concept, not the filled-up set
-        suggestion = self._suggest(built.words, held, notices) if req.q.strip() else ""
-        return SearchResult(query=req.q, total=total, hits=hits, facets=facet_counts, page=page, pages=pages,
-                            page_size=req.page_size, sort=sort, notices=notices, interpreted_as=str(built.query),
-                            suggestion=suggestion)
+        return self._hits(built, meta, matches.where, matches.args, sort, order, req.page_size, start, snippets,
+                          scored, list(strict))
+
+    @staticmethod
+    def _facet_counts(matches: _Matches) -> dict:
+        return matches.facets
 
     def _count(self, where: str, args: list, facets: bool) -> tuple[int, dict]:
         if not facets:
@@ -372,16 +379,6 @@ class PostgresSearchEngine:
             elif value:
                 counts[name].append((value, n))
         return total, {name: facet_order(values) for name, values in counts.items()}
-
-    def _fill(self, built, where, args, filters):
-        """(query, where, args, ids of the every-concept set or None): when fewer documents than fill_below hold
-        every concept, the most-of-them query, with those documents to rank first (engine.fallback_needed)."""
-        total = self._count(where, args, False)[0] if where is not None else 0
-        if not fallback_needed(built, total, self.weights):
-            return built, where, args, None
-        first = [r[0] for r in self._query(f"SELECT id FROM search_documents WHERE {where}", args)] if total else []
-        where, args = self._where(built.fallback, filters)
-        return built.fallback, where, args, first
 
     def _hits(self, built, meta, where, args, sort, order, limit, offset, snippets, scored,
               first: list[str] = ()) -> list[Hit]:
@@ -420,32 +417,20 @@ class PostgresSearchEngine:
                     out.setdefault(doc, set()).add((WEIGHT_FIELD[w], lexeme))
         return out
 
-    def _hit(self, row: dict, score: float, matched: set, origins: dict, snippets: bool) -> Hit:
-        text, passage, deep_link = "", "", ""
-        if snippets:
-            text, passage, deep_link = snippet(row.get("body") or "", row.get("passages"), row["url"],
-                                               {t for f, t in matched if f == "body"}, row["title"] or "")
-        return Hit(id=row["id"], url=row["url"], title=row["title"] or "", score=float(score or 0.0),
-                   themes=list(row["themes"] or []), organisation=row["organisation"] or "",
-                   doctype=row["doctype"] or "", year=row["year"] or "",
-                   date=row["date"].isoformat() if row["date"] else "", snippet=text,
-                   identifier=row["identifier"] or "", site=row["site"] or "", passage=passage, deep_link=deep_link,
-                   changed_at=row["changed_at"].strftime("%Y-%m-%dT%H:%M:%SZ") if row["changed_at"] else "",
-                   fetched_at=row["fetched_at"] or "", why=explain(matched, origins) if snippets else [])
+    @staticmethod
+    def _hit(row: dict, score: float, matched: set, origins: dict, snippets: bool) -> Hit:
+        row = dict(row, themes=list(row["themes"] or []), date=row["date"].isoformat() if row["date"] else "",
+                   changed_at=row["changed_at"].strftime("%Y-%m-%dT%H:%M:%SZ") if row["changed_at"] else "")
+        return make_hit(row, score, matched, origins, snippets)
 
-    def _suggest(self, words: list[str], total: int, notices: list[str]) -> str:
-        """As SearchEngine._suggest, over the spelling vocabulary table (levenshtein from fuzzystrmatch)."""
-        def df(word):
-            return dict(self._query("SELECT word, df FROM search_spelling WHERE word = %s", (word,))).get(word, 0)
+    def _df(self, meta, word: str) -> int:
+        return dict(self._query("SELECT word, df FROM search_spelling WHERE word = %s", (word,))).get(word, 0)
 
-        def near(word):
-            return self._query("SELECT word, df FROM search_spelling WHERE left(word, 1) = left(%s, 1) AND word <> %s "
-                               "AND abs(length(word) - length(%s)) <= 2 AND levenshtein(word, %s) <= 2 "
-                               "ORDER BY df DESC, word LIMIT 5", (word, word, word, word))
-        corrected, unknown = suggest(words, total, df, near)
-        if unknown_notice(unknown):
-            notices.append(unknown_notice(unknown))
-        return corrected
+    def _near(self, meta, word: str) -> list[tuple[str, int]]:
+        """Near words by levenshtein (fuzzystrmatch) over the spelling vocabulary table."""
+        return self._query("SELECT word, df FROM search_spelling WHERE left(word, 1) = left(%s, 1) AND word <> %s "
+                           "AND abs(length(word) - length(%s)) <= 2 AND levenshtein(word, %s) <= 2 "
+                           "ORDER BY df DESC, word LIMIT 5", (word, word, word, word))
 
     # -- one document
     def document(self, doc_id: str) -> dict | None:
@@ -478,19 +463,13 @@ class PostgresSearchEngine:
                            f"ORDER BY score DESC, id LIMIT %s", (self.rank_weights, query, query, doc_id, top))
         return [self._hit(dict(zip(STORED, r)), r[-1], set(), {}, snippets=False) for r in rows]
 
-    def all_hits(self, req: SearchRequest, limit: int):
-        """Every result of a search up to `limit`, in rank (or date) order, without snippets: for exports."""
-        check_request(req)
-        built = parse_query(self.builder, req.q, [])
-        meta = self._meta()
-        where, args = self._where(built, req.filters)
-        first = None
-        if built.fallback is not None:
-            built, where, args, first = self._fill(built, where, args, req.filters)
-        if where is None:
-            return 0, []
-        total = self._count(where, args, facets=False)[0]
+    def _match_all(self, meta, built, req: SearchRequest, limit: int) -> _Matches:
+        return self._match(meta, built, req, "", None, False, False)
+
+    def _all(self, meta, matches: _Matches, built, req: SearchRequest, limit: int, strict) -> list[Hit]:
+        if matches.where is None:
+            return []
         sort = req.sort if req.q.strip() else "datum"
         scored = sort == "relevantie" and bool(req.q.strip())
-        return total, self._hits(built, meta, where, args, sort, None, limit, 0, False, scored, first or [])
-
+        return self._hits(built, meta, matches.where, matches.args, sort, None, limit, 0, False, scored,
+                          list(strict or []))

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from html import escape as _escape
 
-from indexer.analysis import dutch_analyzer
+from lang.analysis import dutch_analyzer
 
 SNIPPET_CHARS = 300
 LONG_BODY = 4000          # below this, the whole text is searched for the snippet; above it, the best passage
