@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Callable, Protocol
 
 from whoosh.query import NullQuery
 
-from indexer.location import IndexMissing  # noqa: F401  (raised by every engine; callers catch it from here)
+from indexer.location import IndexLocation, IndexMissing  # IndexMissing: raised by every engine, caught from here
 from lang.analysis import TOKEN_PATTERN, word_grams
 
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
@@ -377,3 +378,33 @@ class BaseEngine:
             built = parse_query(self.builder, req.q, [])
             built, matches, strict = fill(built, self.weights, lambda b: self._match_all(reader, b, req, limit), [])
             return matches.total, self._all(reader, matches, built, req, limit, strict)
+
+
+class PublishedIndexEngine(BaseEngine):
+    """An engine over a directory of published builds (indexer.location: Whoosh, tantivy): one open searcher per
+    process under a lock, reopened when the live pointer moves. A subclass opens it (_current, _close) and says
+    how many documents it holds (_documents)."""
+
+    def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
+        super().__init__(weights, cache_size)
+        self.location = IndexLocation(index_root)
+        self._lock = threading.RLock()
+        self._target: str | None = None
+        self._searcher = None
+
+    def _version(self):
+        return self.location.live_target(), None
+
+    def close(self):
+        with self._lock:
+            self._close()
+
+    def status(self) -> dict:
+        """What the app should say about the index: {'ok': bool, 'message', 'documents', 'built_at'}."""
+        with self._lock:
+            try:
+                searcher = self._current()
+                info = self.location.info()
+                return {"ok": True, "documents": self._documents(searcher), "built_at": info.get("built_at", "")}
+            except IndexMissing as e:
+                return {"ok": False, "message": str(e)}

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,12 +28,12 @@ from tantivy import Occur, Order, Query
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term, Wildcard
 from whoosh.query.spans import SpanNear2
 
-from indexer.location import IndexLocation, IndexMissing
+from indexer.location import IndexMissing
 from indexer.tantivy_schema import FACET_FIELDS, TANTIVY_SCHEMA_VERSION, open_build, rebuild_hint, stored_row
 from lang.analysis import stems
 
-from .engine import (CACHE_SIZE, FIELD_LABELS, RESCORE_DEPTH, BaseEngine, Hit, SearchRequest, every_concept_first,
-                     facet_order, gram_counts, make_hit, page_of_ranked, rescoring)
+from .engine import (CACHE_SIZE, FIELD_LABELS, RESCORE_DEPTH, Hit, PublishedIndexEngine, SearchRequest,
+                     every_concept_first, facet_order, gram_counts, make_hit, page_of_ranked, rescoring)
 from .query import DEFAULT_WEIGHTS, Weights
 from .spelling import near_words
 
@@ -232,17 +231,13 @@ def _sort_field(sort: str, order) -> str | None:
     return "changed_at" if order == "changed" else "date" if sort == "datum" else None
 
 
-class TantivySearchEngine(BaseEngine):
+class TantivySearchEngine(PublishedIndexEngine):
     """A tantivy index directory (indexer.location layout, indexer.tantivy_schema format) behind the Engine
     protocol; one open searcher per process, reopened when the live pointer moves to a new build."""
 
     def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
-        super().__init__(weights, cache_size)
-        self.location = IndexLocation(index_root)
-        self._lock = threading.RLock()
-        self._target: str | None = None
+        super().__init__(index_root, weights, cache_size)
         self._index = None
-        self._searcher = None
         self._prefixes: dict[str, dict[str, int]] = {}
 
     def __str__(self):
@@ -271,22 +266,11 @@ class TantivySearchEngine(BaseEngine):
     def _close(self):
         self._index = self._searcher = self._target = None
 
-    def close(self):
-        with self._lock:
-            self._close()
-
-    def status(self) -> dict:
-        with self._lock:
-            try:
-                searcher = self._current()
-                return {"ok": True, "documents": searcher.num_docs, "built_at": self.location.info().get("built_at", "")}
-            except IndexMissing as e:
-                return {"ok": False, "message": str(e)}
+    @staticmethod
+    def _documents(searcher) -> int:
+        return searcher.num_docs
 
     # -- the steps of the search flow (search.engine.BaseEngine)
-    def _version(self):
-        return self.location.live_target(), None
-
     @contextmanager
     def _reading(self, _state):
         with self._lock:

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from bisect import bisect_left
 from contextlib import contextmanager
 
 from whoosh import collectors, scoring, sorting
 from whoosh.query import And, Or, Term
 
-from indexer.location import IndexLocation, IndexMissing
+from indexer.location import IndexMissing
 from indexer.schema import SCHEMA_VERSION, day, timestamp
 
-from .engine import (CACHE_SIZE, RESCORE_DEPTH, BaseEngine, Hit, SearchRequest, every_concept_first, facet_order,
+from .engine import (CACHE_SIZE, RESCORE_DEPTH, Hit, PublishedIndexEngine, SearchRequest, every_concept_first, facet_order,
                      gram_counts, make_hit, page_of_ranked, rescoring)
 from .facet_counts import FacetCounter, FacetValues
 from .passages import best_window, concept_positions
@@ -74,14 +73,10 @@ class _AllMatches:
         return {h.docnum for h in self.results}
 
 
-class SearchEngine(BaseEngine):
+class SearchEngine(PublishedIndexEngine):
     def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
-        super().__init__(weights, cache_size)
-        self.location = IndexLocation(index_root)
-        self._lock = threading.RLock()
-        self._target: str | None = None
+        super().__init__(index_root, weights, cache_size)
         self._ix = None
-        self._searcher = None
         self._facet_values: FacetValues | None = None
 
     # -- the open searcher
@@ -112,19 +107,9 @@ class SearchEngine(BaseEngine):
             self._searcher.close()
         self._searcher = self._ix = self._target = None
 
-    def close(self):
-        with self._lock:
-            self._close()
-
-    def status(self) -> dict:
-        """What the app should say about the index: {'ok': bool, 'message', 'documents', 'built_at'}."""
-        with self._lock:
-            try:
-                searcher = self._current()
-                info = self.location.info()
-                return {"ok": True, "documents": searcher.doc_count(), "built_at": info.get("built_at", "")}
-            except IndexMissing as e:
-                return {"ok": False, "message": str(e)}
+    @staticmethod
+    def _documents(searcher) -> int:
+        return searcher.doc_count()
 
     # -- query
     @staticmethod
@@ -140,9 +125,6 @@ class SearchEngine(BaseEngine):
         return parts[0] if len(parts) == 1 else And(parts)
 
     # -- the steps of the search flow (search.engine.BaseEngine)
-    def _version(self):
-        return self.location.live_target(), None
-
     @contextmanager
     def _reading(self, _state):
         with self._lock:
