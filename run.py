@@ -363,7 +363,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="data directory (default: $BELEIDSZOEKER_DATA or ./data)")
     p.add_argument("--store", help="crawl store: a path, sqlite:///path or postgresql://user@host/db "
                                    "(default: $BELEIDSZOEKER_STORE or <data>/crawl.sqlite3)")
-    p.add_argument("--index", help="search index: a path, whoosh:///path or postgresql://user@host/db "
+    p.add_argument("--index", help="search index: a path, whoosh:///path, tantivy:///path or postgresql://user@host/db "
                                    "(default: $BELEIDSZOEKER_INDEX or <data>/index)")
     p.add_argument("--sites-file", default=str(REPO / "corpus" / "sites.toml"), help="site list (TOML)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -14,6 +14,7 @@ from .location import parse_index_url
 # and update(store, progress)
 INDEXES = {
     "whoosh": "indexer.build:WhooshIndex",
+    "tantivy": "indexer.tantivy_index:TantivyIndex",
     "postgresql": "indexer.pg_index:PostgresIndex",
 }
 

@@ -36,7 +36,7 @@ class BuildReport:
     size_bytes: int
     themes: dict[str, int]
     built_at: str
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int | str = SCHEMA_VERSION
     config_hash: str = ""
     mode: str = "full"            # full | incremental | none (nothing changed, nothing published)
     added: int = 0
@@ -45,11 +45,11 @@ class BuildReport:
     reason: str = ""              # why a full build was chosen
 
 
-def config_hash(themes_path=None) -> str:
-    """Changes whenever a full rebuild is needed: schema version, theme keywords, and every language resource
-    with the analysis code (lang.fingerprint.resource_hash: stop words, word frequencies, synonyms, splitter
-    settings, stemmer)."""
-    h = hashlib.sha256(str(SCHEMA_VERSION).encode())
+def config_hash(themes_path=None, schema_version=SCHEMA_VERSION) -> str:
+    """Changes whenever a full rebuild is needed: schema version (of the engine's index), theme keywords, and every
+    language resource with the analysis code (lang.fingerprint.resource_hash: stop words, word frequencies,
+    synonyms, splitter settings, stemmer)."""
+    h = hashlib.sha256(str(schema_version).encode())
     h.update(Path(themes_path or DEFAULT_THEMES).read_bytes())
     h.update(resource_hash().encode())
     return h.hexdigest()[:16]
@@ -62,6 +62,56 @@ def _dir_size(path: Path) -> int:
 def _count_themes(counts: dict, assigned) -> None:
     for ev in assigned:
         counts[ev.slug] = counts.get(ev.slug, 0) + 1
+
+
+class WhooshBuild:
+    """How a build writes a Whoosh index. build_index and update_index do the rest (the store, themes, manifest,
+    publishing), the same for every engine that writes a build directory (indexer.tantivy_index.TantivyBuild)."""
+
+    schema_version = SCHEMA_VERSION
+
+    def __init__(self, procs: int = 1, decompound: bool = True):
+        self.procs, self.decompound = procs, decompound
+        self.writer = None
+
+    def prepare(self, store: CrawlStore, sites=None) -> None:
+        """Nothing to learn from the documents before a Whoosh build."""
+
+    def create(self, build_dir: Path) -> None:
+        ix = whoosh.index.create_in(str(build_dir), build_schema(self.decompound))
+        self.writer = (ix.writer(procs=self.procs, multisegment=True, limitmb=256) if self.procs > 1
+                       else ix.writer(limitmb=256))
+
+    def open_copy(self, live: Path, build_dir: Path) -> None:
+        """A copy of the live build in build_dir, open for changes."""
+        for f in live.iterdir():
+            if f.is_file() and f.name not in (MARKER, MANIFEST) and not f.name.endswith(".lock"):
+                shutil.copy2(f, build_dir / f.name)
+        self.writer = whoosh.index.open_dir(str(build_dir)).writer(limitmb=256)
+
+    def add(self, fields: dict) -> None:
+        self.writer.add_document(**fields)
+
+    def replace(self, fields: dict) -> None:
+        self.writer.update_document(**fields)
+
+    def delete(self, doc_id: str) -> None:
+        self.writer.delete_by_term("id", doc_id)
+
+    def commit(self) -> None:
+        self.writer.commit()
+
+    def cancel(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+
+    @staticmethod
+    def theme_counts(build_dir: Path) -> dict[str, int]:
+        """Documents per theme in a build, counted in the index itself (deleted documents excluded)."""
+        ix = whoosh.index.open_dir(str(build_dir))
+        with ix.searcher() as s:
+            return {term.decode(): sum(1 for _ in s.docs_for_query(Term("themes", term.decode())))
+                    for term in s.lexicon("themes")}
 
 
 def _finish(build_dir: Path, location: IndexLocation, report: BuildReport, manifest: dict[str, str]) -> BuildReport:
@@ -80,14 +130,14 @@ def _finish(build_dir: Path, location: IndexLocation, report: BuildReport, manif
 
 def build_index(store: CrawlStore, location: IndexLocation, themes_path=None, procs: int = 1,
                 progress: bool = True, sites: list[str] | None = None, reason: str = "",
-                decompound: bool = True) -> BuildReport:
-    """Index every document of the store into a new build and publish it."""
+                decompound: bool = True, target=None) -> BuildReport:
+    """Index every document of the store into a new build and publish it. `target` writes the build
+    (default: a Whoosh index, WhooshBuild)."""
+    target = target or WhooshBuild(procs, decompound)
     matcher = ThemeMatcher(load_themes(themes_path) if themes_path else load_themes())
     started = time.monotonic()
     build_dir = location.new_build_dir()
-    ix = whoosh.index.create_in(str(build_dir), build_schema(decompound))
     total = store.count_documents(sites)
-    writer = ix.writer(procs=procs, multisegment=True, limitmb=256) if procs > 1 else ix.writer(limitmb=256)
     theme_counts: dict[str, int] = {}
     manifest: dict[str, str] = {}
     bar = None
@@ -95,16 +145,18 @@ def build_index(store: CrawlStore, location: IndexLocation, themes_path=None, pr
         from tqdm import tqdm
         bar = tqdm(total=total, desc="index", unit=" doc")
     try:
+        target.prepare(store, sites)
+        target.create(build_dir)
         for rec in store.documents(sites):
             assigned = matcher.assign(rec.title, rec.text)
             _count_themes(theme_counts, assigned)
-            writer.add_document(**to_index_fields(rec, assigned))
+            target.add(to_index_fields(rec, assigned))
             manifest[rec.url] = rec.key
             if bar is not None:
                 bar.update(1)
-        writer.commit()
+        target.commit()
     except BaseException:
-        writer.cancel()
+        target.cancel()
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
     finally:
@@ -115,26 +167,30 @@ def build_index(store: CrawlStore, location: IndexLocation, themes_path=None, pr
     report = BuildReport(path=str(build_dir), documents=n, seconds=round(seconds, 2),
                          docs_per_second=round(n / seconds, 1) if seconds else 0.0, size_bytes=0,
                          themes=theme_counts, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                         config_hash=config_hash(themes_path), mode="full", added=n, reason=reason)
+                         schema_version=target.schema_version,
+                         config_hash=config_hash(themes_path, target.schema_version), mode="full", added=n,
+                         reason=reason)
     return _finish(build_dir, location, report, manifest)
 
 
 def update_index(store: CrawlStore, location: IndexLocation, themes_path=None, procs: int = 1,
-                 progress: bool = True) -> BuildReport:
+                 progress: bool = True, target=None) -> BuildReport:
     """Bring the live index in line with the store, touching only new, changed and removed documents.
 
     The live build is copied aside, updated there and published with the same atomic switch as a full
     build. Falls back to a full build when there is no usable index or the schema, themes or language
     resources changed. When nothing changed, nothing is written and mode is 'none'."""
+    target = target or WhooshBuild(procs)
     try:
         live = location.live_path()
         info = location.info()
         have = json.loads((live / MANIFEST).read_text())
     except (IndexMissing, OSError, ValueError) as e:
-        return build_index(store, location, themes_path, procs, progress, reason=f"no usable live index ({e})")
-    if info.get("config_hash") != config_hash(themes_path):
+        return build_index(store, location, themes_path, procs, progress, reason=f"no usable live index ({e})",
+                           target=target)
+    if info.get("config_hash") != config_hash(themes_path, target.schema_version):
         return build_index(store, location, themes_path, procs, progress,
-                           reason="schema, themes or language resources changed since the live build")
+                           reason="schema, themes or language resources changed since the live build", target=target)
     started = time.monotonic()
     want = store.document_hashes()
     added = [u for u in want if u not in have]
@@ -143,23 +199,20 @@ def update_index(store: CrawlStore, location: IndexLocation, themes_path=None, p
     if not (added or updated or deleted):
         return BuildReport(path=str(live), documents=len(have), seconds=round(time.monotonic() - started, 2),
                            docs_per_second=0.0, size_bytes=0, themes=info.get("themes", {}),
-                           built_at=info.get("built_at", ""), config_hash=info.get("config_hash", ""), mode="none")
+                           built_at=info.get("built_at", ""), schema_version=target.schema_version,
+                           config_hash=info.get("config_hash", ""), mode="none")
     matcher = ThemeMatcher(load_themes(themes_path) if themes_path else load_themes())
     build_dir = location.new_build_dir()
     try:
-        for f in live.iterdir():
-            if f.is_file() and f.name not in (MARKER, MANIFEST) and not f.name.endswith(".lock"):
-                shutil.copy2(f, build_dir / f.name)
-        ix = whoosh.index.open_dir(str(build_dir))
-        writer = ix.writer(limitmb=256)
+        target.open_copy(live, build_dir)
         try:
             for url in deleted:
-                writer.delete_by_term("id", doc_id(url))
+                target.delete(doc_id(url))
             for rec in store.documents(urls=added + updated):
-                writer.update_document(**to_index_fields(rec, matcher.assign(rec.title, rec.text)))
-            writer.commit()
+                target.replace(to_index_fields(rec, matcher.assign(rec.title, rec.text)))
+            target.commit()
         except BaseException:
-            writer.cancel()
+            target.cancel()
             raise
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
@@ -169,29 +222,30 @@ def update_index(store: CrawlStore, location: IndexLocation, themes_path=None, p
     seconds = time.monotonic() - started
     report = BuildReport(path=str(build_dir), documents=len(manifest), seconds=round(seconds, 2),
                          docs_per_second=round((len(added) + len(updated)) / seconds, 1) if seconds else 0.0,
-                         size_bytes=0, themes=_count_themes_in(build_dir),
+                         size_bytes=0, themes=target.theme_counts(build_dir),
                          built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                         config_hash=config_hash(themes_path), mode="incremental", added=len(added),
-                         updated=len(updated), deleted=len(deleted))
+                         schema_version=target.schema_version,
+                         config_hash=config_hash(themes_path, target.schema_version), mode="incremental",
+                         added=len(added), updated=len(updated), deleted=len(deleted))
     return _finish(build_dir, location, report, manifest)
 
 
-class WhooshIndex:
-    """A Whoosh index directory as indexer.backends opens every index: build() and update() a store into it."""
+class DirectoryIndex:
+    """An index directory of published builds as indexer.backends opens every index: build() and update() a store
+    into it; `target` says how one build directory is written (WhooshBuild, tantivy_index.TantivyBuild)."""
+
+    target = None
 
     def __init__(self, root: Path | str, procs: int = 1):
         self.location, self.procs = IndexLocation(root), procs
 
     def build(self, store: CrawlStore, progress: bool = True, reason: str = "") -> BuildReport:
-        return build_index(store, self.location, procs=self.procs, progress=progress, reason=reason)
+        return build_index(store, self.location, procs=self.procs, progress=progress, reason=reason,
+                           target=self.target(self.procs))
 
     def update(self, store: CrawlStore, progress: bool = True) -> BuildReport:
-        return update_index(store, self.location, procs=self.procs, progress=progress)
+        return update_index(store, self.location, procs=self.procs, progress=progress, target=self.target(self.procs))
 
 
-def _count_themes_in(build_dir: Path) -> dict[str, int]:
-    """Documents per theme in a build, counted in the index itself (deleted documents excluded)."""
-    ix = whoosh.index.open_dir(str(build_dir))
-    with ix.searcher() as s:
-        return {term.decode(): sum(1 for _ in s.docs_for_query(Term("themes", term.decode())))
-                for term in s.lexicon("themes")}
+class WhooshIndex(DirectoryIndex):
+    target = WhooshBuild

@@ -63,19 +63,21 @@ def reference_keys(references) -> list[str]:
     return [k.replace(",", " ") for k in keys]
 
 
+def scored_fields(rec: DocumentRecord) -> dict[str, str]:
+    """The analysed text fields of a record, the ones BM25 scores (and counts the length of)."""
+    return {"title": rec.title or rec.url, "short_title": rec.short_title, "body": rec.text,
+            "grams": (rec.title or "") + "\n" + rec.text, "org_words": rec.organisation}
+
+
 def to_index_fields(rec: DocumentRecord, themes: list) -> dict:
     """Index fields for one record; `themes` are ThemeEvidence objects (strongest first)."""
     return {
         "id": doc_id(rec.url),
         "url": rec.url,
         "identifier": rec.identifier,
-        "title": rec.title or rec.url,
-        "short_title": rec.short_title,
-        "body": rec.text,
-        "grams": (rec.title or "") + "\n" + rec.text,
+        **scored_fields(rec),
         "site": rec.site,
         "organisation": rec.organisation or "Onbekend",
-        "org_words": rec.organisation,
         "city": rec.city,
         "doctype": rec.doctype or "pagina",
         "year": rec.year or "onbekend",

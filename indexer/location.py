@@ -2,7 +2,8 @@
 directory. The index format's reading side: the indexer writes here and search reads here, so search needs no
 other module of the indexer.
 
-An index URL is `whoosh:///relative/path`, `whoosh:////absolute/path` or a plain path (a Whoosh directory), or
+An index URL is `whoosh:///relative/path`, `whoosh:////absolute/path` or a plain path (a Whoosh directory),
+`tantivy:///relative/path` or `tantivy:////absolute/path` (a tantivy directory of the same layout), or
 `postgresql://user@host/db`. Which schemes exist is said by the registries that act on them
 (indexer.backends.INDEXES builds, search.engines.ENGINES searches): one line there adds a scheme.
 
@@ -30,7 +31,8 @@ POINTER = "current"
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 ALIASES = {"postgres": "postgresql"}
-EXAMPLES = {"whoosh": "whoosh:///path (or a plain path)", "postgresql": "postgresql://user@host/db"}
+EXAMPLES = {"whoosh": "whoosh:///path (or a plain path)", "tantivy": "tantivy:///path",
+            "postgresql": "postgresql://user@host/db"}
 
 
 class IndexMissing(RuntimeError):
@@ -53,7 +55,7 @@ class IndexURL:
     def __str__(self) -> str:
         """The location fit for logs and messages: without a password."""
         parts = urlsplit(self.target)
-        if self.scheme == "whoosh" or parts.password is None:
+        if self.scheme != "postgresql" or parts.password is None:
             return self.target
         return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", "@", 1)))
 

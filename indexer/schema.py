@@ -17,6 +17,16 @@ SCHEMA_VERSION = 7   # 7: refs (what a document cites); 6: the analyzers moved t
 MISSING_DATE = datetime(1800, 1, 1)
 
 
+def day(value) -> str:
+    """A stored date as yyyy-mm-dd ('' for none)."""
+    return value.strftime("%Y-%m-%d") if value and value != MISSING_DATE else ""
+
+
+def timestamp(value) -> str:
+    """A stored UTC time as RFC 3339 ('' for none)."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value and value != MISSING_DATE else ""
+
+
 def doc_id(url: str) -> str:
     """Short stable id for URLs of the app (/document/<id>): first 16 hex digits of SHA-1 of the URL."""
     return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]

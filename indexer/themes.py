@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from whoosh.lang import stemmer_for_language
 
-from lang.analysis import folded_words
+from lang.analysis import dutch_stem, folded_words
 from lang.resources import dutch_stopwords
 
 DEFAULT_THEMES = Path(__file__).resolve().parent.parent / "corpus" / "themes.toml"
@@ -88,8 +87,7 @@ class ThemeMatcher:
     def __init__(self, themes: list[Theme]):
         self.themes = themes
         self._stop = dutch_stopwords()
-        stemmer = stemmer_for_language("nl")
-        self._stem = lru_cache(maxsize=None)(stemmer)
+        self._stem = lru_cache(maxsize=None)(dutch_stem)
         self._words: dict[str, tuple[str, ...]] = {}   # stem -> keywords (exact, one word)
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}  # first stem -> (stems, keyword)
         self._prefixes: list[tuple[re.Pattern, str]] = []

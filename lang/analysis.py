@@ -4,12 +4,16 @@ The same analysis runs at index time and at query time (it is stored in the inde
 Whoosh chain of small filters (dutch_analysis_chain); what runs is DutchAnalyzer, the same steps fused into one
 pass that analyses each distinct word once (a corpus repeats its words: the chain costs a generator step per
 filter per token). The test suite checks that both give identical tokens on the corpus.
-The stemmer is the classic Snowball Dutch algorithm (Whoosh's implementation, identical to
-NLTK's SnowballStemmer('dutch'); tests pin that). The newer Kraaij-Pohlmann based Snowball
-'dutch' (gemeenten -> meen) is a different algorithm and must not be mixed in.
+The stemmer is the classic Snowball Dutch algorithm: PyStemmer's 'dutch_porter' (C), identical to Whoosh's and
+NLTK's Python implementations and to Snowball's expected output on Snowball's whole Dutch test vocabulary (tests
+pin that). The newer Kraaij-Pohlmann based Snowball 'dutch' (gemeenten -> meen) is a different algorithm and must
+not be mixed in.
 """
 from __future__ import annotations
 
+import threading
+
+import Stemmer
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.analysis.acore import Composable, Token
 from whoosh.support.charset import accent_map
@@ -27,6 +31,19 @@ INDEX_TOKEN_PATTERN = r"\w+(?:['’.\-]\w+)*(?:-(?!\w))?"
 ELISION_GAP = rcompile(r"[\s,/]*")       # what may stand between an elided word and the rest of the enumeration
 ELISION_LINKS = frozenset({"en", "of", "tot", "en/of"})
 ELISION_REACH = 4                         # how many words ahead the completing compound may stand
+
+
+_STEMMERS = threading.local()
+
+
+def dutch_stem(word: str) -> str:
+    """The classic Snowball Dutch stem of a folded word. One PyStemmer object per thread: they are not
+    thread-safe."""
+    try:
+        stem = _STEMMERS.stem
+    except AttributeError:
+        stem = _STEMMERS.stem = Stemmer.Stemmer("dutch_porter").stemWord
+    return stem(word)
 
 
 def word_matches(text: str):
@@ -64,6 +81,17 @@ def _complete_elision(text: str, matches, i: int) -> str:
             return stem_part + head
         break
     return stem_part
+
+
+def index_words(text: str) -> list[str]:
+    """The raw words of word_matches(), without their offsets: one C-speed findall, and the match objects only
+    where the text holds an elided compound to complete."""
+    words = _INDEX_TOKEN_RE.findall(text)
+    if _ELIDED.search(text) is not None:
+        matches = list(_INDEX_TOKEN_RE.finditer(text))
+        for i in [i for i, w in enumerate(words) if w[-1] == "-"]:
+            words[i] = _complete_elision(text, matches, i)
+    return words
 
 
 def complete_elisions(text: str) -> str:
@@ -189,9 +217,8 @@ class DutchAnalyzer(Composable):
         self._init()
 
     def _init(self):
-        from whoosh.lang import stemmer_for_language
         self.chain = dutch_analysis_chain(self.decompound)
-        self._stem = stemmer_for_language("nl")
+        self._stem = dutch_stem
         self._stops = dutch_stopwords()
         self._words: dict[str, tuple[bool, str, tuple[str, ...]]] = {}
 
@@ -218,6 +245,31 @@ class DutchAnalyzer(Composable):
             if len(self._words) < 1_000_000:
                 self._words[raw] = found
         return found
+
+    def length(self, value: str) -> int:
+        """How many tokens this analyzer makes of `value` (what BM25 counts as its length), without making them
+        (an elided compound counts as written)."""
+        n = 0
+        for raw in _INDEX_TOKEN_RE.findall(value):
+            stopped, _, parts = self.word(raw)
+            if not stopped:
+                n += 1 + len(parts)
+        return n
+
+    def positioned(self, text: str) -> list[tuple[str, int]]:
+        """(term, position) of every token this analyzer yields for `text` (stop words removed), without tokens or
+        character offsets: for an engine fed pre-tokenized text."""
+        out, pos, known, word = [], None, self._words, self.word
+        append = out.append
+        for i, raw in enumerate(index_words(text)):
+            stopped, term, parts = known.get(raw) or word(raw)
+            if stopped:
+                continue
+            pos = i if pos is None else pos + 1   # the stop filter's renumbering, as in __call__
+            append((term, pos))
+            for part in parts:
+                append((part, pos))
+        return out
 
     def spans(self, text: str, terms: set[str]) -> list[tuple[int, int]]:
         """(start, end) of every word of `text` whose indexed term or one of its parts is in `terms`, in order: the
@@ -280,6 +332,7 @@ class GramAnalyzer(Composable):
     def _init(self):
         self._stops = dutch_stopwords()
         self._grams: dict[str, tuple[str, ...]] = {}
+        self._joined: dict[str, str] = {}
 
     def __getstate__(self):
         return {}
@@ -298,6 +351,24 @@ class GramAnalyzer(Composable):
             if len(self._grams) < 1_000_000:
                 self._grams[raw] = found
         return found
+
+    def length(self, value: str) -> int:
+        """How many n-grams this analyzer makes of `value`, without making them."""
+        return sum(len(self.grams(raw)) for raw in _INDEX_TOKEN_RE.findall(value))
+
+    def joined(self, value: str) -> str:
+        """The n-grams of `value` as one space-separated string, for an engine that splits on whitespace (each
+        distinct word's grams are joined once)."""
+        out = []
+        for raw in index_words(value):
+            found = self._joined.get(raw)
+            if found is None:
+                found = " ".join(self.grams(raw))
+                if len(self._joined) < 1_000_000:
+                    self._joined[raw] = found
+            if found:
+                out.append(found)
+        return " ".join(out)
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True, start_pos=0,
                  start_char=0, tokenize=True, mode="", **kwargs):
@@ -335,6 +406,7 @@ def folded_words(text: str) -> list[str]:
 
 _TOKEN_RE = rcompile(TOKEN_PATTERN)
 _INDEX_TOKEN_RE = rcompile(INDEX_TOKEN_PATTERN)
+_ELIDED = rcompile(r"\w-(?!\w)")   # a word ending in a hyphen: an elided compound ("jeugd- en gezinsbeleid")
 _FOLDED: dict[str, str] = {}
 
 

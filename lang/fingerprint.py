@@ -29,12 +29,9 @@ def _code(path: Path) -> str:
 
 
 def stemmer_identity() -> str:
-    """Which stemmer runs: its class and the library version that ships it (whoosh's classic Snowball Dutch)."""
-    from whoosh.lang import stemmer_for_language
-    stem = stemmer_for_language("nl")
-    owner = getattr(stem, "__self__", stem)
-    version = importlib.metadata.version("whoosh-reloaded")
-    return f"{type(owner).__module__}.{type(owner).__qualname__} whoosh-reloaded {version}"
+    """Which stemmer runs: the algorithm and the library version that ships it (PyStemmer's dutch_porter, the
+    classic Snowball Dutch)."""
+    return f"Stemmer.Stemmer('dutch_porter') PyStemmer {importlib.metadata.version('PyStemmer')}"
 
 
 def resource_parts() -> list[tuple[str, bytes]]:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import Counter
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from whoosh.query import NullQuery
 
-from indexer.location import IndexMissing  # noqa: F401  (raised by every engine; callers catch it from here)
-from lang.analysis import TOKEN_PATTERN
+from indexer.location import IndexLocation, IndexMissing  # IndexMissing: raised by every engine, caught from here
+from lang.analysis import TOKEN_PATTERN, word_grams
 
 from .query import DEFAULT_WEIGHTS, QueryBuilder, Weights
 from .result_cache import ResultCache
@@ -29,6 +31,7 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 1000
 MAX_QUERY_LENGTH = 500
 CACHE_SIZE = 512                # results kept per worker, per index build (the theme and facet pages repeat a lot)
+RESCORE_DEPTH = 200             # the bonus clauses are scored for this many best base matches, not all matches
 FALLBACK_NOTICE = ("Weinig of geen documenten bevatten al uw zoekwoorden. Die staan bovenaan; daarna volgen "
                    "documenten met een deel ervan, die met de meeste zoekwoorden eerst.")
 
@@ -237,6 +240,33 @@ def page_window(total: int, req: SearchRequest, notices: list[str]) -> tuple[int
     return page, pages, (page - 1) * req.page_size
 
 
+def rescoring(weights: Weights, built, sort: str, order) -> bool:
+    """Whether the best base matches get their bonus, passage and gram scores added (relevance order only)."""
+    return (sort == "relevantie" and order is None and built.base is not None
+            and (built.bonus is not None or (weights.passage > 0 and bool(built.concepts))
+                 or (weights.grams > 0 and bool(built.words))))
+
+
+def gram_counts(words: list[str]) -> Counter:
+    """The query words' character n-grams (lang.analysis.word_grams), each with how often the query holds it."""
+    return Counter(g for w in words for g in word_grams(w))
+
+
+def page_of_ranked(results: list, built, req: SearchRequest, sort: str, order, start: int, strict: set,
+                   weights: Weights, rescore: Callable[[list], list]) -> tuple[list, bool]:
+    """(the hits of one page, whether their scores mean anything) from an engine's matches in base order: the best
+    RESCORE_DEPTH rescored (`rescore` adds an engine's bonus, passage and gram scores and sorts them), the rest in
+    their base order after them, the same for every page, so paging never shows a document twice; in relevance
+    order the every-concept set first."""
+    depth = req.page * req.page_size
+    ranked = (rescore(results[:RESCORE_DEPTH]) + results[RESCORE_DEPTH:depth]
+              if rescoring(weights, built, sort, order) else results[:depth])
+    scored = sort == "relevantie" and order is None
+    if scored:
+        ranked = every_concept_first(ranked, strict)
+    return ranked[start:start + req.page_size], scored
+
+
 def make_hit(row: dict, score: float, matched: set, origins: dict, snippets: bool) -> Hit:
     """A Hit from a document's stored values as plain text (every engine converts its own to these: `themes` a
     list, `date` yyyy-mm-dd or '', `changed_at` RFC 3339 or ''), with its snippet, best passage and "why this
@@ -349,3 +379,33 @@ class BaseEngine:
             built = parse_query(self.builder, req.q, [])
             built, matches, strict = fill(built, self.weights, lambda b: self._match_all(reader, b, req, limit), [])
             return matches.total, self._all(reader, matches, built, req, limit, strict)
+
+
+class PublishedIndexEngine(BaseEngine):
+    """An engine over a directory of published builds (indexer.location: Whoosh, tantivy): one open searcher per
+    process under a lock, reopened when the live pointer moves. A subclass opens it (_current, _close) and says
+    how many documents it holds (_documents)."""
+
+    def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
+        super().__init__(weights, cache_size)
+        self.location = IndexLocation(index_root)
+        self._lock = threading.RLock()
+        self._target: str | None = None
+        self._searcher = None
+
+    def _version(self):
+        return self.location.live_target(), None
+
+    def close(self):
+        with self._lock:
+            self._close()
+
+    def status(self) -> dict:
+        """What the app should say about the index: {'ok': bool, 'message', 'documents', 'built_at'}."""
+        with self._lock:
+            try:
+                searcher = self._current()
+                info = self.location.info()
+                return {"ok": True, "documents": self._documents(searcher), "built_at": info.get("built_at", "")}
+            except IndexMissing as e:
+                return {"ok": False, "message": str(e)}

@@ -14,6 +14,7 @@ from .query import DEFAULT_WEIGHTS, Weights
 # scheme -> "module:class"; the class takes (what the URL names, weights, cache_size=...)
 ENGINES = {
     "whoosh": "search.whoosh_engine:SearchEngine",
+    "tantivy": "search.tantivy_engine:TantivySearchEngine",
     "postgresql": "search.postgresql_engine:PostgresSearchEngine",
 }
 

@@ -21,7 +21,7 @@ from whoosh.qparser import plugins as qplugins
 from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term, Wildcard
 from whoosh.query.spans import SpanNear2
 
-from lang.analysis import complete_elisions, folding_analyzer, word_parts
+from lang.analysis import complete_elisions, dutch_stem, folding_analyzer, word_parts
 from lang.resources import dutch_stopwords
 from lang.synonyms import load_synonyms
 
@@ -91,9 +91,8 @@ class BuiltQuery:
 
 class QueryBuilder:
     def __init__(self, weights: Weights = DEFAULT_WEIGHTS, stem=None):
-        from whoosh.lang import stemmer_for_language
         self.w = weights
-        self.stem = stem or stemmer_for_language("nl")
+        self.stem = stem or dutch_stem
         self.fold = folding_analyzer()
         self.stop = dutch_stopwords()
         self.synonyms = load_synonyms() if weights.synonyms else {}

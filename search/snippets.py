@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from html import escape as _escape
 
 from lang.analysis import dutch_analyzer
@@ -29,14 +30,20 @@ def escape(text: str) -> str:
     return _escape(_URL.sub(lambda m: m.group(1) + ("/…" if (m.group(2) or "/") != "/" else ""), text), quote=False)
 
 
+@lru_cache(maxsize=4096)
+def _title_pattern(title: str) -> re.Pattern:
+    """The title with any whitespace between its words and separators around it (compiled once per title: a
+    results page asks for each hit's title twice, and popular documents come back query after query)."""
+    return re.compile(f"[{_SEPARATORS}]*" + r"\s+".join(map(re.escape, title.split())) + f"[{_SEPARATORS}]*",
+                      re.IGNORECASE)
+
+
 def after_title(text: str, title: str) -> int:
     """Offset in text past its leading repetitions of the title (and the separators between them): a snippet or
     a passage heading that starts by repeating the title shows the reader nothing new."""
-    words = title.split()
-    if not words or len(title) < 4:
+    if not title.split() or len(title) < 4:
         return 0
-    pattern = re.compile(f"[{_SEPARATORS}]*" + r"\s+".join(map(re.escape, words)) + f"[{_SEPARATORS}]*",
-                         re.IGNORECASE)
+    pattern = _title_pattern(title)
     pos = 0
     while (m := pattern.match(text, pos)) and m.end() > pos:
         pos = m.end()

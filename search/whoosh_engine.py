@@ -9,35 +9,23 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from bisect import bisect_left
-from collections import Counter
 from contextlib import contextmanager
 
 from whoosh import collectors, scoring, sorting
 from whoosh.query import And, Or, Term
 
-from indexer.location import IndexLocation, IndexMissing
-from indexer.schema import MISSING_DATE, SCHEMA_VERSION
-from lang.analysis import word_grams
+from indexer.location import IndexMissing
+from indexer.schema import SCHEMA_VERSION, day, timestamp
 
-from .engine import (CACHE_SIZE, BaseEngine, Hit, SearchRequest, every_concept_first, facet_order, make_hit)
+from .engine import (CACHE_SIZE, RESCORE_DEPTH, Hit, PublishedIndexEngine, SearchRequest, every_concept_first, facet_order,
+                     gram_counts, make_hit, page_of_ranked, rescoring)
 from .facet_counts import FacetCounter, FacetValues
 from .passages import best_window, concept_positions
 from .query import DEFAULT_WEIGHTS, Weights
 from .spelling import near_words
 
-RESCORE_DEPTH = 200             # the bonus clauses are scored for this many best base matches, not all matches
 PASSAGE_POSITIONS = 5000        # positions of a word read per document for its best passage (a law's first ones)
-
-
-def _day(value) -> str:
-    return value.strftime("%Y-%m-%d") if value and value != MISSING_DATE else ""
-
-
-def _timestamp(value) -> str:
-    """UTC timestamp as RFC 3339 ('' when unknown)."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value and value != MISSING_DATE else ""
 
 
 def bm25f(weights: Weights) -> scoring.BM25F:
@@ -85,14 +73,10 @@ class _AllMatches:
         return {h.docnum for h in self.results}
 
 
-class SearchEngine(BaseEngine):
+class SearchEngine(PublishedIndexEngine):
     def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
-        super().__init__(weights, cache_size)
-        self.location = IndexLocation(index_root)
-        self._lock = threading.RLock()
-        self._target: str | None = None
+        super().__init__(index_root, weights, cache_size)
         self._ix = None
-        self._searcher = None
         self._facet_values: FacetValues | None = None
 
     # -- the open searcher
@@ -123,19 +107,9 @@ class SearchEngine(BaseEngine):
             self._searcher.close()
         self._searcher = self._ix = self._target = None
 
-    def close(self):
-        with self._lock:
-            self._close()
-
-    def status(self) -> dict:
-        """What the app should say about the index: {'ok': bool, 'message', 'documents', 'built_at'}."""
-        with self._lock:
-            try:
-                searcher = self._current()
-                info = self.location.info()
-                return {"ok": True, "documents": searcher.doc_count(), "built_at": info.get("built_at", "")}
-            except IndexMissing as e:
-                return {"ok": False, "message": str(e)}
+    @staticmethod
+    def _documents(searcher) -> int:
+        return searcher.doc_count()
 
     # -- query
     @staticmethod
@@ -151,9 +125,6 @@ class SearchEngine(BaseEngine):
         return parts[0] if len(parts) == 1 else And(parts)
 
     # -- the steps of the search flow (search.engine.BaseEngine)
-    def _version(self):
-        return self.location.live_target(), None
-
     @contextmanager
     def _reading(self, _state):
         with self._lock:
@@ -172,18 +143,9 @@ class SearchEngine(BaseEngine):
 
     def _page(self, searcher, matches: _Matches, built, req: SearchRequest, sort: str, order, start: int,
               snippets: bool, strict: set) -> list[Hit]:
-        results = matches.results
-        rescore = self._rescoring(built, sort, order)
-        depth = req.page * req.page_size
-        # the best RESCORE_DEPTH base matches get their bonuses, the rest keep their base order after them: the
-        # same for every page, so paging never shows a document twice
-        ranked = (self._rescored(searcher, results[:RESCORE_DEPTH], built) + results[RESCORE_DEPTH:depth]
-                  if rescore else results[:depth])
-        if sort == "relevantie" and order is None:
-            ranked = every_concept_first(ranked, strict)
-        scored = sort == "relevantie" and order is None
-        return [self._hit(h, built.origins, scored=scored, snippets=snippets)
-                for h in ranked[start:start + req.page_size]]
+        shown, scored = page_of_ranked(matches.results, built, req, sort, order, start, strict, self.weights,
+                                       lambda hits: self._rescored(searcher, hits, built))
+        return [self._hit(h, built.origins, scored=scored, snippets=snippets) for h in shown]
 
     @staticmethod
     def _facet_counts(matches: _Matches) -> dict:
@@ -194,7 +156,7 @@ class SearchEngine(BaseEngine):
         """(results, facet counter) of one query: every match visited (the total and the facets count them all),
         so the collector that keeps them all is the right one: a top-N collector would prune the query with a
         minimum score, which changes both what matches and how it scores."""
-        rescore = self._rescoring(built, sort, order)
+        rescore = rescoring(self.weights, built, sort, order)
         depth = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
         query = built.base if rescore else built.query
         top = collectors.SortingCollector(sortedby, limit=depth) if sortedby else collectors.UnlimitedCollector()
@@ -204,12 +166,6 @@ class SearchEngine(BaseEngine):
             collector = collectors.FilterCollector(collector, filter_query, None)
         searcher.search_with_collector(query, collector)
         return collector.results(), counter
-
-    def _rescoring(self, built, sort: str, order) -> bool:
-        """Whether the best base matches get their bonus and passage scores added (relevance order only)."""
-        return (sort == "relevantie" and order is None and built.base is not None
-                and (built.bonus is not None or (self.weights.passage > 0 and bool(built.concepts))
-                     or (self.weights.grams > 0 and bool(built.words))))
 
     def _rescored(self, searcher, hits: list, built) -> list:
         """The hits of the base query with the bonus clauses', the best passage's and the character grams' scores
@@ -250,7 +206,7 @@ class SearchEngine(BaseEngine):
         avg = max(1.0, reader.field_length("grams") / max(1, n))
         scores = dict.fromkeys(wanted, 0.0)
         norms = {d: k1 * (1 - b + b * reader.doc_field_length(d, "grams", 0) / avg) for d in wanted}
-        for gram, qtf in Counter(g for w in words for g in word_grams(w)).items():
+        for gram, qtf in gram_counts(words).items():
             df = searcher.doc_frequency("grams", gram)
             if not df:
                 continue
@@ -294,7 +250,7 @@ class SearchEngine(BaseEngine):
         matched = {(f, t.decode("utf-8") if isinstance(t, bytes) else t) for f, t in (hit.matched_terms() or [])} \
             if snippets else set()
         row = dict(stored, title=stored.get("title", ""), themes=[t for t in stored.get("themes", "").split(",") if t],
-                   date=_day(stored.get("date")), changed_at=_timestamp(stored.get("changed_at")))
+                   date=day(stored.get("date")), changed_at=timestamp(stored.get("changed_at")))
         return make_hit(row, hit.score if scored else 0.0, matched, origins or {}, snippets)
 
     # -- one document
@@ -307,8 +263,8 @@ class SearchEngine(BaseEngine):
             doc = dict(stored)
             doc["themes"] = [t for t in doc.get("themes", "").split(",") if t]
             doc["theme_evidence"] = json.loads(doc.get("theme_evidence") or "{}")
-            doc["date"] = _day(doc.get("date"))
-            doc["changed_at"] = _day(doc.get("changed_at"))
+            doc["date"] = day(doc.get("date"))
+            doc["changed_at"] = day(doc.get("changed_at"))
             doc["docnum"] = searcher.document_number(id=doc_id)
             return doc
 

@@ -98,17 +98,31 @@ def postgres_index(corpus_data, postgres):
     return url
 
 
-@pytest.fixture(params=["whoosh", "postgresql"])
+@pytest.fixture(scope="session")
+def tantivy_index(corpus_data):
+    """The same corpus indexed into a tantivy index (indexer.tantivy_index)."""
+    from store.crawl_store import CrawlStore
+    from indexer.backends import index_store
+    url = f"tantivy:///{corpus_data[0] / 'tantivy'}"
+    index_store(CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True), url, rebuild=True, progress=False)
+    return url
+
+
+@pytest.fixture(params=["whoosh", "tantivy", "postgresql"])
 def index_url(request, index_dir):
     """Where the search index lives: each test that uses it runs once per search backend."""
-    return str(index_dir) if request.param == "whoosh" else request.getfixturevalue("postgres_index")
+    if request.param == "whoosh":
+        return str(index_dir)
+    return request.getfixturevalue({"tantivy": "tantivy_index", "postgresql": "postgres_index"}[request.param])
 
 
-@pytest.fixture(params=["whoosh", "postgresql"])
+@pytest.fixture(params=["whoosh", "tantivy", "postgresql"])
 def empty_index_url(request, tmp_path):
     """Where a test builds an index of its own: once per search backend."""
     if request.param == "whoosh":
         return str(tmp_path / "index")
+    if request.param == "tantivy":
+        return f"tantivy:///{tmp_path / 'tantivy'}"
     return request.getfixturevalue("postgres_url")
 
 

@@ -31,12 +31,13 @@ def test_search_limit_and_human_output(corpus_data):
 
 def test_an_index_url_no_engine_reads_is_a_clear_error_that_makes_nothing(tmp_path):
     for command in (["search", "foo"], ["eval"], ["index"], ["nightly"], ["serve"]):
-        for url in ("whosh:///x", "tantivy:///x"):
+        for url in ("whosh:///x", "tantivi:///x"):
             res = subprocess.run([sys.executable, str(REPO / "run.py"), "--data", str(tmp_path / "data"), "--index", url]
                                  + command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
             assert res.returncode == 2, (command, res.stderr)
             assert f"unknown index scheme '{url.split(':')[0]}'" in res.stderr and "Traceback" not in res.stderr
-            assert "whoosh:///path" in res.stderr and "postgresql://user@host/db" in res.stderr
+            assert "whoosh:///path" in res.stderr and "tantivy:///path" in res.stderr
+            assert "postgresql://user@host/db" in res.stderr
             assert list(tmp_path.iterdir()) == [], command    # no index directory, no data directory, no store
 
 

@@ -2,7 +2,7 @@
 same documents with the same facets, paging works alike, bad requests fail alike, and a missing index or an index
 URL nobody reads is said alike. Ranking may differ between engines (docs/RELEVANCE.md); what matches may not.
 
-A new engine (tantivy) is one more entry in BUILT_INDEXES: the index of the test corpus built for it."""
+A new engine is one more entry in BUILT_INDEXES: the index of the test corpus built for it."""
 from __future__ import annotations
 
 import pytest
@@ -17,11 +17,13 @@ from search.engines import ENGINES, open_engine
 # scheme -> how a test gets the session's corpus indexed for that engine (conftest fixtures)
 BUILT_INDEXES = {
     "whoosh": lambda request: str(request.getfixturevalue("index_dir")),
+    "tantivy": lambda request: request.getfixturevalue("tantivy_index"),
     "postgresql": lambda request: request.getfixturevalue("postgres_index"),
 }
 # scheme -> an index location where nothing was built yet
 EMPTY_INDEXES = {
     "whoosh": lambda request, tmp_path: str(tmp_path / "index"),
+    "tantivy": lambda request, tmp_path: f"tantivy:///{tmp_path / 'tantivy'}",
     "postgresql": lambda request, tmp_path: request.getfixturevalue("postgres_url"),
 }
 
@@ -188,18 +190,19 @@ def test_every_engine_says_when_there_is_no_index(request, tmp_path, scheme):
     assert engine.status()["ok"] is False and "run.py index" in engine.status()["message"]
 
 
-@pytest.mark.parametrize("url", ["whosh:///x", "tantivy:///x", "sqlite:///x.sqlite3", "whoosh:///"])
+@pytest.mark.parametrize("url", ["whosh:///x", "tantivi:///x", "sqlite:///x.sqlite3", "whoosh:///", "tantivy:///"])
 def test_an_index_url_no_engine_reads_names_the_schemes_there_are(tmp_path, monkeypatch, url):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(IndexURLError) as e:
         open_engine(url)
-    assert "whoosh:///" in str(e.value) and "postgresql://" in str(e.value)
+    assert "whoosh:///" in str(e.value) and "tantivy:///" in str(e.value) and "postgresql://" in str(e.value)
     assert list(tmp_path.iterdir()) == []   # nothing made
 
 
 @pytest.mark.parametrize("url, scheme, target", [
     ("data/index", "whoosh", "data/index"), ("/srv/index", "whoosh", "/srv/index"),
     ("whoosh:///data/index", "whoosh", "data/index"), ("whoosh:////srv/index", "whoosh", "/srv/index"),
+    ("tantivy:///data/tantivy", "tantivy", "data/tantivy"), ("tantivy:////srv/tantivy", "tantivy", "/srv/tantivy"),
     ("postgresql://bz@db/bz", "postgresql", "postgresql://bz@db/bz"),
     ("postgres://bz@db/bz", "postgresql", "postgres://bz@db/bz")])
 def test_index_urls_are_read_in_one_place(url, scheme, target):

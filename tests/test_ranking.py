@@ -1,6 +1,6 @@
 """How words meet documents: hyphens, spelling variants, elided compounds, a compound's head against its
 modifier, and the result set of a query with several concepts. Each mechanism on hand-made documents, on
-both search backends (the examples are ours, not queries of any evaluation set)."""
+every search backend (the examples are ours, not queries of any evaluation set)."""
 import pytest
 
 from store.crawl_store import CrawlStore
@@ -33,7 +33,7 @@ DOCS = {
 }
 
 
-@pytest.fixture(scope="module", params=["whoosh", "postgresql"])
+@pytest.fixture(scope="module", params=["whoosh", "tantivy", "postgresql"])
 def index_url(request, tmp_path_factory):
     from indexer.backends import index_store
     tmp = tmp_path_factory.mktemp("ranking")
@@ -44,7 +44,8 @@ def index_url(request, tmp_path_factory):
                              extract={"title": title, "text": title + "\n" + text,
                                       "passages": [{"anchor": "a", "heading": title, "text": text}],
                                       "meta": {"organisation": "Gemeente Tilburg"}})
-    url = str(tmp / "index") if request.param == "whoosh" else request.getfixturevalue("postgres").create_database()
+    url = {"whoosh": str(tmp / "index"), "tantivy": f"tantivy:///{tmp / 'tantivy'}"}.get(request.param) \
+        or request.getfixturevalue("postgres").create_database()
     index_store(store, url, rebuild=True, progress=False)
     return url
 

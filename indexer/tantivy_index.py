@@ -1,0 +1,167 @@
+"""Writing a tantivy index (the format: indexer.tantivy_schema) from the project's own Dutch analysis, built aside
+and published like the Whoosh one.
+
+tantivy (Rust, through its Python bindings) stores, matches and scores; it never analyses Dutch. It receives the
+tokens our analyzer produces (classic Snowball stems, compound parts at their compound's position, folded
+variants) as pre-tokenized strings, and our gram, organisation and spelling terms joined by spaces. So the same
+query builder finds the same terms in both engines, and no tantivy stemmer (its "dutch" is the newer algorithm:
+gemeenten -> meen) is ever involved. A full build first measures each scored field's average length (a cheap
+pass that also warms the analyzer's caches) for the padding (indexer.tantivy_schema); an incremental update keeps
+its build's padding (the average moves little with a night's changes).
+
+The build directory layout, the manifest, the marker and the atomic publish are indexer.build's: TantivyBuild
+only says how one build directory is written. An incremental update hard-links the live build's files (tantivy
+never changes a file it has written: segments are immutable, meta.json is replaced by a rename) into a new
+build directory, deletes and adds there, and publishes it; the live build is never touched.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import tantivy
+
+from lang.analysis import GramAnalyzer, dutch_analyzer, folded_words
+
+from .build import DirectoryIndex
+from .fields import scored_fields
+from .location import MANIFEST, MARKER
+from .schema import day, timestamp
+from .tantivy_schema import (FIELD_B, PAD, PADDING, STORED_META, TANTIVY_B, TANTIVY_SCHEMA_VERSION, TEXT_FIELDS,
+                             build_tantivy_schema, doc_key, open_build)
+
+HEAP_BYTES = 128_000_000   # indexing memory of the writer (split over its threads)
+
+
+def padding(average: dict[str, float], b: dict[str, float]) -> dict[str, int]:
+    """Tokens to add to each field of every document so that tantivy's BM25 normalises length with `b`: P =
+    avgdl (0.75 / b - 1). A b of 0.75 or more cannot be reached this way (P would be negative): 0 there."""
+    return {f: max(0, round(average[f] * (min(TANTIVY_B / b[f], 1000.0) - 1))) if b[f] > 0 else
+            round(average[f] * 1000) for f in b}
+
+
+class Documents:
+    """Index fields (indexer.schema.to_index_fields) -> tantivy documents, through our analyzers."""
+
+    def __init__(self):
+        self.text = dutch_analyzer()
+        self.grams = GramAnalyzer()
+        self.pad: dict[str, str] = {}
+
+    def pad_with(self, tokens: dict[str, int]) -> None:
+        """Add this many padding tokens to each field of every document from now on."""
+        self.pad = {f: " ".join([PAD] * n) for f, n in tokens.items() if n > 0}
+
+    def lengths(self, rec) -> dict[str, int]:
+        """The length BM25 sees of each scored field of a record (indexer.schema.scored_fields)."""
+        fields = scored_fields(rec)
+        out = {f: self.text.length(fields[f] or "") for f in TEXT_FIELDS}
+        out["grams"] = self.grams.length(fields["grams"])
+        out["org_words"] = len(folded_words(fields["org_words"] or ""))
+        return out
+
+    def pre_tokenized(self, text: str) -> tantivy.PreTokenizedString:
+        """The analyzer's terms at their positions (character offsets are not needed: snippets mark the stored
+        text themselves)."""
+        tokens = [tantivy.Token(term, pos, 0, 0) for term, pos in self.text.positioned(text)]
+        return tantivy.PreTokenizedString("", tokens)   # the text itself is stored in the bytes fields
+
+    def document(self, fields: dict) -> tantivy.Document:
+        doc = tantivy.Document()
+        doc.add_text("id", fields["id"])
+        doc.add_unsigned("key", doc_key(fields["id"]))
+        for name in TEXT_FIELDS:
+            if fields[name]:
+                doc.add_pre_tokenized_text(name, self.pre_tokenized(fields[name]))
+        doc.add_text("grams", self.grams.joined(fields["grams"]))
+        doc.add_text("org_words", " ".join(folded_words(fields["org_words"] or "")))
+        for name, pad in self.pad.items():
+            doc.add_text(name, pad)
+        doc.add_text("spell", fields["spell"])
+        for name in ("organisation", "doctype", "year"):
+            doc.add_text(name, fields[name])
+        for slug in filter(None, fields["themes"].split(",")):
+            doc.add_text("themes", slug)
+        doc.add_date("date", fields["date"])
+        doc.add_date("changed_at", fields["changed_at"])
+        meta = {name: fields[name] for name in STORED_META}
+        meta["date"], meta["changed_at"] = day(fields["date"]), timestamp(fields["changed_at"])
+        doc.add_bytes("meta", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+        doc.add_bytes("text", fields["body"].encode("utf-8"))
+        doc.add_bytes("passages", fields["passages"].encode("utf-8"))
+        return doc
+
+
+class TantivyBuild:
+    """How indexer.build writes a tantivy build directory (the counterpart of build.WhooshBuild)."""
+
+    schema_version = TANTIVY_SCHEMA_VERSION
+
+    def __init__(self, procs: int = 1):
+        self.threads = max(1, procs)
+        self.documents = Documents()
+        self.pad: dict[str, int] = {}
+        self.writer = None
+
+    def _open(self, index: tantivy.Index) -> None:
+        self.documents.pad_with(self.pad)
+        self.writer = index.writer(heap_size=HEAP_BYTES, num_threads=self.threads)
+
+    def prepare(self, store, sites=None) -> None:
+        """Measure the average length of each scored field over the documents to index: the padding."""
+        totals, n = dict.fromkeys(FIELD_B, 0), 0
+        for rec in store.documents(sites):
+            n += 1
+            for f, length in self.documents.lengths(rec).items():
+                totals[f] += length
+        self.pad = padding({f: total / max(1, n) for f, total in totals.items()}, FIELD_B)
+
+    def create(self, build_dir: Path) -> None:
+        (build_dir / PADDING).write_text(json.dumps({"padding": self.pad, "b": FIELD_B}))
+        self._open(tantivy.Index(build_tantivy_schema(), path=str(build_dir), reuse=False))
+
+    def open_copy(self, live: Path, build_dir: Path) -> None:
+        """The live build's files hard-linked into build_dir (copied where links cannot be made), open for
+        changes: O(files), not O(bytes), and the live build keeps serving untouched."""
+        for f in live.iterdir():
+            if f.is_file() and f.name not in (MARKER, MANIFEST) and not f.name.endswith(".lock"):
+                try:
+                    os.link(f, build_dir / f.name)
+                except OSError:
+                    shutil.copy2(f, build_dir / f.name)
+        self.pad = json.loads((build_dir / PADDING).read_text())["padding"]
+        self._open(tantivy.Index.open(str(build_dir)))
+
+    def add(self, fields: dict) -> None:
+        self.writer.add_document(self.documents.document(fields))
+
+    def replace(self, fields: dict) -> None:
+        self.delete(fields["id"])
+        self.add(fields)
+
+    def delete(self, doc_id: str) -> None:
+        self.writer.delete_documents_by_term("id", doc_id)
+
+    def commit(self) -> None:
+        self.writer.commit()
+        self.writer.wait_merging_threads()   # merges finish before the marker is written
+        self.writer = None
+
+    def cancel(self) -> None:
+        if self.writer is not None:
+            self.writer.rollback()
+            self.writer = None
+
+    @staticmethod
+    def theme_counts(build_dir: Path) -> dict[str, int]:
+        """Documents per theme in a build, counted in the index itself (deleted documents excluded)."""
+        searcher = open_build(build_dir).searcher()
+        found = searcher.aggregate(tantivy.Query.all_query(), {"t": {"terms": {"field": "themes", "size": 10_000}}})
+        return {b["key"]: b["doc_count"] for b in found["t"]["buckets"]}
+
+
+class TantivyIndex(DirectoryIndex):
+    """A tantivy index directory as indexer.backends opens every index."""
+    target = TantivyBuild

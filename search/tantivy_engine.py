@@ -1,0 +1,421 @@
+"""The tantivy engine: searching a published tantivy index directory (indexer.tantivy_schema), with the same
+answers as the Whoosh engine. The search flow itself (checks, fill, paging, hits) is search.engine's.
+
+The query is read by the same QueryBuilder (syntax, compound parts, synonyms, filters) and its tree is translated
+clause by clause into tantivy queries that match what Whoosh matches and score what Whoosh scores where the
+bindings allow it:
+- BM25 per field with the same field weights and boosts; each term's boost carries the ratio of Whoosh's IDF
+  (log(N/(df+1)) + 1) to tantivy's (log(1 + (N-df+0.5)/(df+0.5))), so rare and common words weigh as in Whoosh;
+  the index is padded so that tantivy's fixed length normalisation is our weights' (indexer.tantivy_schema).
+- A phrase or a compound's parts near each other match through tantivy's positions and score, as in Whoosh, as
+  the sum of their words' BM25; the coordination of the "any of the words" reading keeps its factor (T-1)/T
+  (not its small per-matching-term addition).
+- Facets are tantivy aggregations over fast fields; dates sort on fast fields.
+- The best RESCORE_DEPTH matches get the bonus clauses and the character-gram BM25 added in one search restricted
+  to them. The best-passage evidence is not computed: the bindings give no access to a document's positions (its
+  measured held-out gain is -0.002 nDCG@10, docs/RELEVANCE.md).
+Snippets, "why this result" and spelling suggestions use the same pure functions as Whoosh, on the stored text.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+from tantivy import Occur, Order, Query
+from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Require, Term, Wildcard
+from whoosh.query.spans import SpanNear2
+
+from indexer.location import IndexMissing
+from indexer.tantivy_schema import FACET_FIELDS, TANTIVY_SCHEMA_VERSION, open_build, rebuild_hint, stored_row
+from lang.analysis import stems
+
+from .engine import (CACHE_SIZE, FIELD_LABELS, RESCORE_DEPTH, Hit, PublishedIndexEngine, SearchRequest,
+                     every_concept_first, facet_order, gram_counts, make_hit, page_of_ranked, rescoring)
+from .query import DEFAULT_WEIGHTS, Weights
+from .spelling import near_words
+
+SCORED_FIELDS = ("title", "short_title", "body", "org_words")   # BM25 fields: their terms get Whoosh's IDF
+FACET_ORDER = ("organisation", "doctype", "year", "themes")     # as the Whoosh engine lists them
+_REGEX_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~])")
+
+
+def _text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def whoosh_idf(n: int, df: int) -> float:
+    return math.log(n / (df + 1)) + 1
+
+
+def tantivy_idf(n: int, df: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def _boosted(query: Query, boost: float) -> Query:
+    return query if boost == 1.0 else Query.boost_query(query, boost)
+
+
+def _unscored(query: Query) -> Query:
+    return Query.const_score_query(query, 0.0)
+
+
+def _all(queries: list[Query]) -> Query:
+    return queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Must, q) for q in queries])
+
+
+class GuardedSearcher:
+    """A tantivy searcher whose failures say what to do: the bindings report a damaged segment (found only when a
+    query reads it) as ValueError, and a failed assertion inside tantivy as a PanicException, which is not even an
+    Exception. Both become IndexMissing, which the app shows as "rebuild the index"."""
+
+    def __init__(self, searcher, path: Path):
+        self._searcher, self._path = searcher, path
+
+    @property
+    def num_docs(self) -> int:
+        return self._searcher.num_docs
+
+    def __getattr__(self, name):
+        method = getattr(self._searcher, name)
+
+        def guarded(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except (KeyboardInterrupt, SystemExit, MemoryError):
+                raise
+            except BaseException as e:   # noqa: B036 (see the class docstring)
+                raise IndexMissing(f"the live index {self._path} cannot be read ({type(e).__name__}: {e}); "
+                                   f"rebuild it with: {rebuild_hint(self._path)}") from None
+        return guarded
+
+
+class Match:
+    """One match: its address in the searcher, a sortable document number and its score."""
+    __slots__ = ("address", "docnum", "score")
+
+    def __init__(self, address, score: float):
+        self.address, self.docnum, self.score = address, (address.segment_ord, address.doc), score
+
+
+class Translator:
+    """A QueryBuilder tree -> a tantivy Query over one searcher (None: nothing can match)."""
+
+    def __init__(self, searcher, schema):
+        self.searcher, self.schema = searcher, schema
+        self.n = max(1, searcher.num_docs)
+        self._df: dict[tuple[str, str], int] = {}
+
+    def df(self, field: str, term: str) -> int:
+        key = (field, term)
+        if key not in self._df:
+            self._df[key] = self.searcher.doc_freq(field, term)
+        return self._df[key]
+
+    def term(self, field: str, text: str, boost: float = 1.0) -> Query | None:
+        if field == "themes":   # Whoosh's keyword field is not scorable: a match counts as 1
+            return Query.const_score_query(Query.term_query(self.schema, field, text), boost)
+        df = self.df(field, text)
+        if not df:
+            return None
+        if field in SCORED_FIELDS:
+            boost *= whoosh_idf(self.n, df) / tantivy_idf(self.n, df)
+        return _boosted(Query.term_query(self.schema, field, text), boost)
+
+    def leaves(self, node) -> int:
+        """How many term matchers Whoosh's matcher tree for `node` holds (terms the index has): the T of its
+        coordination factor."""
+        if isinstance(node, Term):
+            return int(node.fieldname == "themes" or self.df(node.fieldname, _text(node.text)) > 0)
+        if isinstance(node, Phrase):
+            words = [_text(w) for w in node.words]
+            return len(words) if all(self.df(node.fieldname, w) for w in words) else 0
+        if isinstance(node, SpanNear2):
+            found = [self.leaves(q) for q in node.qs]
+            return sum(found) if all(found) else 0
+        if isinstance(node, (Prefix, Wildcard)):
+            return 1
+        if isinstance(node, (AndNot, AndMaybe, Require)):
+            return self.leaves(node.a) + (self.leaves(node.b) if isinstance(node, AndMaybe) else 0)
+        if isinstance(node, Not):
+            return 0
+        return sum(self.leaves(s) for s in getattr(node, "subqueries", ()))
+
+    def near(self, field: str, words: list[str], slop: int, ordered: bool, boost: float, terms) -> Query | None:
+        """Words near each other (a phrase, a compound's parts), scored as Whoosh's span queries score: the sum of
+        the words' own BM25, where the positions agree."""
+        if any(t is None for t in terms) or len(words) < 2:
+            return None if any(t is None for t in terms) else _boosted(_all(terms), boost)
+        spec = words if ordered else [(0, w) for w in words]
+        condition = Query.phrase_query(self.schema, field, spec, slop=slop)
+        return _boosted(_all([_unscored(condition)] + terms), boost)
+
+    def query(self, node) -> Query | None:
+        if node is None or node is NullQuery:
+            return None
+        if isinstance(node, Every):
+            return Query.all_query()
+        if isinstance(node, Term):
+            return self.term(node.fieldname, _text(node.text), node.boost)
+        if isinstance(node, Phrase):
+            words = [_text(w) for w in node.words]
+            terms = [self.term(node.fieldname, w) for w in words]
+            # Whoosh's phrase slop counts the step to the next word (1 = adjacent), tantivy's the positions between
+            return self.near(node.fieldname, words, max(0, node.slop - 1), True, node.boost, terms)
+        if isinstance(node, SpanNear2):
+            words = [_text(q.text) for q in node.qs]
+            terms = [self.query(q) for q in node.qs]
+            slop = node.slop if not node.ordered else max(0, node.slop - 1)
+            return self.near(node.qs[0].fieldname, words, slop, node.ordered, getattr(node, "boost", 1.0), terms)
+        if isinstance(node, (Prefix, Wildcard)):
+            text = _text(node.text).rstrip("*?")
+            pattern = _REGEX_META.sub(r"\\\1", text) + ".*"
+            return _boosted(Query.regex_query(self.schema, node.fieldname, pattern), node.boost)
+        if isinstance(node, Require):   # matches both, scores as the first
+            a, b = self.query(node.a), self.query(node.b)
+            return None if a is None or b is None else _all([a, _unscored(b)])
+        if isinstance(node, AndMaybe):
+            a, b = self.query(node.a), self.query(node.b)
+            if a is None or b is None:
+                return a
+            return Query.boolean_query([(Occur.Must, a), (Occur.Should, b)])
+        if isinstance(node, AndNot):
+            a, b = self.query(node.a), self.query(node.b)
+            if a is None or b is None:
+                return a
+            return Query.boolean_query([(Occur.Must, a), (Occur.MustNot, b)])
+        if isinstance(node, Not):
+            inner = self.query(node.query)
+            if inner is None:
+                return Query.all_query()
+            return Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, inner)])
+        if isinstance(node, And):
+            subs = [self.query(s) for s in node.subqueries]
+            return None if not subs or any(s is None for s in subs) else _boosted(_all(subs), node.boost)
+        if isinstance(node, Or):
+            subs = [q for q in (self.query(s) for s in node.subqueries) if q is not None]
+            if not subs:
+                return None
+            joined = subs[0] if len(subs) == 1 else Query.boolean_query([(Occur.Should, q) for q in subs])
+            boost = node.boost
+            if node.scale:   # Whoosh's coordination (CoordMatcher): the score times (T-1)/T
+                t = self.leaves(node)
+                boost *= (t - 1) / t if t else 1.0
+            return _boosted(joined, boost)
+        return None
+
+
+class Reader:
+    """What one search reads with: the searcher, the schema and a Translator (its document frequencies are read
+    once per search)."""
+
+    def __init__(self, searcher, schema):
+        self.searcher, self.schema = searcher, schema
+        self.translator = Translator(searcher, schema)
+
+
+class Matches:
+    """The best matches of one query and how many there are (search.engine.Matches); the facets are counted from
+    the query on demand."""
+
+    def __init__(self, hits: list[Match], total: int, query: Query, searcher):
+        self.hits, self.total, self.query, self.searcher = hits, total, query, searcher
+
+    def ids(self) -> set:
+        return {h.docnum for h in self.hits}
+
+
+def _sort_field(sort: str, order) -> str | None:
+    return "changed_at" if order == "changed" else "date" if sort == "datum" else None
+
+
+class TantivySearchEngine(PublishedIndexEngine):
+    """A tantivy index directory (indexer.location layout, indexer.tantivy_schema format) behind the Engine
+    protocol; one open searcher per process, reopened when the live pointer moves to a new build."""
+
+    def __init__(self, index_root, weights: Weights = DEFAULT_WEIGHTS, cache_size: int = CACHE_SIZE):
+        super().__init__(index_root, weights, cache_size)
+        self._index = None
+        self._prefixes: dict[str, dict[str, int]] = {}
+
+    def __str__(self):
+        return f"tantivy:///{self.location.root}"
+
+    # -- the open searcher
+    def _current(self):
+        target = self.location.live_target()
+        if target is None:
+            self._close()
+            raise IndexMissing(f"no index published in {self.location.root}; build one with: python run.py index "
+                               f"(and --index tantivy:///{self.location.root})")
+        if target != self._target or self._searcher is None:
+            built_with = self.location.info().get("schema_version")
+            if built_with != TANTIVY_SCHEMA_VERSION:
+                raise IndexMissing(f"the live index in {self.location.root} is not a tantivy index of this version "
+                                   f"(schema {built_with}, this code needs {TANTIVY_SCHEMA_VERSION}); rebuild it "
+                                   f"with: python run.py index --rebuild (and --index tantivy:///{self.location.root})")
+            path = self.location.live_path()
+            index = open_build(path)
+            self._index, self._target = index, target
+            self._searcher = GuardedSearcher(index.searcher(), path)
+            self._prefixes = {}
+        return self._searcher
+
+    def _close(self):
+        self._index = self._searcher = self._target = None
+
+    @staticmethod
+    def _documents(searcher) -> int:
+        return searcher.num_docs
+
+    # -- the steps of the search flow (search.engine.BaseEngine)
+    @contextmanager
+    def _reading(self, _state):
+        with self._lock:
+            searcher = self._current()
+            yield Reader(searcher, self._index.schema)
+
+    @staticmethod
+    def _filtered(reader: Reader, query: Query | None, filters: dict[str, list[str]]) -> Query:
+        if query is None:
+            return Query.empty_query()
+        conditions = []
+        for fieldname, values in filters.items():   # field names were checked by check_request
+            values = [v for v in values if v]
+            if values:
+                conditions.append(Query.term_set_query(reader.schema, fieldname, values) if len(values) > 1
+                                  else Query.term_query(reader.schema, fieldname, values[0]))
+        return _all([query] + [_unscored(c) for c in conditions])
+
+    @staticmethod
+    def _top(searcher, query: Query, limit: int, sort_field: str | None) -> tuple[list[Match], int]:
+        """The best `limit` matches (by score, or newest first by `sort_field`) and how many there are."""
+        if sort_field:
+            found = searcher.search(query, max(1, limit), count=True, order_by_field=sort_field, order=Order.Desc)
+            return [Match(address, 0.0) for _, address in found.hits], found.count
+        found = searcher.search(query, max(1, limit), count=True)
+        return sorted((Match(a, score) for score, a in found.hits), key=lambda h: (-h.score, h.docnum)), found.count
+
+    def _match(self, reader: Reader, built, req: SearchRequest, sort: str, order, snippets: bool,
+               facets: bool) -> Matches:
+        """The best max(RESCORE_DEPTH, page end) matches by base score, or the page end's worth by date."""
+        rescore = rescoring(self.weights, built, sort, order)
+        limit = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
+        query = self._filtered(reader, reader.translator.query(built.base if rescore else built.query), req.filters)
+        return Matches(*self._top(reader.searcher, query, limit, _sort_field(sort, order)), query, reader.searcher)
+
+    def _page(self, reader: Reader, matches: Matches, built, req: SearchRequest, sort: str, order, start: int,
+              snippets: bool, strict: set) -> list[Hit]:
+        shown, scored = page_of_ranked(matches.hits, built, req, sort, order, start, strict, self.weights,
+                                       lambda hits: self._rescored(reader, hits, built))
+        matched = self._matched_terms(reader, shown, built.origins) if snippets else {}
+        return [make_hit(stored_row(reader.searcher.doc(h.address), text=snippets), h.score if scored else 0.0,
+                         matched.get(h.docnum, set()), built.origins, snippets) for h in shown]
+
+    @staticmethod
+    def _facet_counts(matches: Matches) -> dict[str, list[tuple[str, int]]]:
+        found = matches.searcher.aggregate(matches.query, {name: {"terms": {"field": name, "size": 10_000}}
+                                                           for name in FACET_FIELDS})
+        return {name: facet_order([(b["key"], b["doc_count"]) for b in found[name]["buckets"] if b["key"]])
+                for name in FACET_ORDER}
+
+    @staticmethod
+    def _keys(reader: Reader, hits: list[Match]) -> Query:
+        """A query matching exactly these hits' documents (by their numeric key)."""
+        keys = reader.searcher.fast_field_values("key", [h.address for h in hits])
+        return Query.term_set_query(reader.schema, "key", keys)
+
+    def _rescored(self, reader: Reader, hits: list[Match], built) -> list[Match]:
+        """The hits with the bonus clauses' and the character grams' BM25 (weights.grams) added, best first: one
+        search restricted to these documents."""
+        clauses = []
+        if built.bonus is not None:
+            bonus = reader.translator.query(built.bonus)
+            if bonus is not None:
+                clauses.append(bonus)
+        if self.weights.grams > 0 and built.words:
+            grams = [_boosted(Query.term_query(reader.schema, "grams", gram), float(qtf))
+                     for gram, qtf in gram_counts(built.words).items() if reader.translator.df("grams", gram)]
+            if grams:
+                clauses.append(_boosted(Query.boolean_query([(Occur.Should, g) for g in grams]), self.weights.grams))
+        if hits and clauses:
+            query = Query.boolean_query([(Occur.Must, _unscored(self._keys(reader, hits)))]
+                                        + [(Occur.Should, c) for c in clauses])
+            found = reader.searcher.search(query, len(hits), count=False).hits
+            extra = {(a.segment_ord, a.doc): score for score, a in found}
+            for h in hits:
+                h.score += extra.get(h.docnum, 0.0)
+        return sorted(hits, key=lambda h: (-h.score, h.docnum))
+
+    def _matched_terms(self, reader: Reader, hits: list[Match], origins) -> dict:
+        """{docnum: {(field, term)}}: which of the query's own text-field terms each hit holds (for the snippet's
+        marks and "why this result")."""
+        out: dict = {h.docnum: set() for h in hits}
+        wanted = sorted((f, t) for f, t in origins if f in FIELD_LABELS and reader.translator.df(f, t))
+        if not hits or not wanted:
+            return out
+        keys = self._keys(reader, hits)
+        for field, term in wanted:
+            query = Query.boolean_query([(Occur.Must, keys), (Occur.Must, Query.term_query(reader.schema, field, term))])
+            for _, a in reader.searcher.search(query, len(hits), count=False).hits:
+                out[(a.segment_ord, a.doc)].add((field, term))
+        return out
+
+    # -- spelling: the words sharing a query word's first two letters (as Whoosh's suggestions), read once per
+    #    prefix and build; in the spelling field a word's frequency is its document frequency
+    @staticmethod
+    def _df(reader: Reader, word: str) -> int:
+        return reader.searcher.doc_freq("spell", word)
+
+    def _near(self, reader: Reader, word: str) -> list[tuple[str, int]]:
+        vocabulary = self._prefixes.get(word[:2])
+        if vocabulary is None:
+            vocabulary = self._prefixes[word[:2]] = dict(reader.searcher.terms_with_prefix("spell", word[:2]))
+        return [(o, vocabulary[o]) for o in near_words(word, vocabulary, vocabulary.get)]
+
+    # -- exports
+    def _match_all(self, reader: Reader, built, req: SearchRequest, limit: int) -> Matches:
+        query = self._filtered(reader, reader.translator.query(built.query), req.filters)
+        by_date = req.sort == "datum" or not req.q.strip()
+        return Matches(*self._top(reader.searcher, query, limit, "date" if by_date else None), query, reader.searcher)
+
+    def _all(self, reader: Reader, matches: Matches, built, req: SearchRequest, limit: int, strict) -> list[Hit]:
+        scored = req.sort == "relevantie" and bool(req.q.strip())
+        hits = every_concept_first(matches.hits, strict) if strict is not None and scored else matches.hits
+        return [make_hit(stored_row(reader.searcher.doc(h.address), text=False), h.score if scored else 0.0, set(),
+                         {}, snippets=False) for h in hits[:limit]]
+
+    # -- one document
+    def _address(self, searcher, doc_id: str):
+        found = searcher.search(Query.term_query(self._index.schema, "id", doc_id), 1, count=False).hits
+        return found[0][1] if found else None
+
+    def document(self, doc_id: str) -> dict | None:
+        with self._lock:
+            searcher = self._current()
+            address = self._address(searcher, doc_id)
+            if address is None:
+                return None
+            doc = stored_row(searcher.doc(address))
+            doc["theme_evidence"] = json.loads(doc.get("theme_evidence") or "{}")
+            doc["changed_at"] = doc["changed_at"][:10]
+            return doc
+
+    def similar(self, doc_id: str, top: int = 5) -> list[Hit]:
+        """Documents that look like this one ("lijkt op"): tantivy's more-like-this over the analysed first part of
+        the text."""
+        with self._lock:
+            searcher = self._current()
+            address = self._address(searcher, doc_id)
+            if address is None:
+                return []
+            schema = self._index.schema
+            body = stored_row(searcher.doc(address))["body"][:20_000]
+            like = Query.more_like_this_document_fields_query(
+                schema, {"body": " ".join(stems(body, decompound=True))}, min_doc_frequency=1, min_term_frequency=1,
+                max_query_terms=12)
+            query = Query.boolean_query([(Occur.Must, like), (Occur.MustNot, Query.term_query(schema, "id", doc_id))])
+            return [make_hit(stored_row(searcher.doc(a), text=False), score, set(), {}, snippets=False)
+                    for score, a in searcher.search(query, max(1, top), count=False).hits]
