@@ -24,13 +24,14 @@ from pathlib import Path
 import tantivy
 
 from lang.analysis import GramAnalyzer, dutch_analyzer, folded_words
+from lang.references import BWB_ID
 
 from .build import DirectoryIndex
 from .fields import scored_fields
 from .location import MANIFEST, MARKER
 from .schema import day, timestamp
-from .tantivy_schema import (FIELD_B, PAD, PADDING, STORED_META, TANTIVY_B, TANTIVY_SCHEMA_VERSION, TEXT_FIELDS,
-                             build_tantivy_schema, doc_key, open_build)
+from .tantivy_schema import (CITED, FIELD_B, PAD, PADDING, STORED_META, TANTIVY_B, TANTIVY_SCHEMA_VERSION,
+                             TEXT_FIELDS, build_tantivy_schema, doc_key, open_build)
 
 HEAP_BYTES = 128_000_000   # indexing memory of the writer (split over its threads)
 
@@ -84,6 +85,10 @@ class Documents:
             doc.add_text(name, fields[name])
         for slug in filter(None, fields["themes"].split(",")):
             doc.add_text("themes", slug)
+        for key in filter(None, fields["refs"].split(",")):
+            doc.add_text("refs", key)
+            if BWB_ID.fullmatch(key):
+                doc.add_text(CITED, key)
         doc.add_date("date", fields["date"])
         doc.add_date("changed_at", fields["changed_at"])
         meta = {name: fields[name] for name in STORED_META}

@@ -27,6 +27,7 @@ from .schema import SCHEMA_VERSION
 TANTIVY_SCHEMA_VERSION = f"tantivy-{SCHEMA_VERSION}.1"   # BUILD.json's schema_version of a tantivy build
 TEXT_FIELDS = ("title", "short_title", "body")
 FACET_FIELDS = ("themes", "organisation", "doctype", "year")
+CITED = "cited"   # the refs facet: the cited regulations' BWB ids only (refs also holds id/article and titles)
 STORED_META = ("id", "url", "identifier", "title", "short_title", "site", "organisation", "city", "doctype", "year",
                "themes", "theme_evidence", "content_hash", "fetched_at")
 TANTIVY_B = 0.75           # tantivy's BM25 length normalisation
@@ -46,6 +47,8 @@ def build_tantivy_schema() -> tantivy.Schema:
     sb.add_text_field("spell", tokenizer_name="whitespace", index_option="basic")
     for name in FACET_FIELDS:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_text_field("refs", tokenizer_name="raw", index_option="basic")     # verwijst: filters on these
+    sb.add_text_field(CITED, tokenizer_name="raw", index_option="basic", fast=True)
     sb.add_date_field("date", fast=True)
     sb.add_date_field("changed_at", fast=True)
     sb.add_bytes_field("meta", stored=True)

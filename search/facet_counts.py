@@ -7,15 +7,16 @@ needs one array lookup per document and facet, next to a top-N collector: that i
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from whoosh import collectors
 from whoosh.query import Term
 
+from lang.references import BWB_ID
+
 SINGLE = ("organisation", "doctype", "year")
 MULTI = ("themes", "refs")
-REGULATION = re.compile(r"BWB[RV]\d{7}")   # of the refs terms, the facet counts the cited regulations
+REGULATION = BWB_ID   # of the refs terms, the facet counts the cited regulations (not id/article or titles)
 
 
 class FacetValues:

@@ -29,7 +29,7 @@ from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phras
 from whoosh.query.spans import SpanNear2
 
 from indexer.location import IndexMissing
-from indexer.tantivy_schema import FACET_FIELDS, TANTIVY_SCHEMA_VERSION, open_build, rebuild_hint, stored_row
+from indexer.tantivy_schema import CITED, FACET_FIELDS, TANTIVY_SCHEMA_VERSION, open_build, rebuild_hint, stored_row
 from lang.analysis import stems
 
 from .engine import (CACHE_SIZE, FIELD_LABELS, RESCORE_DEPTH, Hit, PublishedIndexEngine, SearchRequest,
@@ -38,7 +38,8 @@ from .query import DEFAULT_WEIGHTS, Weights
 from .spelling import near_words
 
 SCORED_FIELDS = ("title", "short_title", "body", "org_words")   # BM25 fields: their terms get Whoosh's IDF
-FACET_ORDER = ("organisation", "doctype", "year", "themes")     # as the Whoosh engine lists them
+UNSCORED = ("themes", "refs")
+FACET_ORDER = ("organisation", "doctype", "year", "themes", "refs")     # as the Whoosh engine lists them
 _REGEX_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~])")
 
 
@@ -115,7 +116,7 @@ class Translator:
         return self._df[key]
 
     def term(self, field: str, text: str, boost: float = 1.0) -> Query | None:
-        if field == "themes":   # Whoosh's keyword field is not scorable: a match counts as 1
+        if field in UNSCORED:   # Whoosh's keyword fields are not scorable: a match counts as 1
             return Query.const_score_query(Query.term_query(self.schema, field, text), boost)
         df = self.df(field, text)
         if not df:
@@ -128,7 +129,7 @@ class Translator:
         """How many term matchers Whoosh's matcher tree for `node` holds (terms the index has): the T of its
         coordination factor."""
         if isinstance(node, Term):
-            return int(node.fieldname == "themes" or self.df(node.fieldname, _text(node.text)) > 0)
+            return int(node.fieldname in UNSCORED or self.df(node.fieldname, _text(node.text)) > 0)
         if isinstance(node, Phrase):
             words = [_text(w) for w in node.words]
             return len(words) if all(self.df(node.fieldname, w) for w in words) else 0
@@ -316,8 +317,9 @@ class TantivySearchEngine(PublishedIndexEngine):
 
     @staticmethod
     def _facet_counts(matches: Matches) -> dict[str, list[tuple[str, int]]]:
-        found = matches.searcher.aggregate(matches.query, {name: {"terms": {"field": name, "size": 10_000}}
-                                                           for name in FACET_FIELDS})
+        fields = {**{name: name for name in FACET_FIELDS}, "refs": CITED}
+        found = matches.searcher.aggregate(matches.query, {name: {"terms": {"field": field, "size": 100_000}}
+                                                           for name, field in fields.items()})
         return {name: facet_order([(b["key"], b["doc_count"]) for b in found[name]["buckets"] if b["key"]])
                 for name in FACET_ORDER}
 
