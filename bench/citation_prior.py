@@ -10,7 +10,6 @@ does not change, only the order. lam = 0 is the shipped ranking and is one of th
 """
 from __future__ import annotations
 
-import json
 import math
 import sys
 from pathlib import Path
@@ -20,11 +19,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import search.whoosh_engine as E  # noqa: E402
-from relevance import folds_of  # noqa: E402
-from search.evaluation import run_queries, score_run  # noqa: E402
+from relevance import feature_trial  # noqa: E402
 from store.crawl_store import CrawlStore  # noqa: E402
 
-SETS = {"themes": REPO / "bench" / "eval-themes", "dev": REPO / "bench" / "eval"}
 GRID = [dict(form="none", lam=0.0)] + [dict(form=f, lam=lam) for f in ("mult", "add")
                                          for lam in (0.02, 0.05, 0.1, 0.2, 0.4)]
 
@@ -47,44 +44,11 @@ class PriorEngine(E.SearchEngine):
         return sorted(ranked, key=lambda h: (-h.score, h.docnum))
 
 
-def mean(scores: dict, qids) -> float:
-    qids = list(qids)
-    return sum(scores[q] for q in qids) / max(1, len(qids))
-
-
 def main() -> None:
     PriorEngine.citations = CrawlStore(REPO / "data" / "crawl.sqlite3", readonly=True).citation_counts()
     engine = PriorEngine(REPO / "data" / "index", cache_size=0)
-    out = {}
-    for cfg in GRID:
-        PriorEngine.prior = cfg
-        key = json.dumps(cfg, sort_keys=True)
-        out[key] = {name: {q: v["nDCG@10"] for q, v in score_run(run_queries(engine, d), d).per_query.items()}
-                    for name, d in SETS.items()}
-        print(key, *(f"{mean(out[key][s], out[key][s]):.4f}" for s in SETS), flush=True)
-    base = json.dumps(GRID[0], sort_keys=True)
-    qids = sorted(out[base]["themes"])
-    held, chosen = {}, []
-    for fold in folds_of(qids, 5):
-        train = [q for q in qids if q not in fold]
-        best = max(out, key=lambda k: (mean(out[k]["themes"], train), k == base))   # ties: no prior
-        chosen.append(best)
-        held.update({q: (out[best]["themes"][q], out[base]["themes"][q]) for q in fold})
-    summary = {
-        "cv_prior": mean({q: a for q, (a, _) in held.items()}, held),
-        "cv_without": mean({q: b for q, (_, b) in held.items()}, held),
-        "helped": sum(a > b + 1e-9 for a, b in held.values()),
-        "hurt": sum(a < b - 1e-9 for a, b in held.values()),
-        "chosen_per_fold": chosen,
-        "documents_with_citations": len(PriorEngine.citations),
-    }
-    whole = max(out, key=lambda k: (mean(out[k]["themes"], qids), k == base))
-    summary["whole_set_choice"] = whole
-    summary["check_set_with_whole_set_choice"] = mean(out[whole]["dev"], out[whole]["dev"])
-    summary["check_set_without"] = mean(out[base]["dev"], out[base]["dev"])
-    (REPO / "bench" / "results" / "citation-prior.json").write_text(
-        json.dumps({"summary": summary, "per_setting": out}, indent=1), encoding="utf-8")
-    print(json.dumps(summary, indent=1))
+    feature_trial(engine, lambda cfg: setattr(PriorEngine, "prior", cfg), GRID,
+                  REPO / "bench" / "results" / "citation-prior.json")
 
 
 if __name__ == "__main__":
