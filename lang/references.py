@@ -195,10 +195,14 @@ _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 _FRAGMENT_ARTICLE = re.compile(r"(?:^|[_-])[Aa]rtikel[-_]?(?P<art>\d+[a-zA-Z]{0,3}(?:[.:_]\d+[a-zA-Z]{0,3})*|[IVXL]+)")
 
 
+_ROMAN = re.compile(r"(?i)[IVXL]{1,5}[A-Z]?")
+_ARTICLE = re.compile(NUM)
+
+
 def clean_article(raw: str) -> str:
     """'151C' -> '151c'; roman numerals stay upper case; a trailing dot goes."""
     raw = raw.strip().rstrip(".")
-    return raw.lower() if raw[:1].isdigit() else raw
+    return raw.lower() if raw[:1].isdigit() else raw.upper() if _ROMAN.fullmatch(raw) else raw
 
 
 _RANGE = re.compile(r"^\s*(?:tot\s+en\s+met|t/m|[-–])\s*(?:[Aa]rt(?:ikel|\.)?\s*)?$")
@@ -235,7 +239,8 @@ def _jci_article(params: str) -> str | None:
     for part in re.split(r"&amp;|&|%26", unquote(params or "")):
         key, _, value = part.partition("=")
         if key == "artikel" and value:
-            return clean_article(value)
+            article = clean_article(value)
+            return article if len(article) <= 20 and _ARTICLE.fullmatch(article) else None
     return None
 
 

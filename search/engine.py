@@ -182,7 +182,7 @@ def parse_query(builder: QueryBuilder, q: str, notices: list[str]):
         notices.append("Uw zoekvraag kon niet gelezen worden. We hebben gezocht op de losse woorden.")
         built = builder.build(plain_terms(q))
     notices.extend(n for n in built.notices if n not in notices)
-    if built.query is NullQuery:
+    if built.query is NullQuery and not built.notices:   # a filter that said why it matches nothing said enough
         notices.append("Uw zoekvraag bevat alleen woorden die te algemeen zijn om op te zoeken "
                        "(zoals 'de', 'het', 'van').")
     return built

@@ -66,6 +66,10 @@ _HYPHENATED = re.compile(r"\w[\w'’.]*(?:-[\w'’.]+)+")
 MINUS = r"(?<![^\s(])-(?=[^\s-])"
 _LONE_STAR = re.compile(r"(?<!\S)\*(?!\S)")
 PLUS = r"(?<![^\s(])\+(?=\S)"
+# verwijst:BWBR0005537/4:81 (an Awb article): the colon inside would end the field value, so it is read as quoted
+_REFERENCE_ARTICLE = re.compile(r"(?i)\bverwijst:(BWB[RV]\d{7}/[\w.]+(?::[\w.]+)+)")
+WILDCARD_REFERENCE = ("verwijst: noemt een hele regeling (een BWB-nummer, citeertitel of afkorting), zonder "
+                      "jokerteken; zonder verwijst: zoekt u op woorden.")
 
 
 def _raw_schema() -> Schema:
@@ -221,6 +225,10 @@ class QueryBuilder:
             built.concepts.extend(Concept((self.stem(w),)) for w in words if w not in self.stop)
             return q
         if isinstance(node, (Prefix, Wildcard)):
+            if node.fieldname == "verwijst":   # a regulation is named whole, not by the start of its name
+                if WILDCARD_REFERENCE not in built.notices:
+                    built.notices.append(WILDCARD_REFERENCE)
+                return NullQuery
             text = self._folded(node.text.rstrip("*?"))
             if not text or len(text[0]) < 3:
                 return None   # 'a*' would match half the index
@@ -273,7 +281,7 @@ class QueryBuilder:
             return BuiltQuery(Every())
         if text.strip() != "*":   # Whoosh reads a lone * anywhere as "every document", whatever else is typed
             text = _LONE_STAR.sub(" ", text)
-        text = complete_elisions(text)
+        text = complete_elisions(_REFERENCE_ARTICLE.sub(r'verwijst:"\1"', text))
         scored = self._build(text, self.any_parser)
         if not self.w.all_concepts or scored.base is None:
             return scored

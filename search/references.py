@@ -8,9 +8,9 @@ from functools import lru_cache
 
 from lang.reference_table import load_table
 from indexer.schema import doc_id as document_id  # noqa: F401  (a stored page's document in the index)
-from lang.references import normalise_title
+from lang.references import clean_article, normalise_title
 
-_ID = re.compile(r"(?i)^(BWB[RV]\d{7})(?:/(.+))?$")
+_ID = re.compile(r"(?i)^(BWB[RV]\d{7})(?:/(.*))?$")
 
 
 @lru_cache(maxsize=1)
@@ -31,8 +31,8 @@ def resolve(value: str) -> tuple[list[str], str]:
     value = value.strip()
     m = _ID.match(value)
     if m:
-        article = m.group(2)
-        return [m.group(1).upper() + (f"/{article.strip().lower()}" if article else "")], ""
+        article = clean_article(m.group(2) or "")
+        return [m.group(1).upper() + (f"/{article}" if article else "")], ""
     key = normalise_title(value)
     if not key:
         return [], "verwijst: zonder regeling; geef een BWB-nummer of een citeertitel, zoals verwijst:gemeentewet."

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 
 from search.engine import QueryError, SearchRequest
 from search.exports import attachment, guarded
-from search.references import article_anchor, document_id, regulation_name
+from search.references import article_anchor, clean_article, document_id, regulation_name
 
 from .facets import FACET_BY_PARAM
 from .params import ParamError, search_request
@@ -24,7 +24,7 @@ BWB = re.compile(r"^BWB[RV]\d{7}$")
 ARTICLE = re.compile(r"^[0-9A-Za-z.:]{1,20}$")
 MAX_CITING = 5000          # documents listed on one regulation's page, its CSV and its JSON
 SHOWN_PER_GROUP = 10       # documents per organisation and type under "Wordt genoemd in" (the rest: its page)
-FILTERS = ("thema", "jaar")
+FILTERS = ("thema", "jaar", "jaar_van", "jaar_tot")   # what the page filters by, and so its CSV and JSON
 
 
 def _store():
@@ -36,7 +36,7 @@ def _store():
 def _checked(bwb: str, article: str | None) -> str:
     if not BWB.match(bwb) or (article is not None and not ARTICLE.match(article)):
         abort(404)
-    return f"{bwb}/{article.lower() if article[:1].isdigit() else article}" if article else bwb
+    return f"{bwb}/{clean_article(article)}" if article else bwb
 
 
 def citing(bwb: str, article: str | None, args) -> dict:

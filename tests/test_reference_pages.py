@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from html import unescape
 
 import pytest
 
@@ -95,3 +96,14 @@ def test_the_results_page_has_a_grondslag_facet_named_by_citation_title(client):
         "BWBR0005416"] == narrowed["total"]
     notice = client.get("/api/search?q=verwijst:Nergenswet").get_json()["notices"]
     assert any("Nergenswet" in n for n in notice)
+
+
+def test_a_year_range_on_a_regulation_page_also_narrows_its_export(client):
+    ranged = client.get("/api/regeling/BWBR0005416?jaar_van=2000&jaar_tot=2015").get_json()
+    everything = client.get("/api/regeling/BWBR0005416").get_json()
+    assert 0 < ranged["total"] < everything["total"]
+    html = client.get("/regeling/BWBR0005416?jaar_van=2000&jaar_tot=2015").get_data(as_text=True)
+    link = unescape(re.search(r'href="([^"]*\.csv[^"]*)"', html).group(1))
+    assert "jaar_van=2000" in link and "jaar_tot=2015" in link
+    rows = client.get(link).get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert len(rows) - 1 == ranged["total"]

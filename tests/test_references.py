@@ -255,3 +255,25 @@ def test_the_gold_sample_scores_with_the_shipped_extractor():
     assert counts["all"]["gold"] >= 200
     assert {i["source"] for i in items} == {"laws-markdown", "algoritmeregister", "regelrecht", "algoritmekader"}
     assert counts["all"]["matched"] <= min(counts["all"]["gold"], counts["all"]["found"])
+
+
+def test_a_juriconnect_article_that_is_no_article_number_is_dropped(table):
+    good = reference_from_link("https://wetten.overheid.nl/jci1.3:c:BWBR0005416&artikel=228a", table)
+    odd = reference_from_link("https://wetten.overheid.nl/jci1.3:c:BWBR0005416&artikel=a%2Fb%3Cscript%3E", table)
+    long = reference_from_link("https://wetten.overheid.nl/jci1.3:c:BWBR0005416&artikel=" + "1" * 500, table)
+    assert good.target == "BWBR0005416" and good.article == "228a"
+    assert odd.target == long.target == "BWBR0005416" and odd.article is None and long.article is None
+
+
+def test_verwijst_reads_articles_as_the_store_writes_them():
+    """Roman numerals are upper case, article letters lower case, a trailing slash is no article, and an Awb
+    article with its colon (4:81) stays one value without quotes."""
+    from search.query import WILDCARD_REFERENCE, QueryBuilder
+    from search.references import resolve
+    assert resolve("BWBR0024168/ii") == (["BWBR0024168/II"], "")
+    assert resolve("bwbr0005416/228A") == (["BWBR0005416/228a"], "")
+    assert resolve("BWBR0005416/") == (["BWBR0005416"], "")
+    built = QueryBuilder().build("verwijst:BWBR0005537/4:81 bezwaar")
+    assert "refs:BWBR0005537/4:81" in str(built.query) and not built.notices
+    wildcard = QueryBuilder().build("verwijst:gemeente*")
+    assert wildcard.notices == [WILDCARD_REFERENCE] and "gemeente" not in str(wildcard.query)
