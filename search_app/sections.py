@@ -4,7 +4,13 @@ the source site is offline."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+
+from search.references import article_anchor
+
+# 'Hoofdstuk IV – De burgemeester – Artikel 61': the first article of a chapter carries the chapter's anchor
+_LAST_ARTICLE = re.compile(r"(?i)\bartikel\s+([0-9A-Za-z.:]{1,20})\s*$")
 
 
 @dataclass(frozen=True)
@@ -12,6 +18,18 @@ class Section:
     anchor: str             # '' for text outside any passage, or a repeated anchor
     heading: str
     paragraphs: list[str]
+    article_anchor: str = ""   # 'artikel-61' when the heading ends in an article whose anchor is another one
+
+
+def _article_anchor(anchor: str, heading: str, seen: set[str]) -> str:
+    """The anchor a citation of the article in `heading` links to (search.references.article_anchor), when the
+    passage's own anchor is a different one (a chapter's): so a link to artikel 61 lands on it."""
+    m = _LAST_ARTICLE.search(heading)
+    wanted = article_anchor(m.group(1)) if m else ""
+    if not wanted or wanted == anchor or wanted in seen:
+        return ""
+    seen.add(wanted)
+    return wanted
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -42,7 +60,7 @@ def sections(body: str, passages_json: str | None) -> list[Section]:
             piece = piece[len(heading):]
         anchor = str(anchor) if anchor and str(anchor) not in seen else ""
         seen.add(anchor)
-        out.append(Section(anchor, str(heading), _paragraphs(piece)))
+        out.append(Section(anchor, str(heading), _paragraphs(piece), _article_anchor(anchor, str(heading), seen)))
         pos = end
     if body[pos:].strip():
         out.append(Section("", "", _paragraphs(body[pos:])))

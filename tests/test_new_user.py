@@ -36,6 +36,21 @@ def test_document_page_has_one_anchor_per_passage_and_keeps_all_text(client):
     assert "Artikel 1" in html and "ophaalde" in html   # the stored copy says what it is
 
 
+
+def test_the_first_article_of_a_chapter_can_be_linked_to_by_its_article_anchor():
+    """A chapter's first article shares the chapter's passage ('Hoofdstuk IV – De burgemeester – Artikel 61',
+    anchor hoofdstuk-iv): a citation of artikel 61 links to #artikel-61, so that anchor is on the page as well,
+    once, and never where the passage's own anchor already is that article's."""
+    import json
+    from search_app.sections import sections
+    body = "Hoofdstuk IV – De burgemeester – Artikel 61\n\nDe burgemeester wordt benoemd.\n\nArtikel 62\n\nTekst."
+    first = "Hoofdstuk IV – De burgemeester – Artikel 61"
+    passages = [["hoofdstuk-iv", first, 0, body.index("\n\nArtikel 62")],
+                ["artikel-62", "Artikel 62", body.index("Artikel 62"), len(body)]]
+    out = sections(body, json.dumps(passages))
+    assert [(s.anchor, s.article_anchor) for s in out] == [("hoofdstuk-iv", "artikel-61"), ("artikel-62", "")]
+
+
 # -- 4. dead ends
 
 @pytest.mark.parametrize("pagina", ["50", "9999", "99999999", "0", "-1"])
