@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, render_template
 
 bp = Blueprint("coverage", __name__)
 
-# skip reasons recorded by the crawler (crawler/crawl.py, store/crawl_store.py) -> what they mean
+# skip reasons recorded by the crawler (crawler/crawl.py, store/writes.py) -> what they mean
 SKIP_REASONS = {
     "robots": "robots.txt van de site verbiedt het ophalen",
     "noindex": "de pagina vraagt zelf om niet opgenomen te worden (noindex)",

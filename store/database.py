@@ -228,3 +228,17 @@ def open_database(url: str | Path, readonly: bool = False) -> Database:
     if is_postgres_url(url):
         return PostgresDatabase(str(url), readonly=readonly)
     return SQLiteDatabase(sqlite_path(url), readonly=readonly)
+
+
+class StorePart:
+    """What each part of the crawl store (store.frontier, store.writes, store.references, store.reads) works over:
+    one Database, read through the thread's connection and written in one transaction per call. CrawlStore is
+    these parts composed; a part holds no state of its own."""
+
+    db: Database
+
+    def _conn(self):
+        return self.db.connection()
+
+    def transaction(self):
+        return self.db.transaction()

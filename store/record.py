@@ -35,7 +35,7 @@ class DocumentRecord:
     fetched_at: str = ""
     changed_at: str = ""      # when the content last changed (first seen for a new page)
     version: int = 1
-    key: str = ""             # what an index compares to know it changed (crawl_store.document_key)
+    key: str = ""             # what an index compares to know it changed (store.reads.document_key)
     references: tuple = ()    # what it cites: (BWB id or None, title as found, article or None), in text order
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
