@@ -12,6 +12,9 @@ not be mixed in.
 from __future__ import annotations
 
 import threading
+from collections import Counter
+from itertools import chain, islice, repeat
+from operator import mul
 
 import Stemmer
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
@@ -84,13 +87,27 @@ def _complete_elision(text: str, matches, i: int) -> str:
 
 
 def index_words(text: str) -> list[str]:
-    """The raw words of word_matches(), without their offsets: one C-speed findall, and the match objects only
-    where the text holds an elided compound to complete."""
-    words = _INDEX_TOKEN_RE.findall(text)
-    if _ELIDED.search(text) is not None:
-        matches = list(_INDEX_TOKEN_RE.finditer(text))
-        for i in [i for i, w in enumerate(words) if w[-1] == "-"]:
-            words[i] = _complete_elision(text, matches, i)
+    """The raw words of word_matches(), without their offsets: C-speed findall between the elided compounds, and
+    match objects only around each of them (from the whitespace before it, where a token always begins), for
+    _complete_elision. A law holds hundreds of them: a match object per word of it cost more than its analysis."""
+    words: list[str] = []
+    pos = 0   # the text before pos is in words; pos is where a token may begin
+    for elided in _ELIDED.finditer(text):
+        end = elided.end()   # the end of a word ending in a hyphen (one per such word, in order)
+        start = max(pos, max(text.rfind(" ", pos, end), text.rfind("\n", pos, end), text.rfind("\t", pos, end)) + 1)
+        words += _INDEX_TOKEN_RE.findall(text, pos, start)
+        matches = _INDEX_TOKEN_RE.finditer(text, start)
+        for m in matches:
+            if m.end() >= end:
+                break
+            words.append(m.group(0))
+        else:
+            return [raw for raw, _, _ in word_matches(text)]   # not expected: the token scan disagrees
+        if m.end() != end:
+            return [raw for raw, _, _ in word_matches(text)]
+        words.append(_complete_elision(text, [m, *islice(matches, ELISION_REACH)], 0))
+        pos = end
+    words += _INDEX_TOKEN_RE.findall(text, pos)
     return words
 
 
@@ -221,6 +238,7 @@ class DutchAnalyzer(Composable):
         self._stem = dutch_stem
         self._stops = dutch_stopwords()
         self._words: dict[str, tuple[bool, str, tuple[str, ...]]] = {}
+        self._terms: dict[str, tuple[str, ...]] = {}
 
     def __getstate__(self):   # the index schema pickles its analyzers: no caches in there
         return {"decompound": self.decompound}
@@ -246,30 +264,48 @@ class DutchAnalyzer(Composable):
                 self._words[raw] = found
         return found
 
+    def terms_of(self, raw: str) -> tuple[str, ...]:
+        """The terms a word is indexed as, at its position: (term, *parts), () for a stop word."""
+        found = self._terms.get(raw)
+        if found is None:
+            stopped, term, parts = self.word(raw)
+            found = () if stopped else (term,) + parts
+            if len(self._terms) < 1_000_000:
+                self._terms[raw] = found
+        return found
+
+    def _terms_per_word(self, words: list[str]) -> list[tuple[str, ...]]:
+        """terms_of() of each word: the distinct words new to the cache analysed once, the rest looked up at C
+        speed (a text repeats its words: the per-token Python loop was most of a build's analysis)."""
+        known = self._terms
+        for raw in set(words).difference(known):
+            self.terms_of(raw)
+        if len(known) >= 1_000_000:   # the cache is full: what is not in it is analysed each time
+            return [known.get(raw) or self.terms_of(raw) for raw in words]
+        return list(map(known.__getitem__, words))
+
     def length(self, value: str) -> int:
         """How many tokens this analyzer makes of `value` (what BM25 counts as its length), without making them
         (an elided compound counts as written)."""
-        n = 0
-        for raw in _INDEX_TOKEN_RE.findall(value):
-            stopped, _, parts = self.word(raw)
-            if not stopped:
-                n += 1 + len(parts)
-        return n
+        counts = Counter(_INDEX_TOKEN_RE.findall(value))
+        return sum(map(mul, map(len, self._terms_per_word(list(counts))), counts.values()))
+
+    def terms_and_positions(self, text: str) -> tuple[list[str], list[int]]:
+        """The terms of every token this analyzer yields for `text` (stop words removed) and their positions, without
+        tokens or character offsets: for an engine fed pre-tokenized text. Kept words are numbered consecutively
+        from the first kept word's place (the stop filter's renumbering, as in __call__); parts share their
+        word's position."""
+        per_word = self._terms_per_word(index_words(text))
+        kept = list(filter(None, per_word))
+        if not kept:
+            return [], []
+        first = next(i for i, terms in enumerate(per_word) if terms)
+        positions = list(chain.from_iterable(map(repeat, range(first, first + len(kept)), map(len, kept))))
+        return list(chain.from_iterable(kept)), positions
 
     def positioned(self, text: str) -> list[tuple[str, int]]:
-        """(term, position) of every token this analyzer yields for `text` (stop words removed), without tokens or
-        character offsets: for an engine fed pre-tokenized text."""
-        out, pos, known, word = [], None, self._words, self.word
-        append = out.append
-        for i, raw in enumerate(index_words(text)):
-            stopped, term, parts = known.get(raw) or word(raw)
-            if stopped:
-                continue
-            pos = i if pos is None else pos + 1   # the stop filter's renumbering, as in __call__
-            append((term, pos))
-            for part in parts:
-                append((part, pos))
-        return out
+        """(term, position) of every token this analyzer yields for `text` (terms_and_positions, paired)."""
+        return list(zip(*self.terms_and_positions(text)))
 
     def spans(self, text: str, terms: set[str]) -> list[tuple[int, int]]:
         """(start, end) of every word of `text` whose indexed term or one of its parts is in `terms`, in order: the
@@ -354,21 +390,25 @@ class GramAnalyzer(Composable):
 
     def length(self, value: str) -> int:
         """How many n-grams this analyzer makes of `value`, without making them."""
-        return sum(len(self.grams(raw)) for raw in _INDEX_TOKEN_RE.findall(value))
+        counts = Counter(_INDEX_TOKEN_RE.findall(value))
+        return sum(map(mul, map(len, map(self.grams, counts)), counts.values()))
+
+    def _joined_of(self, raw: str) -> str:
+        found = self._joined.get(raw)
+        if found is None:
+            found = " ".join(self.grams(raw))
+            if len(self._joined) < 1_000_000:
+                self._joined[raw] = found
+        return found
 
     def joined(self, value: str) -> str:
         """The n-grams of `value` as one space-separated string, for an engine that splits on whitespace (each
-        distinct word's grams are joined once)."""
-        out = []
-        for raw in index_words(value):
-            found = self._joined.get(raw)
-            if found is None:
-                found = " ".join(self.grams(raw))
-                if len(self._joined) < 1_000_000:
-                    self._joined[raw] = found
-            if found:
-                out.append(found)
-        return " ".join(out)
+        distinct word's grams are joined once; the words are looked up at C speed)."""
+        words, known = index_words(value), self._joined
+        for raw in set(words).difference(known):
+            self._joined_of(raw)
+        found = map(known.__getitem__, words) if len(known) < 1_000_000 else map(self._joined_of, words)
+        return " ".join(filter(None, found))
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True, start_pos=0,
                  start_char=0, tokenize=True, mode="", **kwargs):
