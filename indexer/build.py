@@ -25,6 +25,7 @@ from .location import MANIFEST, MARKER, IndexLocation, IndexMissing
 from .fields import to_index_fields
 from .schema import SCHEMA_VERSION, build_schema, doc_id
 from .themes import DEFAULT_THEMES, ThemeMatcher, load_themes
+from .workers import Workers
 
 
 @dataclass
@@ -59,9 +60,26 @@ def _dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def _count_themes(counts: dict, assigned) -> None:
-    for ev in assigned:
-        counts[ev.slug] = counts.get(ev.slug, 0) + 1
+def _count_themes(counts: dict, slugs: list[str]) -> None:
+    for slug in slugs:
+        counts[slug] = counts.get(slug, 0) + 1
+
+
+class Analysis:
+    """What a build does to each record before its target writes it (in indexer.workers' processes, forked with
+    the build's target and theme matcher): its themes, and the document in the form the target's add() takes."""
+
+    def __init__(self, target, matcher: ThemeMatcher):
+        self.target, self.matcher = target, matcher
+
+    def indexed(self, rec) -> tuple[str, str, list[str], object]:
+        """(url, document key, theme slugs, the target's document) of a record."""
+        assigned = self.matcher.assign(rec.title, rec.text)
+        return rec.url, rec.key, [ev.slug for ev in assigned], self.target.document(to_index_fields(rec, assigned))
+
+    def lengths(self, rec) -> dict[str, int]:
+        """What a target learns from each record before a build (TantivyBuild.lengths)."""
+        return self.target.lengths(rec)
 
 
 class WhooshBuild:
@@ -74,8 +92,13 @@ class WhooshBuild:
         self.procs, self.decompound = procs, decompound
         self.writer = None
 
-    def prepare(self, store: CrawlStore, sites=None) -> None:
+    def prepare(self, store: CrawlStore, sites, workers: Workers) -> None:
         """Nothing to learn from the documents before a Whoosh build."""
+
+    @staticmethod
+    def document(fields: dict) -> dict:
+        """Whoosh analyses the fields itself, in its writer."""
+        return fields
 
     def create(self, build_dir: Path) -> None:
         ix = whoosh.index.create_in(str(build_dir), build_schema(self.decompound))
@@ -145,16 +168,16 @@ def build_index(store: CrawlStore, location: IndexLocation, themes_path=None, pr
         from tqdm import tqdm
         bar = tqdm(total=total, desc="index", unit=" doc")
     try:
-        target.prepare(store, sites)
-        target.create(build_dir)
-        for rec in store.documents(sites):
-            assigned = matcher.assign(rec.title, rec.text)
-            _count_themes(theme_counts, assigned)
-            target.add(to_index_fields(rec, assigned))
-            manifest[rec.url] = rec.key
-            if bar is not None:
-                bar.update(1)
-        target.commit()
+        with Workers(Analysis(target, matcher), procs) as workers:   # forked before the writer's threads start
+            target.prepare(store, sites, workers)
+            target.create(build_dir)
+            for url, key, themes, document in workers.map("indexed", store.documents(sites)):
+                _count_themes(theme_counts, themes)
+                target.add(document)
+                manifest[url] = key
+                if bar is not None:
+                    bar.update(1)
+            target.commit()
     except BaseException:
         target.cancel()
         shutil.rmtree(build_dir, ignore_errors=True)
@@ -204,16 +227,17 @@ def update_index(store: CrawlStore, location: IndexLocation, themes_path=None, p
     matcher = ThemeMatcher(load_themes(themes_path) if themes_path else load_themes())
     build_dir = location.new_build_dir()
     try:
-        target.open_copy(live, build_dir)
-        try:
-            for url in deleted:
-                target.delete(doc_id(url))
-            for rec in store.documents(urls=added + updated):
-                target.replace(to_index_fields(rec, matcher.assign(rec.title, rec.text)))
-            target.commit()
-        except BaseException:
-            target.cancel()
-            raise
+        with Workers(Analysis(target, matcher), procs if len(added) + len(updated) > 100 else 1) as workers:
+            target.open_copy(live, build_dir)
+            try:
+                for url in deleted:
+                    target.delete(doc_id(url))
+                for _, _, _, document in workers.map("indexed", store.documents(urls=added + updated)):
+                    target.replace(document)
+                target.commit()
+            except BaseException:
+                target.cancel()
+                raise
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
         raise

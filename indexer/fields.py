@@ -42,9 +42,10 @@ def passage_offsets(rec: DocumentRecord) -> list[list]:
     return out
 
 
-def spelling_words(text: str) -> str:
-    """The distinct folded words of a text (4 to 30 letters), for suggestions from the index's own vocabulary."""
-    return " ".join(sorted({w for w in set(folded_words(text)) if 4 <= len(w) <= 30 and w.isalpha()}))
+def spelling_words(*texts: str) -> str:
+    """The distinct folded words of the texts (4 to 30 letters), for suggestions from the index's own vocabulary."""
+    words = set().union(*map(folded_words, texts))
+    return " ".join(sorted({w for w in words if 4 <= len(w) <= 30 and w.isalpha()}))
 
 
 def reference_keys(references) -> list[str]:
@@ -87,7 +88,7 @@ def to_index_fields(rec: DocumentRecord, themes: list) -> dict:
         "theme_evidence": json.dumps({ev.slug: dict(ev.keywords.most_common(8)) for ev in themes},
                                      ensure_ascii=False),
         "passages": json.dumps(passage_offsets(rec), ensure_ascii=False),
-        "spell": spelling_words(rec.title + "\n" + rec.text),
+        "spell": spelling_words(rec.title, rec.text),   # read apart: the body's words are remembered (lang.analysis)
         "content_hash": rec.content_hash,
         "fetched_at": rec.fetched_at,
         "changed_at": _parse_datetime(rec.changed_at),

@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from array import array
+from itertools import repeat
 from pathlib import Path
 
 import tantivy
@@ -44,7 +46,9 @@ def padding(average: dict[str, float], b: dict[str, float]) -> dict[str, int]:
 
 
 class Documents:
-    """Index fields (indexer.schema.to_index_fields) -> tantivy documents, through our analyzers."""
+    """Index fields (indexer.fields.to_index_fields) -> tantivy documents, through our analyzers, in two steps:
+    analysed() is the analysis (in a build's worker processes, indexer.workers), document() makes the tantivy
+    document of its result (in the one process that writes)."""
 
     def __init__(self):
         self.text = dutch_analyzer()
@@ -56,46 +60,70 @@ class Documents:
         self.pad = {f: " ".join([PAD] * n) for f, n in tokens.items() if n > 0}
 
     def lengths(self, rec) -> dict[str, int]:
-        """The length BM25 sees of each scored field of a record (indexer.schema.scored_fields)."""
+        """The length BM25 sees of each scored field of a record (indexer.schema.scored_fields; the grams of its
+        title and text are counted apart: no word spans the line between them)."""
         fields = scored_fields(rec)
         out = {f: self.text.length(fields[f] or "") for f in TEXT_FIELDS}
-        out["grams"] = self.grams.length(fields["grams"])
+        out["grams"] = self.grams.length(rec.title or "") + self.grams.length(rec.text)
         out["org_words"] = len(folded_words(fields["org_words"] or ""))
         return out
 
-    def pre_tokenized(self, text: str) -> tantivy.PreTokenizedString:
-        """The analyzer's terms at their positions (character offsets are not needed: snippets mark the stored
-        text themselves)."""
-        tokens = [tantivy.Token(term, pos, 0, 0) for term, pos in self.text.positioned(text)]
-        return tantivy.PreTokenizedString("", tokens)   # the text itself is stored in the bytes fields
+    def joined_grams(self, grams: str, body: str) -> str:
+        """GramAnalyzer.joined of the grams field (the title, a line break, the body): of its two parts apart when
+        that is the same (only a hyphen in the title, an elided compound, may reach over the line), so the body's
+        scan is the one its terms were made from."""
+        head = grams[:len(grams) - len(body) - 1]
+        if "-" in head or grams != head + "\n" + body:
+            return self.grams.joined(grams)
+        return " ".join(filter(None, (self.grams.joined(head), self.grams.joined(body))))
 
-    def document(self, fields: dict) -> tantivy.Document:
-        doc = tantivy.Document()
-        doc.add_text("id", fields["id"])
-        doc.add_unsigned("key", doc_key(fields["id"]))
+    def analysed(self, fields: dict) -> dict:
+        """What document() needs of a record's fields, analysed: for each text field its terms and their positions
+        (our analyzer's tokens: compound parts at their compound's position), the gram and organisation terms
+        joined by spaces, the stored values as bytes."""
+        out = {name: fields[name] for name in ("id", "spell", "organisation", "doctype", "year", "date", "changed_at")}
+        out["tokens"] = {}
         for name in TEXT_FIELDS:
             if fields[name]:
-                doc.add_pre_tokenized_text(name, self.pre_tokenized(fields[name]))
-        doc.add_text("grams", self.grams.joined(fields["grams"]))
-        doc.add_text("org_words", " ".join(folded_words(fields["org_words"] or "")))
+                terms, positions = self.text.terms_and_positions(fields[name])
+                out["tokens"][name] = (terms, array("i", positions))
+        out["grams"] = self.joined_grams(fields["grams"], fields["body"])
+        out["org_words"] = " ".join(folded_words(fields["org_words"] or ""))
+        out["themes"] = list(filter(None, fields["themes"].split(",")))
+        out["refs"] = list(filter(None, fields["refs"].split(",")))
+        meta = {name: fields[name] for name in STORED_META}
+        meta["date"], meta["changed_at"] = day(fields["date"]), timestamp(fields["changed_at"])
+        out["meta"] = json.dumps(meta, ensure_ascii=False).encode("utf-8")
+        out["text"] = fields["body"].encode("utf-8")
+        out["passages"] = fields["passages"].encode("utf-8")
+        return out
+
+    def document(self, analysed: dict) -> tantivy.Document:
+        """The tantivy document of analysed(): the terms at their positions (character offsets are not needed:
+        snippets mark the stored text themselves) and the padding."""
+        doc = tantivy.Document()
+        doc.add_text("id", analysed["id"])
+        doc.add_unsigned("key", doc_key(analysed["id"]))
+        for name, (terms, positions) in analysed["tokens"].items():
+            tokens = list(map(tantivy.Token, terms, positions, repeat(0), repeat(0)))
+            doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString("", tokens))   # the text is in "text"
+        doc.add_text("grams", analysed["grams"])
+        doc.add_text("org_words", analysed["org_words"])
         for name, pad in self.pad.items():
             doc.add_text(name, pad)
-        doc.add_text("spell", fields["spell"])
+        doc.add_text("spell", analysed["spell"])
         for name in ("organisation", "doctype", "year"):
-            doc.add_text(name, fields[name])
-        for slug in filter(None, fields["themes"].split(",")):
+            doc.add_text(name, analysed[name])
+        for slug in analysed["themes"]:
             doc.add_text("themes", slug)
-        for key in filter(None, fields["refs"].split(",")):
+        for key in analysed["refs"]:
             doc.add_text("refs", key)
             if BWB_ID.fullmatch(key):
                 doc.add_text(CITED, key)
-        doc.add_date("date", fields["date"])
-        doc.add_date("changed_at", fields["changed_at"])
-        meta = {name: fields[name] for name in STORED_META}
-        meta["date"], meta["changed_at"] = day(fields["date"]), timestamp(fields["changed_at"])
-        doc.add_bytes("meta", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
-        doc.add_bytes("text", fields["body"].encode("utf-8"))
-        doc.add_bytes("passages", fields["passages"].encode("utf-8"))
+        doc.add_date("date", analysed["date"])
+        doc.add_date("changed_at", analysed["changed_at"])
+        for name in ("meta", "text", "passages"):
+            doc.add_bytes(name, analysed[name])
         return doc
 
 
@@ -114,14 +142,22 @@ class TantivyBuild:
         self.documents.pad_with(self.pad)
         self.writer = index.writer(heap_size=HEAP_BYTES, num_threads=self.threads)
 
-    def prepare(self, store, sites=None) -> None:
-        """Measure the average length of each scored field over the documents to index: the padding."""
+    def prepare(self, store, sites, workers) -> None:
+        """Measure the average length of each scored field over the documents to index: the padding (in the
+        build's worker processes, which warms their word caches for the build itself)."""
         totals, n = dict.fromkeys(FIELD_B, 0), 0
-        for rec in store.documents(sites):
+        for lengths in workers.map("lengths", store.documents(sites)):
             n += 1
-            for f, length in self.documents.lengths(rec).items():
+            for f, length in lengths.items():
                 totals[f] += length
         self.pad = padding({f: total / max(1, n) for f, total in totals.items()}, FIELD_B)
+
+    def lengths(self, rec) -> dict[str, int]:
+        return self.documents.lengths(rec)
+
+    def document(self, fields: dict) -> dict:
+        """A record's fields analysed (in a worker process): what add() and replace() take."""
+        return self.documents.analysed(fields)
 
     def create(self, build_dir: Path) -> None:
         (build_dir / PADDING).write_text(json.dumps({"padding": self.pad, "b": FIELD_B}))
@@ -139,12 +175,12 @@ class TantivyBuild:
         self.pad = json.loads((build_dir / PADDING).read_text())["padding"]
         self._open(tantivy.Index.open(str(build_dir)))
 
-    def add(self, fields: dict) -> None:
-        self.writer.add_document(self.documents.document(fields))
+    def add(self, analysed: dict) -> None:
+        self.writer.add_document(self.documents.document(analysed))
 
-    def replace(self, fields: dict) -> None:
-        self.delete(fields["id"])
-        self.add(fields)
+    def replace(self, analysed: dict) -> None:
+        self.delete(analysed["id"])
+        self.add(analysed)
 
     def delete(self, doc_id: str) -> None:
         self.writer.delete_documents_by_term("id", doc_id)

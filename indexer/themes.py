@@ -12,6 +12,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress, filterfalse
 from pathlib import Path
 
 
@@ -112,8 +113,7 @@ class ThemeMatcher:
                     known.append((tuple(kw_stems), kw))
 
     def _folded(self, text: str) -> list[str]:
-        stop = self._stop
-        return [w for w in folded_words(text) if w not in stop]
+        return list(filterfalse(self._stop.__contains__, folded_words(text)))
 
     def analyse(self, text: str) -> list[str]:
         return [self._stem(w) for w in self._folded(text)]
@@ -136,16 +136,25 @@ class ThemeMatcher:
         return found
 
     def count(self, text: str) -> tuple[Counter, int]:
-        """-> (hits per keyword, number of non-stop words)."""
+        """-> (hits per keyword, in the order of their first hit; number of non-stop words). Read word by word:
+        at each word its keywords, then the phrases starting there. Computed per distinct word and only at the
+        words that start a phrase (a text repeats its words: a Python step per word was most of a build's theme
+        cost); the order of the first hits is kept, as the stored evidence lists ties in that order."""
         words = self._folded(text)
-        stems = [self._stem(w) for w in words]
-        hits: Counter = Counter()
-        for i, (word, stem) in enumerate(zip(words, stems)):
-            for kw in self._keywords_of_word(word, stem):
-                hits[kw] += 1
-            for phrase, kw in self._phrases.get(stem, ()):
+        stems = list(map(self._stem, words))
+        first = dict(zip(reversed(words), range(len(words) - 1, -1, -1)))   # each word's first position
+        hits_at = []   # (position, 0 for a word's keywords and 1 for phrases, order there, keyword, hits)
+        for word, n in Counter(words).items():
+            for j, kw in enumerate(self._keywords_of_word(word, self._stem(word))):
+                hits_at.append((first[word], 0, j, kw, n))
+        phrases = self._phrases
+        for i in compress(range(len(stems)), map(phrases.__contains__, stems)):
+            for j, (phrase, kw) in enumerate(phrases[stems[i]]):
                 if tuple(stems[i:i + len(phrase)]) == phrase:
-                    hits[kw] += 1
+                    hits_at.append((i, 1, j, kw, 1))
+        hits: Counter = Counter()
+        for *_, kw, n in sorted(hits_at):
+            hits[kw] += n
         return hits, len(words)
 
     def evidence(self, title: str, text: str) -> list[ThemeEvidence]:

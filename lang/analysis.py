@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from itertools import chain, islice, repeat
+from itertools import chain, compress, islice, repeat
 from operator import mul
 
 import Stemmer
@@ -86,28 +86,60 @@ def _complete_elision(text: str, matches, i: int) -> str:
     return stem_part
 
 
+LONG_TEXT = 2000   # texts at least this long: their scan is remembered (_remembered)
+
+
+def _remembered(scan):
+    """scan(text), remembered for the last long text it read (that very object): a build reads each body several
+    times (its lengths, terms, grams, themes, spelling words), and scanning it with the token pattern was the
+    largest single cost. One entry: a body is read in one go, between its title's short reads. Callers get the
+    remembered list itself and must not change it."""
+    last: tuple = (None, None)
+
+    def remembered(text: str) -> list[str]:
+        nonlocal last
+        seen = last
+        if seen[0] is text:
+            return seen[1]
+        found = scan(text)
+        if len(text) >= LONG_TEXT:
+            last = (text, found)
+        return found
+    remembered.__doc__ = scan.__doc__
+    return remembered
+
+
+@_remembered
+def _index_scan(text: str) -> list[str]:
+    """INDEX_TOKEN_PATTERN's words of text, as written (elided compounds not completed)."""
+    return _INDEX_TOKEN_RE.findall(text)
+
+
 def index_words(text: str) -> list[str]:
-    """The raw words of word_matches(), without their offsets: C-speed findall between the elided compounds, and
-    match objects only around each of them (from the whitespace before it, where a token always begins), for
+    """The raw words of word_matches(), without their offsets (a new list)."""
+    return list(_index_words(text))
+
+
+@_remembered
+def _index_words(text: str) -> list[str]:
+    """The raw words of word_matches(), without their offsets: the words of the C-speed scan, and match objects
+    only around each word ending in a hyphen (from the whitespace before it, where a word always begins), for
     _complete_elision. A law holds hundreds of them: a match object per word of it cost more than its analysis."""
-    words: list[str] = []
-    pos = 0   # the text before pos is in words; pos is where a token may begin
-    for elided in _ELIDED.finditer(text):
-        end = elided.end()   # the end of a word ending in a hyphen (one per such word, in order)
+    scanned = _index_scan(text)
+    if _ELIDED.search(text) is None:
+        return scanned
+    words = list(scanned)
+    hyphened = compress(range(len(words)), map(str.endswith, words, repeat("-")))
+    pos = 0   # where the previous one ended: a word may begin there
+    for i, elided in zip(hyphened, _ELIDED.finditer(text)):   # one match per word ending in a hyphen, in order
+        end = elided.end()
         start = max(pos, max(text.rfind(" ", pos, end), text.rfind("\n", pos, end), text.rfind("\t", pos, end)) + 1)
-        words += _INDEX_TOKEN_RE.findall(text, pos, start)
         matches = _INDEX_TOKEN_RE.finditer(text, start)
-        for m in matches:
-            if m.end() >= end:
-                break
-            words.append(m.group(0))
-        else:
-            return [raw for raw, _, _ in word_matches(text)]   # not expected: the token scan disagrees
-        if m.end() != end:
+        m = next((m for m in matches if m.end() >= end), None)
+        if m is None or m.end() != end or m.group(0) != words[i]:   # not expected: the scans disagree
             return [raw for raw, _, _ in word_matches(text)]
-        words.append(_complete_elision(text, [m, *islice(matches, ELISION_REACH)], 0))
+        words[i] = _complete_elision(text, [m, *islice(matches, ELISION_REACH)], 0)
         pos = end
-    words += _INDEX_TOKEN_RE.findall(text, pos)
     return words
 
 
@@ -287,7 +319,7 @@ class DutchAnalyzer(Composable):
     def length(self, value: str) -> int:
         """How many tokens this analyzer makes of `value` (what BM25 counts as its length), without making them
         (an elided compound counts as written)."""
-        counts = Counter(_INDEX_TOKEN_RE.findall(value))
+        counts = Counter(_index_scan(value))
         return sum(map(mul, map(len, self._terms_per_word(list(counts))), counts.values()))
 
     def terms_and_positions(self, text: str) -> tuple[list[str], list[int]]:
@@ -295,7 +327,7 @@ class DutchAnalyzer(Composable):
         tokens or character offsets: for an engine fed pre-tokenized text. Kept words are numbered consecutively
         from the first kept word's place (the stop filter's renumbering, as in __call__); parts share their
         word's position."""
-        per_word = self._terms_per_word(index_words(text))
+        per_word = self._terms_per_word(_index_words(text))
         kept = list(filter(None, per_word))
         if not kept:
             return [], []
@@ -390,7 +422,7 @@ class GramAnalyzer(Composable):
 
     def length(self, value: str) -> int:
         """How many n-grams this analyzer makes of `value`, without making them."""
-        counts = Counter(_INDEX_TOKEN_RE.findall(value))
+        counts = Counter(_index_scan(value))
         return sum(map(mul, map(len, map(self.grams, counts)), counts.values()))
 
     def _joined_of(self, raw: str) -> str:
@@ -404,7 +436,7 @@ class GramAnalyzer(Composable):
     def joined(self, value: str) -> str:
         """The n-grams of `value` as one space-separated string, for an engine that splits on whitespace (each
         distinct word's grams are joined once; the words are looked up at C speed)."""
-        words, known = index_words(value), self._joined
+        words, known = _index_words(value), self._joined
         for raw in set(words).difference(known):
             self._joined_of(raw)
         found = map(known.__getitem__, words) if len(known) < 1_000_000 else map(self._joined_of, words)
@@ -431,17 +463,24 @@ def dutch_analyzer(decompound: bool = True) -> DutchAnalyzer:
 
 
 def folded_words(text: str) -> list[str]:
-    """The folded words of a text: the texts of folding_analyzer's tokens, without the token machinery."""
-    cache = _FOLDED
-    out = []
-    for raw in _TOKEN_RE.findall(text):
-        folded = cache.get(raw)
-        if folded is None:
-            folded = fold(raw)
-            if len(cache) < 1_000_000:
-                cache[raw] = folded
-        out.append(folded)
-    return out
+    """The folded words of a text: the texts of folding_analyzer's tokens, without the token machinery (each
+    distinct word folded once, the rest looked up at C speed)."""
+    cache, words = _FOLDED, _words(text)
+    for raw in set(words).difference(cache):
+        if len(cache) >= 1_000_000:   # the cache is full: what is not in it is folded each time
+            return [cache[raw] if raw in cache else fold(raw) for raw in words]
+        cache[raw] = fold(raw)
+    return list(map(cache.__getitem__, words))
+
+
+@_remembered
+def _words(text: str) -> list[str]:
+    """TOKEN_PATTERN's words of text. A long text's are its index words (INDEX_TOKEN_PATTERN) cut at their hyphens,
+    which is the same list (every word character is in an index word; within one, the word pattern stops exactly
+    at its hyphens), so a body is scanned once for both."""
+    if len(text) < LONG_TEXT:
+        return _TOKEN_RE.findall(text)
+    return " ".join(_index_scan(text)).replace("-", " ").split()
 
 
 _TOKEN_RE = rcompile(TOKEN_PATTERN)

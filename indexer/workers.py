@@ -1,0 +1,62 @@
+"""Work on store records in a pool of forked processes, the results in the records' order.
+
+A build's cost is the analysis in Python (themes, fields, our Dutch analyzer), one record at a time; the writer
+of an index is one. So the records go, in chunks, to processes that each hold a copy of what the build analyses
+with (forked: nothing of it is pickled, and each keeps its word caches from chunk to chunk); the results come back
+in the order the records were read, so the index is written in the same order, whatever the number of processes.
+At most a few chunks per process are under way: memory stays bounded however large the store is.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from itertools import islice
+from typing import Iterable, Iterator
+
+CHUNK = 16          # records per task
+AHEAD = 4           # tasks under way per process
+
+_WORKER = None      # in a worker process: the object whose methods the tasks call
+
+
+def _start(worker) -> None:
+    global _WORKER
+    _WORKER = worker
+
+
+def _run(method: str, chunk: list) -> list:
+    call = getattr(_WORKER, method)
+    return [call(item) for item in chunk]
+
+
+class Workers:
+    """`procs` processes forked with `worker`; map(method, items) yields worker.method(item) in order. With one
+    process (or where fork is not available) the methods run here, in this process."""
+
+    def __init__(self, worker, procs: int = 1):
+        self.worker, self.procs = worker, procs
+        self._pool = None
+
+    def __enter__(self) -> Workers:
+        if self.procs > 1 and "fork" in multiprocessing.get_all_start_methods():
+            self._pool = multiprocessing.get_context("fork").Pool(self.procs, initializer=_start,
+                                                                  initargs=(self.worker,))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.terminate()   # stops the workers even when a build is abandoned half-way
+            self._pool.join()
+            self._pool = None
+
+    def map(self, method: str, items: Iterable) -> Iterator:
+        if self._pool is None:
+            yield from map(getattr(self.worker, method), items)
+            return
+        items, pending = iter(items), deque()
+        while chunk := list(islice(items, CHUNK)):
+            pending.append(self._pool.apply_async(_run, (method, chunk)))
+            while len(pending) >= self.procs * AHEAD:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
