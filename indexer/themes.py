@@ -91,9 +91,10 @@ class ThemeMatcher:
         self._stem = lru_cache(maxsize=None)(dutch_stem)
         self._words: dict[str, tuple[str, ...]] = {}   # stem -> keywords (exact, one word)
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}  # first stem -> (stems, keyword)
-        self._prefixes: list[tuple[re.Pattern, str]] = []
+        self._prefixes: list[tuple[str, str]] = []   # (folded prefix, keyword)
         self._keyword_theme: dict[str, list[str]] = {}
-        self._memo: dict[str, tuple[str, ...]] = {}
+        self._memo: dict[str, tuple[str, ...]] = {}    # word -> the keywords it counts for
+        self._starts: dict[str, bool] = {}              # word -> does its stem start a phrase keyword?
         for theme in themes:
             for kw in theme.keywords:
                 self._keyword_theme.setdefault(kw, []).append(theme.slug)
@@ -102,7 +103,7 @@ class ThemeMatcher:
                 folded = self._folded(kw[:-1])
                 if len(folded) != 1:
                     raise ThemeConfigError(f"keyword {kw!r}: a prefix keyword must be one word")
-                self._prefixes.append((re.compile(re.escape(folded[0])), kw))
+                self._prefixes.append((folded[0], kw))
                 continue
             kw_stems = self.analyse(kw)
             if len(kw_stems) == 1:
@@ -111,6 +112,8 @@ class ThemeMatcher:
                 known = self._phrases.setdefault(kw_stems[0], [])
                 if all(p != tuple(kw_stems) for p, _ in known):  # 'regeling'/'regelingen': one phrase
                     known.append((tuple(kw_stems), kw))
+        self._prefix_start = tuple(prefix for prefix, _ in self._prefixes)
+        self._longest = max((len(p) for known in self._phrases.values() for p, _ in known), default=1)
 
     def _folded(self, text: str) -> list[str]:
         return list(filterfalse(self._stop.__contains__, folded_words(text)))
@@ -118,13 +121,14 @@ class ThemeMatcher:
     def analyse(self, text: str) -> list[str]:
         return [self._stem(w) for w in self._folded(text)]
 
-    def _keywords_of_word(self, word: str, stem: str) -> tuple[str, ...]:
+    def _keywords_of_word(self, word: str) -> tuple[str, ...]:
         """The keywords this word counts for: at most one per theme, so 'woningen' is one hit for
         wonen even though both 'woning' and 'woningbouw*'-style entries could claim it."""
-        key = word + "\0" + stem
-        found = self._memo.get(key)
+        found = self._memo.get(word)
         if found is None:
-            candidates = self._words.get(stem, ()) + tuple(kw for rx, kw in self._prefixes if rx.match(word))
+            candidates = self._words.get(self._stem(word), ())
+            if word.startswith(self._prefix_start):   # any prefix keyword at all (one C call)
+                candidates += tuple(kw for prefix, kw in self._prefixes if word.startswith(prefix))
             claimed: set[str] = set()
             chosen = []
             for kw in candidates:
@@ -132,7 +136,8 @@ class ThemeMatcher:
                 if themes - claimed:
                     chosen.append(kw)
                     claimed |= themes
-            self._memo[key] = found = tuple(chosen)
+            self._memo[word] = found = tuple(chosen)
+            self._starts[word] = self._stem(word) in self._phrases
         return found
 
     def count(self, text: str) -> tuple[Counter, int]:
@@ -141,16 +146,18 @@ class ThemeMatcher:
         words that start a phrase (a text repeats its words: a Python step per word was most of a build's theme
         cost); the order of the first hits is kept, as the stored evidence lists ties in that order."""
         words = self._folded(text)
-        stems = list(map(self._stem, words))
-        first = dict(zip(reversed(words), range(len(words) - 1, -1, -1)))   # each word's first position
+        counts = Counter(words)
+        for word in filterfalse(self._memo.__contains__, counts):
+            self._keywords_of_word(word)
         hits_at = []   # (position, 0 for a word's keywords and 1 for phrases, order there, keyword, hits)
-        for word, n in Counter(words).items():
-            for j, kw in enumerate(self._keywords_of_word(word, self._stem(word))):
-                hits_at.append((first[word], 0, j, kw, n))
-        phrases = self._phrases
-        for i in compress(range(len(stems)), map(phrases.__contains__, stems)):
-            for j, (phrase, kw) in enumerate(phrases[stems[i]]):
-                if tuple(stems[i:i + len(phrase)]) == phrase:
+        for word in filter(self._memo.__getitem__, counts):
+            at = words.index(word)
+            for j, kw in enumerate(self._memo[word]):
+                hits_at.append((at, 0, j, kw, counts[word]))
+        for i in compress(range(len(words)), map(self._starts.__getitem__, words)):
+            stems = tuple(map(self._stem, words[i:i + self._longest]))
+            for j, (phrase, kw) in enumerate(self._phrases[stems[0]]):
+                if stems[:len(phrase)] == phrase:
                     hits_at.append((i, 1, j, kw, 1))
         hits: Counter = Counter()
         for *_, kw, n in sorted(hits_at):
