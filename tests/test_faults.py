@@ -1,5 +1,6 @@
-"""Faults with real processes: a killed index build, a damaged or unreadable index, a read-only data
-directory. The app keeps serving the previous index and says what is wrong; a rebuild repairs it."""
+"""Faults with real processes, for every engine that publishes builds in a directory (Whoosh, tantivy): a killed
+index build or update, a damaged or missing index, a read-only data directory, a full disk, a killed pointer
+switch. The app keeps serving the previous index and says what is wrong; a rebuild repairs it."""
 import os
 import random
 import shutil
@@ -11,150 +12,207 @@ from pathlib import Path
 
 import pytest
 
-from store.crawl_store import CrawlStore
 from indexer.build import IndexLocation
-from search_app import create_app
+from indexer.location import parse_index_url
 from search.engine import SearchRequest
-from search.whoosh_engine import SearchEngine
+from search.engines import open_engine
+from search_app import create_app
+from store.crawl_store import CrawlStore
 
 REPO = Path(__file__).resolve().parent.parent
 TRIALS = int(os.environ.get("BELEIDSZOEKER_FAULT_TRIALS", "6"))   # the long variant: 20 or more
 
 
-@pytest.fixture()
-def data(corpus_data, tmp_path):
-    """A private copy of the test corpus's store and index (faults must not touch the shared one)."""
+class Engine:
+    """One engine's index in a private copy of the test corpus's data directory (faults must not touch the
+    shared one): its URL, its directory of builds, and how to damage its files."""
+
+    def __init__(self, name: str, data: Path, root: Path):
+        self.name, self.data, self.root = name, data, root
+        self.url = str(root) if name == "whoosh" else f"{name}:///{root}"
+        self.location = IndexLocation(root)
+
+    def open(self):
+        return open_engine(self.url, cache_size=0)
+
+    def run(self, *args):
+        """run.py on this data directory and index, in its own process."""
+        return subprocess.Popen([sys.executable, str(REPO / "run.py"), "--data", str(self.data), "--quiet",
+                                 "--index", self.url, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def damage(self, how: str) -> None:
+        """Break the live build: its table of contents ('meta': Whoosh's .toc, tantivy's meta.json) or its
+        segments ('segments': Whoosh's overwritten, as Whoosh keeps no checksums; bytes flipped inside tantivy's,
+        found only when a query reads them)."""
+        live = self.location.live_path()
+        if how == "meta":
+            for f in [*live.glob("*.toc"), *live.glob("meta.json")]:
+                f.write_text("{not json")
+            return
+        for f in live.glob("*.seg"):
+            f.write_bytes(b"\x00" * 100)
+        rng = random.Random(3)
+        for f in sorted(live.iterdir()):
+            if f.suffix in (".idx", ".term", ".pos", ".store", ".fast", ".fieldnorm"):
+                data = bytearray(f.read_bytes())
+                for _ in range(50):
+                    data[rng.randrange(0, max(1, len(data) - 64))] ^= 0xFF
+                f.write_bytes(bytes(data))
+
+
+@pytest.fixture(params=["whoosh", "tantivy"])
+def engine(request, corpus_data, tmp_path) -> Engine:
+    """A private copy of the test corpus's store and of its index in one engine."""
     src, _ = corpus_data
-    dst = tmp_path / "data"
-    dst.mkdir()
-    shutil.copy(src / "crawl.sqlite3", dst / "crawl.sqlite3")
-    shutil.copytree(src / "index", dst / "index", symlinks=True)
-    return dst
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(src / "crawl.sqlite3", data / "crawl.sqlite3")
+    if request.param == "whoosh":
+        shutil.copytree(src / "index", data / "index", symlinks=True)
+        return Engine("whoosh", data, data / "index")
+    built = parse_index_url(request.getfixturevalue("tantivy_index"), ["tantivy"]).path
+    shutil.copytree(built, data / "tantivy", symlinks=True)
+    return Engine("tantivy", data, data / "tantivy")
 
 
-def run(data, *args, **kw):
-    return subprocess.Popen([sys.executable, str(REPO / "run.py"), "--data", str(data), "--quiet", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+def ids(searcher, q="schuldhulpverlening") -> list[str]:
+    return [h.id for h in searcher.search(SearchRequest(q=q)).hits]
 
 
-def test_sigkill_during_index_builds_never_breaks_the_live_index(data):
-    engine = SearchEngine(data / "index")
-    before = engine.search(SearchRequest(q="schuldhulpverlening")).total
-    live = IndexLocation(data / "index").live_target()
+def test_sigkill_during_index_builds_and_updates_never_breaks_the_live_index(engine):
+    searcher = engine.open()
+    before = ids(searcher)
+    live = engine.location.live_target()
     rng = random.Random(42)
-    for _ in range(TRIALS):
-        proc = run(data, "index", "--rebuild", "--procs", "1")
+    for trial in range(TRIALS):
+        proc = engine.run("index", *(["--rebuild"] if trial % 2 == 0 else []), "--procs", str(1 + trial % 2))
         time.sleep(rng.uniform(0.2, 4.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         # whatever moment it died in, the app answers from a complete build
-        now_live = IndexLocation(data / "index").live_target()
-        assert now_live == live or (data / "index" / now_live / "BUILD.json").is_file()
-        assert engine.search(SearchRequest(q="schuldhulpverlening")).total == before
+        now_live = engine.location.live_target()
+        assert now_live == live or (engine.root / now_live / "BUILD.json").is_file()
+        assert ids(searcher) == before
         live = now_live
-    done = run(data, "index", "--rebuild", "--procs", "1")
-    assert done.wait(180) == 0, done.stderr.read()
-    assert engine.search(SearchRequest(q="schuldhulpverlening")).total == before
-    leftovers = [d for d in (data / "index" / "builds").iterdir() if not (d / "BUILD.json").exists()]
+    done = engine.run("index", "--rebuild", "--procs", "2")
+    assert done.wait(300) == 0, done.stderr.read()
+    assert ids(searcher) == before
+    leftovers = [d for d in (engine.root / "builds").iterdir() if not (d / "BUILD.json").exists()]
     assert len(leftovers) <= TRIALS   # incomplete builds older than a minute are pruned by later builds
 
 
-def test_a_corrupt_index_is_reported_and_rebuild_repairs_it(data):
-    live = IndexLocation(data / "index").live_path()
-    for f in live.glob("*.seg"):
-        f.write_bytes(b"\x00" * 100)
-    for f in live.glob("*.toc"):
-        f.write_bytes(b"garbage")
-    app = create_app({"TESTING": True, "INDEX_DIR": str(data / "index"), "STORE_PATH": str(data / "crawl.sqlite3")})
-    c = app.test_client()
+def test_a_killed_build_leaves_no_worker_processes_behind(engine):
+    """The analysis runs in worker processes (indexer.workers): when the build is killed they end too."""
+    proc = engine.run("index", "--rebuild", "--procs", "2")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not children(proc.pid):
+        time.sleep(0.1)
+    workers = children(proc.pid)
+    assert workers, "the build started no worker processes"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in workers)
+
+
+def children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(p) for p in found]
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("how", ["meta", "segments"])
+def test_a_damaged_index_is_reported_and_a_rebuild_repairs_it(engine, how):
+    engine.damage(how)
+    c = create_app({"TESTING": True, "INDEX_DIR": engine.url,
+                    "STORE_PATH": str(engine.data / "crawl.sqlite3")}).test_client()
     assert c.get("/").status_code == 200                       # the app starts and says what is wrong
     r = c.get("/zoeken?q=wonen")
-    assert r.status_code == 503 and "run.py index --rebuild" in r.get_data(as_text=True)
-    fix = run(data, "index", "--rebuild", "--procs", "1")
-    assert fix.wait(180) == 0, fix.stderr.read()
+    assert r.status_code == 503 and "index --rebuild" in r.get_data(as_text=True)
+    fix = engine.run("index", "--rebuild", "--procs", "1")
+    assert fix.wait(300) == 0, fix.stderr.read()
     assert c.get("/zoeken?q=wonen").status_code == 200
 
 
-def test_a_missing_index_directory_is_reported(data):
-    shutil.rmtree(IndexLocation(data / "index").live_path())
-    c = create_app({"TESTING": True, "INDEX_DIR": str(data / "index")}).test_client()
+def test_a_missing_index_directory_is_reported(engine):
+    shutil.rmtree(engine.location.live_path())
+    c = create_app({"TESTING": True, "INDEX_DIR": engine.url}).test_client()
     r = c.get("/api/search?q=wonen")
     assert r.status_code == 503 and "rebuild" in r.get_json()["message"]
 
 
-def test_a_read_only_data_directory_fails_cleanly(data, monkeypatch, capsys):
+def test_a_read_only_data_directory_fails_cleanly(engine, monkeypatch, capsys):
     """EROFS when the build directory is made (tests run as root, so permissions cannot simulate it)."""
     import tempfile
 
     import run as cli
 
     def read_only(*a, **kw):
-        raise OSError(30, "Read-only file system", str(data / "index" / "builds"))
-    live = IndexLocation(data / "index").live_target()
+        raise OSError(30, "Read-only file system", str(engine.root / "builds"))
+    live = engine.location.live_target()
     monkeypatch.setattr(tempfile, "mkdtemp", read_only)
-    code = cli.main(["--data", str(data), "--quiet", "index", "--rebuild"])
+    code = cli.main(["--data", str(engine.data), "--quiet", "--index", engine.url, "index", "--rebuild"])
     err = capsys.readouterr().err
     assert code == 1 and "Read-only file system" in err and "vorige index" in err and "Traceback" not in err
-    assert IndexLocation(data / "index").live_target() == live
+    assert engine.location.live_target() == live
 
 
-def test_a_full_disk_during_a_build_leaves_the_old_index(data, monkeypatch):
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_full_disk_during_a_build_leaves_the_old_index(engine, monkeypatch, procs):
     """ENOSPC in the middle of writing: the build is abandoned and removed, the live index stays."""
-    import indexer.build as build
-    store = CrawlStore(data / "crawl.sqlite3")
-    loc = IndexLocation(data / "index")
-    live = loc.live_target()
+    from indexer.backends import open_index
+    index = open_index(engine.url, procs=procs)
+    written = {"n": 0}
+    original = index.target.add
 
-    def failing_writer(ix_writer_factory):
-        def factory(*a, **kw):
-            writer = ix_writer_factory(*a, **kw)
-            count = {"n": 0}
-            original = writer.add_document
-
-            def add_document(**fields):
-                count["n"] += 1
-                if count["n"] == 5:
-                    raise OSError(28, "No space left on device")
-                return original(**fields)
-            writer.add_document = add_document
-            return writer
-        return factory
-
-    import whoosh.index
-    real_create = whoosh.index.create_in
-
-    def create_in(*a, **kw):
-        ix = real_create(*a, **kw)
-        ix.writer = failing_writer(ix.writer)
-        return ix
-    monkeypatch.setattr(build.whoosh.index, "create_in", create_in)
+    def add(self, document):
+        written["n"] += 1
+        if written["n"] == 5:
+            raise OSError(28, "No space left on device")
+        return original(self, document)
+    monkeypatch.setattr(index.target, "add", add)
+    live = engine.location.live_target()
     with pytest.raises(OSError, match="No space left"):
-        build.build_index(store, loc, progress=False)
-    assert loc.live_target() == live
-    assert all((d / "BUILD.json").exists() for d in (data / "index" / "builds").iterdir())
+        index.build(CrawlStore(engine.data / "crawl.sqlite3"), progress=False)
+    assert engine.location.live_target() == live
+    assert all((d / "BUILD.json").exists() for d in (engine.root / "builds").iterdir())
+    assert ids(engine.open())
 
 
-def test_sigkill_during_the_pointer_switch_leaves_a_complete_build_live(data):
+def test_sigkill_during_the_pointer_switch_leaves_a_complete_build_live(engine):
     """A process that does nothing but switch the live pointer between two complete builds, killed at random
     moments: the pointer always names one of them, and a stale temporary pointer is cleaned up."""
-    loc = IndexLocation(data / "index")
+    loc = engine.location
     first = loc.live_path()
     second = loc.new_build_dir()
     for f in first.iterdir():
         shutil.copy2(f, second / f.name)
     script = (f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
               f"from pathlib import Path\nfrom indexer.build import IndexLocation\n"
-              f"loc = IndexLocation({str(data / 'index')!r})\n"
+              f"loc = IndexLocation({str(engine.root)!r})\n"
               f"a, b = Path({str(first)!r}), Path({str(second)!r})\n"
               "while True:\n    loc.publish(a)\n    loc.publish(b)\n")
     rng = random.Random(7)
-    engine = SearchEngine(data / "index")
+    searcher = engine.open()
     for _ in range(TRIALS * 3):
         proc = subprocess.Popen([sys.executable, "-c", script])
         time.sleep(rng.uniform(0.3, 0.8))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         assert loc.live_path() in (first, second)
-        assert engine.search(SearchRequest(q="schuldhulpverlening")).total > 0
+        assert searcher.search(SearchRequest(q="schuldhulpverlening")).total > 0
     loc.prune(keep=5)
-    assert not list((data / "index").glob(".current.*"))
+    assert not list(engine.root.glob(".current.*"))

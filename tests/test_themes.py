@@ -1,4 +1,6 @@
 """Theme tagging: a document gets the themes it is substantially about, not every theme it mentions."""
+from collections import Counter
+
 import pytest
 
 from indexer.themes import ThemeConfigError, ThemeMatcher, load_themes
@@ -78,3 +80,28 @@ def test_bad_theme_files_get_clear_errors(tmp_path):
     bad.write_text("[[theme]\n")
     with pytest.raises(ThemeConfigError):
         load_themes(bad)
+
+
+def test_keywords_are_counted_in_the_order_of_their_first_hit_word_by_word(matcher):
+    """count() reads per distinct word, but says what a reading word by word says: at each word its keywords, then
+    the phrases starting there; the evidence lists ties in that order."""
+    def word_by_word(text):
+        words = matcher._folded(text)
+        stems = [matcher._stem(w) for w in words]
+        hits = Counter()
+        for i, (word, stem) in enumerate(zip(words, stems)):
+            for kw in matcher._keywords_of_word(word):
+                hits[kw] += 1
+            for phrase, kw in matcher._phrases.get(stem, ()):
+                if tuple(stems[i:i + len(phrase)]) == phrase:
+                    hits[kw] += 1
+        return list(hits.items()), len(words)
+
+    phrase = next(kw for known in matcher._phrases.values() for _, kw in known)
+    texts = ["Woningbouw en jeugdzorg; de woningen, het woningbouwprogramma en de jeugdhulp.",
+             f"Over {phrase}: armoede, schulden, {phrase} en nog eens armoede.",
+             " ".join(["Veiligheid", "wonen", "jeugd", phrase, "armoedebeleid", "woning"] * 50),
+             "", "de het een"]
+    for text in texts:
+        hits, n = matcher.count(text)
+        assert (list(hits.items()), n) == word_by_word(text)
