@@ -14,7 +14,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from whoosh.query import NullQuery
+from whoosh.query import AndNot, Not, NullQuery, Phrase, Prefix, Term, Wildcard
+from whoosh.query.spans import SpanNear2
 
 from indexer.location import IndexLocation, IndexMissing  # IndexMissing: raised by every engine, caught from here
 from lang.analysis import TOKEN_PATTERN, word_grams
@@ -148,6 +149,43 @@ def explain(matched: set[tuple[str, str]], origins: dict[tuple[str, str], str]) 
         if FIELD_LABELS[fieldname] not in fields:
             fields.append(FIELD_LABELS[fieldname])
     return [{"reason": why, "fields": fields} for why, fields in reasons.items()]
+
+
+def matching_leaves(node) -> dict:
+    """{leaf: its (field, term) pairs} of a query tree: the clauses that match a document on their own (a term, a
+    phrase, a compound's parts near each other; a prefix or wildcard, whose terms the engine finds), negated
+    clauses left out. A document matched a query term when it
+    matches a leaf holding it, which is what Whoosh's matched terms say (a compound's part far from its other part,
+    or a word only a bonus clause outside the matched query asks for, matched nothing): an engine that cannot
+    report matched terms asks each leaf, so its snippets, passages and "why this result" are Whoosh's."""
+    out: dict = {}
+
+    def text(value) -> str:
+        return value.decode("utf-8") if isinstance(value, bytes) else value
+
+    def walk(n) -> None:
+        if isinstance(n, Term):
+            out.setdefault(n, frozenset({(n.fieldname, text(n.text))}))
+        elif isinstance(n, Phrase):
+            out.setdefault(n, frozenset((n.fieldname, text(w)) for w in n.words))
+        elif isinstance(n, SpanNear2):
+            out.setdefault(n, frozenset((q.fieldname, text(q.text)) for q in n.qs))
+        elif isinstance(n, (Prefix, Wildcard)):
+            out.setdefault(n, frozenset())   # its terms are the index's: the engine expands it
+        elif isinstance(n, AndNot):
+            walk(n.a)
+        elif not isinstance(n, Not):
+            for child in n.children():
+                walk(child)
+    if node is not None:
+        walk(node)
+    return out
+
+
+def matched_query(weights: Weights, built, sort: str, order):
+    """The query whose terms a hit matched: the base query when the best matches were rescored (the bonus clauses
+    only add to their scores), else the whole query."""
+    return built.base if rescoring(weights, built, sort, order) else built.query
 
 
 # ------------------------------------------------------------------ shared by every engine

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from fnmatch import fnmatchcase
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,13 +34,15 @@ from indexer.tantivy_schema import CITED, FACET_FIELDS, TANTIVY_SCHEMA_VERSION, 
 from lang.analysis import stems
 
 from .engine import (CACHE_SIZE, FIELD_LABELS, RESCORE_DEPTH, Hit, PublishedIndexEngine, SearchRequest,
-                     every_concept_first, facet_order, gram_counts, make_hit, page_of_ranked, rescoring)
+                     every_concept_first, facet_order, gram_counts, make_hit, matched_query, matching_leaves,
+                     page_of_ranked, rescoring)
 from .query import DEFAULT_WEIGHTS, Weights
 from .spelling import near_words
 
 SCORED_FIELDS = ("title", "short_title", "body", "org_words")   # BM25 fields: their terms get Whoosh's IDF
 UNSCORED = ("themes", "refs")
 FACET_ORDER = ("organisation", "doctype", "year", "themes", "refs")     # as the Whoosh engine lists them
+EXPANSION = 200   # terms of a prefix or wildcard looked for in a page's hits (for their marks)
 _REGEX_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~])")
 
 
@@ -311,7 +314,8 @@ class TantivySearchEngine(PublishedIndexEngine):
               snippets: bool, strict: set) -> list[Hit]:
         shown, scored = page_of_ranked(matches.hits, built, req, sort, order, start, strict, self.weights,
                                        lambda hits: self._rescored(reader, hits, built))
-        matched = self._matched_terms(reader, shown, built.origins) if snippets else {}
+        matched = self._matched_terms(reader, shown, matched_query(self.weights, built, sort, order),
+                                      built.origins) if snippets else {}
         return [make_hit(stored_row(reader.searcher.doc(h.address), text=snippets), h.score if scored else 0.0,
                          matched.get(h.docnum, set()), built.origins, snippets) for h in shown]
 
@@ -351,19 +355,37 @@ class TantivySearchEngine(PublishedIndexEngine):
                 h.score += extra.get(h.docnum, 0.0)
         return sorted(hits, key=lambda h: (-h.score, h.docnum))
 
-    def _matched_terms(self, reader: Reader, hits: list[Match], origins) -> dict:
-        """{docnum: {(field, term)}}: which of the query's own text-field terms each hit holds (for the snippet's
-        marks and "why this result")."""
+    def _matched_terms(self, reader: Reader, hits: list[Match], query, origins) -> dict:
+        """{docnum: {(field, term)}}: which of the query's own text-field terms each hit matched (for the snippet's
+        marks and "why this result"): those of each leaf of the matched query the hit matches
+        (search.engine.matching_leaves), as Whoosh reports them."""
         out: dict = {h.docnum: set() for h in hits}
-        wanted = sorted((f, t) for f, t in origins if f in FIELD_LABELS and reader.translator.df(f, t))
-        if not hits or not wanted:
+        if not hits:
             return out
         keys = self._keys(reader, hits)
-        for field, term in wanted:
-            query = Query.boolean_query([(Occur.Must, keys), (Occur.Must, Query.term_query(reader.schema, field, term))])
+        clauses = []   # (what a hit matching it matched, the clause)
+        for leaf, pairs in matching_leaves(query).items():
+            if isinstance(leaf, (Prefix, Wildcard)):   # each of its terms the hits hold, as Whoosh reports them
+                clauses += [({(leaf.fieldname, term)}, Query.term_query(reader.schema, leaf.fieldname, term))
+                            for term in self._expanded(reader, leaf, keys)]
+                continue
+            wanted = {(f, t) for f, t in pairs if f in FIELD_LABELS and (f, t) in origins}
+            condition = reader.translator.query(leaf) if wanted else None
+            if condition is not None:
+                clauses.append((wanted, condition))
+        for wanted, condition in clauses:
+            query = Query.boolean_query([(Occur.Must, keys), (Occur.Must, condition)])
             for _, a in reader.searcher.search(query, len(hits), count=False).hits:
-                out[(a.segment_ord, a.doc)].add((field, term))
+                out[(a.segment_ord, a.doc)] |= wanted
         return out
+
+    @staticmethod
+    def _expanded(reader: Reader, leaf, keys: Query) -> list[str]:
+        """The terms of a prefix or wildcard that the documents `keys` names hold."""
+        pattern = _text(leaf.text)
+        prefix = re.split(r"[*?]", pattern, maxsplit=1)[0]
+        found = reader.searcher.terms_with_prefix(leaf.fieldname, prefix, filter_query=keys, limit=EXPANSION)
+        return [term for term, _ in found if isinstance(leaf, Prefix) or fnmatchcase(term, pattern)]
 
     # -- spelling: the words sharing a query word's first two letters (as Whoosh's suggestions), read once per
     #    prefix and build; in the spelling field a word's frequency is its document frequency
