@@ -67,6 +67,8 @@ FEATURES = {
     "word-pair coordination": {"pairs": 0.0},
     "result set = every concept": {"all_concepts": False},
     "a small every-concept set filled up with most-of-them": {"fill_below": 3},
+    "... and with a compound's modifier (several words)": {"modifier_fill": False},
+    "a question's frame read as stop words": {"question_frame": False},
 }
 LATENCY_QUERIES = ["wmo", "ozb", "schuldhulpverlening", "woningtoewijzing urgentie", "statushouders huisvesting",
                    '"beslagvrije voet"', "jeugdzorg -pleegzorg", "subsidie duurzame energie zonnepanelen",

@@ -53,6 +53,7 @@ class Weights:
     synonyms: bool = True
     all_concepts: bool = True   # the result set: every concept of the query (else any of them, most first)
     fill_below: int = 10        # ... and when fewer documents hold every concept, those holding most follow them
+    question_frame: bool = True # a question's frame words (hoe, ik, maak) are read like stop words
     modifier_fill: bool = True  # a compound's modifier alone also fills a multi-word query's small result set
     passage: float = 2.0        # weight of the best window's score (passages.best_window) beside BM25F
     passage_window: int = 50    # its size in positions (about a short article)
@@ -342,7 +343,7 @@ class QueryBuilder:
     def question_frame_of(self, text: str) -> frozenset:
         """The frame words to read as stop words when `text` is a question (it starts with a question word or ends
         with a question mark), as long as a topic word is left; else nothing."""
-        words = self._folded(text)
+        words = self._folded(text) if self.w.question_frame else []
         if not words or not (words[0] in self.question_words or text.rstrip().endswith("?")):
             return frozenset()
         if all(w in self.stop or w in self.frame_words for w in words):
