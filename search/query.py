@@ -94,6 +94,7 @@ class BuiltQuery:
     modifiers: list = field(default_factory=list)   # bonus clauses: a query compound's first part alone
     concepts: list = field(default_factory=list)    # passages.Concept of each word, for passage evidence
     fallback: "BuiltQuery | None" = None  # any of the concepts, most first: when all of them find (almost) nothing
+    narrower: "BuiltQuery | None" = None  # of a fallback that also takes compound modifiers: the one without them
     notices: list[str] = field(default_factory=list)   # what a filter could not read (verwijst: an unknown law)
     frame: frozenset = frozenset()   # a question's frame words (hoe, maak, ik): read as stop words in this query
 
@@ -316,7 +317,10 @@ class QueryBuilder:
         condition = self._build(text, self.parser, frame).base
         if condition is None:
             return scored
-        built = replace(scored, fallback=self._widened(scored) if self.w.modifier_fill else scored)
+        fallback = self._widened(scored) if self.w.modifier_fill else scored
+        if fallback is not scored:   # documents holding a concept rank before those holding only a modifier
+            fallback.narrower = scored
+        built = replace(scored, fallback=fallback)
         built.base = Require(scored.base, condition)
         built.query = AndMaybe(built.base, built.bonus) if built.bonus is not None else built.base
         return built

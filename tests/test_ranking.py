@@ -131,14 +131,16 @@ def test_a_compounds_modifier_is_its_first_constituent():
     assert {t.text for m in built.modifiers for t in m.subqueries} == {"mantelzorg"}
 
 
-def test_a_small_set_of_several_concepts_is_filled_with_a_compounds_modifier_not_its_head(strict_engine):
-    """No document holds both hondenbelasting and kwijtschelding: documents with either follow, then documents
-    on honden (the compound's modifier); documents sharing only the head 'belasting' come through kwijtschelding
-    or not at all."""
-    hits = found(strict_engine, "hondenbelasting kwijtschelding")
+def test_a_small_set_of_several_concepts_is_filled_with_a_compounds_modifier_not_its_head(engine, strict_engine):
+    """No document holds both hondenbelasting and kwijtschelding, and fewer than a page hold either: those come
+    first, then documents on honden (the compound's modifier); documents sharing only the head 'belasting' come
+    through kwijtschelding or not at all. When enough documents hold a concept (fill_below=1), no document that
+    holds only a modifier is added."""
+    hits = found(engine, "hondenbelasting kwijtschelding")
     assert set(hits[:2]) == {"dogtax", "remit"}
     assert "leash" in hits[2:] and "tax" not in hits
-    assert "leash" not in found(strict_engine, "hondenbelasting kwijtschelding -aangelijnd")
+    assert "leash" not in found(engine, "hondenbelasting kwijtschelding -aangelijnd")
+    assert set(found(strict_engine, "hondenbelasting kwijtschelding")) == {"dogtax", "remit"}
 
 
 def test_a_questions_frame_is_not_its_topic():
@@ -319,3 +321,27 @@ def test_postings_of_chosen_documents_are_read_right_across_segments_blocks_and_
         counts = SearchEngine._postings_for(s, "body", "vergunning", live, lambda m: m.weight())
         assert counts == {d: 1.0 + int(s.stored_fields(d)["id"]) % 3 for d in live}
         assert SearchEngine._postings_for(s, "body", "onbekend", live, lambda m: m.weight()) == {}
+
+
+def test_the_fill_goes_one_step_at_a_time_and_ranks_by_tier():
+    """fill(): every concept; then any concept; a compound's modifier alone only when any concept is small too.
+    The tiers rank first whatever the scores (engine.every_concept_first)."""
+    from types import SimpleNamespace as NS
+    from dataclasses import replace
+    from search.engine import every_concept_first, fill
+    from search.query import DEFAULT_WEIGHTS
+
+    sets = {"every": {1}, "any": {1, 2, 3}, "wide": {1, 2, 3, 4, 5, 6}}
+
+    def match(q):
+        return NS(total=len(sets[q.name]), ids=lambda: set(sets[q.name]))
+
+    anyq = NS(name="any", fallback=None, narrower=None)
+    query = NS(name="every", fallback=NS(name="wide", fallback=None, narrower=anyq))
+    built, found, tiers = fill(query, DEFAULT_WEIGHTS, match, [])
+    assert built.name == "wide" and tiers == ({1}, {1, 2, 3})
+    built, found, tiers = fill(query, replace(DEFAULT_WEIGHTS, fill_below=3), match, [])
+    assert built.name == "any" and tiers == ({1},)
+    assert fill(query, replace(DEFAULT_WEIGHTS, fill_below=1), match, [])[2] is None
+    hits = [NS(docnum=d) for d in (6, 5, 3, 1, 2)]
+    assert [h.docnum for h in every_concept_first(hits, ({1}, {1, 2, 3}))] == [1, 3, 2, 6, 5]
