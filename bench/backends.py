@@ -80,14 +80,6 @@ def crawl_workers(store_url: str, workers: int, work: Path, sites_file: Path) ->
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(REPO / "data"))
-    ap.add_argument("--quick", action="store_true", help="fewer rounds, no build or crawl benchmark")
-    ap.add_argument("--corpus", choices=["bundled", "extended", "synthetic"], default="bundled",
-                    help="extended: the bundled sources plus the extended regulations (~13.6k documents), built in "
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=str(REPO / "data"))
     ap.add_argument("--rounds", type=int, default=5)
     a = ap.parse_args()
     data = Path(a.data)
