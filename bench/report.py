@@ -187,7 +187,8 @@ HOW = """How each cell is measured (`bench/run_bench.py`; every request to 127.0
   after warming passes. Peak RSS: the largest VmHWM (/proc) of the workers over both servers.
 - **Load client**: one process, a thread per connection, a new connection per request (gunicorn's sync workers
   do not keep connections alive); its own CPU and the workers' CPU during the load are in the table: the client
-  uses a small share of the 2 cores, the workers the rest.
+  uses a small share of the 2 cores, the workers the rest. *Other processes' CPU* is what else ran on the
+  machine meanwhile: more than a tenth of a core means a shared machine slowed the cell down.
 - **FTS5**: SQLite FTS5 (bm25, snippet) over the same Snowball-stemmed title and text, terms OR-ed, the same
   distinct queries in process (no HTTP, no facets): the reference for what a compiled matching loop costs."""
 

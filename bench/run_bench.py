@@ -288,6 +288,7 @@ def main(argv=None) -> int:
 
 def measure(plan: list[tuple[str, tuple[str, ...]]], run_dir: Path, data: Path, s: Settings) -> None:
     queries = read_log()
+    measured = commit()   # the code this process loaded, whatever changes during the run
     pg = Postgres()
     try:
         for scale, engines in plan:
@@ -308,7 +309,7 @@ def measure(plan: list[tuple[str, tuple[str, ...]]], run_dir: Path, data: Path, 
                     print(f"[cell] {scale}:{engine} FAILED (see {name}.error)", flush=True)
                     continue
                 cell.update({"scale": scale, "engine": engine, "documents": documents, "date": str(date.today()),
-                             "commit": commit(), "quick": s.quick, "load_average_at_start": load,
+                             "commit": measured, "quick": s.quick, "load_average_at_start": load,
                              "wall_s": round(time.monotonic() - started, 1)})
                 Path(f"{name}.json").write_text(json.dumps(cell, indent=2) + "\n")
                 print(f"[cell] {scale}:{engine} done in {cell['wall_s']} s", flush=True)
