@@ -85,3 +85,15 @@ def test_peak_rss_is_read_from_proc_status():
     status = "Name:\tgunicorn\nVmPeak:\t  812345 kB\nVmHWM:\t  402112 kB\nVmRSS:\t  380000 kB\n"
     assert status_kb(status, "VmHWM") == 402_112
     assert status_kb(status, "VmSwap") == 0
+
+
+def test_cells_are_named_scale_colon_engines_and_default_to_the_issues_matrix():
+    from bench.run_bench import MATRIX, parse_cells
+    assert parse_cells(None) == list(MATRIX)
+    assert ("synthetic-500000", ("tantivy", "fts5")) in MATRIX
+    assert parse_cells(["synthetic-3000:whoosh,fts5", "bundled"]) == [
+        ("synthetic-3000", ("whoosh", "fts5")), ("bundled", ("whoosh", "tantivy", "postgresql", "fts5"))]
+    with pytest.raises(SystemExit, match="unknown engine 'lucene'"):
+        parse_cells(["extended:lucene"])
+    with pytest.raises(SystemExit, match="unknown scale 'synthetic'"):
+        parse_cells(["synthetic:tantivy"])
