@@ -9,9 +9,11 @@ count and in time.
 """
 from __future__ import annotations
 
+import ctypes
 import http.client
 import itertools
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -51,7 +53,8 @@ def served(data: Path, store: str, index: str, cache: int, workers: int = 2, log
     out = open(log, "ab") if log else subprocess.DEVNULL
     proc = subprocess.Popen([sys.executable, str(REPO / "run.py"), "--data", str(data), "--store", store,
                              "--index", index, "--quiet", "serve", "--port", str(port), "--workers", str(workers)],
-                            stdout=out, stderr=out, env=dict(os.environ, BELEIDSZOEKER_RESULT_CACHE=str(cache)))
+                            stdout=out, stderr=out, env=dict(os.environ, BELEIDSZOEKER_RESULT_CACHE=str(cache)),
+                            preexec_fn=die_with_parent)
     try:
         server = Server(port, proc.pid)
         deadline = time.monotonic() + 180
@@ -69,6 +72,11 @@ def served(data: Path, store: str, index: str, cache: int, workers: int = 2, log
             proc.wait()
         if log:
             out.close()
+
+
+def die_with_parent() -> None:
+    """In the child: SIGTERM when the benchmark dies, even by SIGKILL, so a crashed cell leaves no server."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
 
 
 def search_path(query: str) -> str:

@@ -171,15 +171,31 @@ def http_cell(work: Path, store: Path, url: str, queries: list[str], s: Settings
 
 
 class Postgres:
-    """The test suite's private PostgreSQL server (tests/postgres.py), started at the first cell that needs it."""
+    """The test suite's private PostgreSQL server (tests/postgres.py), started at the first cell that needs it.
+    pg_ctl detaches it, so a run killed with SIGKILL leaves it running: the run directory names it, and the next
+    run stops it first."""
 
-    def __init__(self):
+    def __init__(self, run_dir: Path):
         self.server = None
+        self.note = run_dir / "postgres-root"
+        if self.note.exists():
+            self.stop_leftover(Path(self.note.read_text()))
+
+    def stop_leftover(self, root: Path) -> None:
+        from postgres import find_bindir
+        if (root / "pgdata").exists():
+            runuser = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+            subprocess.run(runuser + [str(find_bindir() / "pg_ctl"), "-D", str(root / "pgdata"), "-m", "immediate",
+                                      "-w", "stop"], capture_output=True, timeout=120)
+        shutil.rmtree(root, ignore_errors=True)
+        self.note.unlink()
 
     def database(self) -> str:
         if self.server is None:
             from postgres import PostgresServer
-            self.server = PostgresServer().start()
+            self.server = PostgresServer()
+            self.note.write_text(str(self.server.root))
+            self.server.start()
         return self.server.create_database()
 
     def drop(self, url: str) -> None:
@@ -188,6 +204,7 @@ class Postgres:
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
+            self.note.unlink(missing_ok=True)
 
 
 def engine_cell(engine: str, work: Path, store_path: Path, queries: list[str], s: Settings, pg: Postgres) -> dict:
@@ -289,13 +306,19 @@ def main(argv=None) -> int:
 def measure(plan: list[tuple[str, tuple[str, ...]]], run_dir: Path, data: Path, s: Settings) -> None:
     queries = read_log()
     measured = commit()   # the code this process loaded, whatever changes during the run
-    pg = Postgres()
+    pg = Postgres(run_dir)
     try:
         for scale, engines in plan:
             pending = [e for e in engines if not (run_dir / "cells" / f"{scale}.{e}.json").exists()]
             if not pending:
                 continue
-            work, store = prepare_scale(scale, run_dir, data)
+            try:
+                work, store = prepare_scale(scale, run_dir, data)
+            except (Exception, SystemExit):   # the other scales can still be measured
+                for engine in pending:
+                    (run_dir / "cells" / f"{scale}.{engine}.error").write_text(traceback.format_exc())
+                print(f"[setup] {scale} FAILED: its cells are not measured", flush=True)
+                continue
             documents = CrawlStore(store, readonly=True).count_documents()
             for engine in pending:
                 name = run_dir / "cells" / f"{scale}.{engine}"
