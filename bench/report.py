@@ -189,8 +189,10 @@ HOW = """How each cell is measured (`bench/run_bench.py`; every request to 127.0
   do not keep connections alive); its own CPU and the workers' CPU during the load are in the table: the client
   uses a small share of the 2 cores, the workers the rest. *Other processes' CPU* is what else ran on the
   machine meanwhile: more than a tenth of a core means a shared machine slowed the cell down.
-- **FTS5**: SQLite FTS5 (bm25, snippet) over the same Snowball-stemmed title and text, terms OR-ed, the same
-  distinct queries in process (no HTTP, no facets): the reference for what a compiled matching loop costs."""
+- **FTS5**: SQLite FTS5 (bm25, snippet) over the same Snowball-stemmed title and text, built in one process,
+  terms OR-ed, the same distinct queries in process (no HTTP, no facets): the reference for what a compiled
+  matching loop costs.
+- **Memory**: the workers' peak RSS; PostgreSQL's own server processes are not in it."""
 
 
 def backends_section(r: dict, name: str) -> str:
