@@ -181,10 +181,10 @@ HOW = """How each cell is measured (`bench/run_bench.py`; every request to 127.0
 - **Nightly update**: 5% of the documents (every 20th by URL) made stale in the index, then the incremental update
   (delete + add by document id) that a night with those changes runs; its seconds against the full build's.
 - **HTML over HTTP**: `run.py serve` as served (gunicorn, 2 sync workers) on the same 2 cores as the client.
-  *Uncached*: result cache 0, distinct queries of `bench/query-log.txt` (officials' queries): latency with one
-  connection (each request alone, p50/p95/p99), then requests/s at 32 connections for the configured seconds
-  with further queries of the log. *Cached*: result cache 512 per worker, a sample of the log asked repeatedly
-  after warming passes. Peak RSS: the largest VmHWM (/proc) of the workers over both servers.
+  *Uncached*: result cache 0, distinct queries of `bench/query-log.txt` (officials' queries): latency of 600 of
+  them with one connection (each request alone, p50/p95/p99), then requests/s at 32 connections for 20 s with
+  further queries of the log. *Cached*: result cache 512 per worker, 200 queries of the log asked again after
+  three warming passes, then 10 s at 32 connections (`--quick`: 100 and 50 queries, 5 and 3 s). Peak RSS: the largest VmHWM (/proc) of the workers over both servers.
 - **Load client**: one process, a thread per connection, a new connection per request (gunicorn's sync workers
   do not keep connections alive); its own CPU and the workers' CPU during the load are in the table: the client
   uses a small share of the 2 cores, the workers the rest. *Other processes' CPU* is what else ran on the
