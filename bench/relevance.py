@@ -37,8 +37,9 @@ from search.whoosh_engine import SearchEngine  # noqa: E402
 from search.evaluation import EVAL_DIR, read_queries, run_queries, score_run  # noqa: E402
 from search.query import DEFAULT_WEIGHTS, Weights  # noqa: E402
 
+from bench.engine_latency import warm_latencies  # noqa: E402
+from bench.stats import summary  # noqa: E402
 from pool import BM25, gram_terms, load_docs, stemmed_terms  # noqa: E402
-from run_bench import summary, warm_latencies  # noqa: E402
 
 TUNE_DIR = REPO / "bench" / "eval-themes"
 METRICS = ("nDCG@10", "P@10", "recall@100", "MRR")
