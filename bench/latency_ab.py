@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 QUERY_SETS = [REPO / "bench" / "eval" / "queries.tsv", REPO / "bench" / "eval-themes" / "queries.tsv"]
 
 # Runs inside the measured checkout: whichever layout it has, the engine behind an index URL. It repeats
-# run_bench.warm_latencies on purpose: an old checkout has no such function, and importing this checkout's bench
+# engine_latency.warm_latencies on purpose: an old checkout has no such function, and importing this checkout's bench
 # there would measure this code, not the old one.
 PROBE = r"""
 import json, os, sys, time

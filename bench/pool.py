@@ -162,8 +162,8 @@ def cmd_pool(a):
             for doc in run.get(qid, []):
                 found.setdefault(doc, []).append(name)
         rows += [f"{qid}\t{doc}\t{','.join(names)}" for doc, names in found.items() if (qid, doc) not in judged]
-    (eval_dir / "pool.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    print(f"{len(rows)} unjudged pooled documents for {len(queries)} queries -> {eval_dir / 'pool.tsv'}")
+    (eval_dir / a.pool).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    print(f"{len(rows)} unjudged pooled documents for {len(queries)} queries -> {eval_dir / a.pool}")
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -275,7 +275,7 @@ def main():
     ap.add_argument("command", choices=("pool", "show", "run", "doc", "qrels"))
     ap.add_argument("qid", nargs="?", help="the query id (show) or the document id (doc)")
     ap.add_argument("--grep", help="doc: show the passages holding this word")
-    ap.add_argument("--pool", default="pool.tsv", help="show: the pool file in the set's folder")
+    ap.add_argument("--pool", default="pool.tsv", help="the pool file in the set's folder (pool writes it, show reads it)")
     ap.add_argument("--set", required=True)
     ap.add_argument("--data", default=str(REPO / "data"))
     ap.add_argument("--depth", type=int, default=20)

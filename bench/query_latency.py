@@ -17,10 +17,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
 
-from run_bench import summary  # noqa: E402
-
+from bench.stats import summary  # noqa: E402
 from search.engine import SearchRequest  # noqa: E402
 from search.engines import open_engine  # noqa: E402
 

@@ -11,7 +11,9 @@ LANG_DIR = Path(__file__).resolve().parent.parent / "corpus" / "lang"
 STOPWORDS = LANG_DIR / "stopwords-nl.txt"
 WORDFREQ = LANG_DIR / "wordfreq-nl.tsv.gz"
 SYNONYMS = LANG_DIR / "synonyms-nl.toml"
-RESOURCE_FILES = (STOPWORDS, WORDFREQ, SYNONYMS)   # every data file the analysis and the query reading use
+QUESTION_FRAME = LANG_DIR / "question-frame-nl.txt"
+RESOURCE_FILES = (STOPWORDS, WORDFREQ, SYNONYMS)   # every data file the analysis reads (a change rebuilds the index)
+QUERY_FILES = (QUESTION_FRAME,)                    # data files only the query reading uses (no rebuild needed)
 
 
 def load_wordlist(path: Path) -> frozenset[str]:
@@ -27,6 +29,20 @@ def load_wordlist(path: Path) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def dutch_stopwords() -> frozenset[str]:
     return load_wordlist(STOPWORDS)
+
+
+@lru_cache(maxsize=1)
+def question_frame(path: Path = QUESTION_FRAME) -> tuple[frozenset[str], frozenset[str]]:
+    """(words that make a query a question, words of the question's frame): see the file's header."""
+    sections: dict[str, set[str]] = {}
+    current = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip().lower()
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], set())
+        elif line and current is not None:
+            current.add(line)
+    return frozenset(sections.get("vraagwoorden", ())), frozenset(sections.get("kader", ()))
 
 
 @lru_cache(maxsize=1)

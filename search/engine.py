@@ -233,9 +233,12 @@ def fallback_needed(built, total: int, weights: Weights = DEFAULT_WEIGHTS) -> bo
     return built.fallback is not None and total < weights.fill_below
 
 
-def every_concept_first(hits: list, strict: set) -> list:
-    """Hits in their order, but those of the every-concept set (`strict`) before the others."""
-    return sorted(hits, key=lambda h: h.docnum not in strict) if strict else hits
+def every_concept_first(hits: list, tiers: tuple) -> list:
+    """Hits in their order, but by tier first: the every-concept set (`tiers[0]`), then the documents holding any
+    of the concepts (`tiers[1]`, when the fill also took compound modifiers), then the others."""
+    if not tiers:
+        return hits
+    return sorted(hits, key=lambda h: next((i for i, tier in enumerate(tiers) if h.docnum in tier), len(tiers)))
 
 
 def facet_order(counted) -> list[tuple[str, int]]:
@@ -255,17 +258,23 @@ class Matches(Protocol):
 def fill(built, weights: Weights, match: Callable[[object], Matches], notices: list[str]):
     """The every-concept rule with its most-of-them fill, for any engine: match the query; when fewer documents
     than weights.fill_below hold every concept and the query has a fallback, match the fallback instead and
-    remember the every-concept set, which ranks first. -> (query matched, its matches, the every-concept ids or
-    None when no fill was needed)."""
+    remember the every-concept set, which ranks first. A fallback that also takes the compounds' modifiers alone
+    is a second step: only when fewer than fill_below documents hold any concept, and those rank next.
+    -> (query matched, its matches, those tiers of ids, or None when no fill was needed)."""
     found = match(built)
     if not fallback_needed(built, found.total, weights):
         return built, found, None
-    strict = found.ids()
-    built = built.fallback
-    found = match(built)
-    if found.total > len(strict):
+    tiers, fallback = (found.ids(),), built.fallback
+    if fallback.narrower is not None:   # any concept first; a compound's modifier alone only when that is small too
+        built, found = fallback.narrower, match(fallback.narrower)
+        if found.total < weights.fill_below:
+            tiers += (found.ids(),)
+            built, found = fallback, match(fallback)
+    else:
+        built, found = fallback, match(fallback)
+    if found.total > len(tiers[0]):
         notices.append(FALLBACK_NOTICE)
-    return built, found, strict
+    return built, found, tiers
 
 
 def page_window(total: int, req: SearchRequest, notices: list[str]) -> tuple[int, int, int]:
@@ -290,18 +299,20 @@ def gram_counts(words: list[str]) -> Counter:
     return Counter(g for w in words for g in word_grams(w))
 
 
-def page_of_ranked(results: list, built, req: SearchRequest, sort: str, order, start: int, strict: set,
+def page_of_ranked(results: list, built, req: SearchRequest, sort: str, order, start: int, tiers: tuple,
                    weights: Weights, rescore: Callable[[list], list]) -> tuple[list, bool]:
     """(the hits of one page, whether their scores mean anything) from an engine's matches in base order: the best
     RESCORE_DEPTH rescored (`rescore` adds an engine's bonus, passage and gram scores and sorts them), the rest in
     their base order after them, the same for every page, so paging never shows a document twice; in relevance
     order the every-concept set first."""
     depth = req.page * req.page_size
+    scored = sort == "relevantie" and order is None
+    if scored and tiers:   # a tier is never cut off by the documents of a later one
+        results = every_concept_first(list(results), tiers)
     ranked = (rescore(results[:RESCORE_DEPTH]) + results[RESCORE_DEPTH:depth]
               if rescoring(weights, built, sort, order) else results[:depth])
-    scored = sort == "relevantie" and order is None
     if scored:
-        ranked = every_concept_first(ranked, strict)
+        ranked = every_concept_first(ranked, tiers)
     return ranked[start:start + req.page_size], scored
 
 
@@ -360,7 +371,7 @@ class BaseEngine:
     _version()                 -> (cache key of the index version, state handed to _reading)
     _reading(state)            a context: the reader one search uses (a searcher under a lock, a connection ...)
     _match(reader, built, req, sort, order, snippets, facets) -> Matches   (every match counted, facets with it)
-    _page(reader, matches, built, req, sort, order, start, snippets, strict) -> the hits of one page
+    _page(reader, matches, built, req, sort, order, start, snippets, tiers) -> the hits of one page
     _facet_counts(matches)     -> {field: [(value, count)]} in facet_order
     _df(reader, word), _near(reader, word)   the spelling vocabulary (search.spelling)
     _match_all / _all          the same for all_hits (every result up to a limit, no snippets)"""
@@ -389,13 +400,13 @@ class BaseEngine:
         with self._reading(state) as reader:
             built = parse_query(self.builder, req.q, notices)
             sort = req.sort if req.q.strip() else "datum"
-            built, matches, strict = fill(built, self.weights, lambda b: self._match(
+            built, matches, tiers = fill(built, self.weights, lambda b: self._match(
                 reader, b, req, sort, order, snippets, facets), notices)
             page, pages, start = page_window(matches.total, req, notices)
-            hits = self._page(reader, matches, built, req, sort, order, start, snippets, strict or set())
+            hits = self._page(reader, matches, built, req, sort, order, start, snippets, tiers or ())
             facet_counts = self._facet_counts(matches) if facets else {}
             # how many documents hold every concept (not the filled-up set) decides whether a spelling is doubtful
-            held = len(strict) if strict is not None else matches.total
+            held = len(tiers[0]) if tiers is not None else matches.total
             suggestion = self._suggest(reader, built.words, held, notices) if req.q.strip() else ""
         return SearchResult(query=req.q, total=matches.total, hits=hits, facets=facet_counts, page=page,
                             pages=pages, page_size=req.page_size, sort=sort, notices=notices,
@@ -415,8 +426,8 @@ class BaseEngine:
         _, state = self._version()
         with self._reading(state) as reader:
             built = parse_query(self.builder, req.q, [])
-            built, matches, strict = fill(built, self.weights, lambda b: self._match_all(reader, b, req, limit), [])
-            return matches.total, self._all(reader, matches, built, req, limit, strict)
+            built, matches, tiers = fill(built, self.weights, lambda b: self._match_all(reader, b, req, limit), [])
+            return matches.total, self._all(reader, matches, built, req, limit, tiers)
 
 
 class PublishedIndexEngine(BaseEngine):

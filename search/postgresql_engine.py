@@ -352,12 +352,12 @@ class PostgresSearchEngine(BaseEngine):
         return _Matches(self, where, args, total, facet_counts)
 
     def _page(self, meta, matches: _Matches, built, req: SearchRequest, sort: str, order, start: int,
-              snippets: bool, strict) -> list[Hit]:
+              snippets: bool, tiers) -> list[Hit]:
         if matches.where is None:
             return []
         scored = sort == "relevantie" and order is None and bool(req.q.strip())
         return self._hits(built, meta, matches.where, matches.args, sort, order, req.page_size, start, snippets,
-                          scored, list(strict))
+                          scored, tiers)
 
     @staticmethod
     def _facet_counts(matches: _Matches) -> dict:
@@ -386,15 +386,16 @@ class PostgresSearchEngine(BaseEngine):
         return total, {name: facet_order(values) for name, values in counts.items()}
 
     def _hits(self, built, meta, where, args, sort, order, limit, offset, snippets, scored,
-              first: list[str] = ()) -> list[Hit]:
+              tiers: tuple = ()) -> list[Hit]:
         score, score_args, lateral, lateral_args = (self._score(built, meta) if scored or order == "changed"
                                                     else ("0", [], "", []))
         if order == "changed":
             order_by, order_args = "changed_at DESC NULLS LAST, score DESC, id", []
         elif sort == "datum":
             order_by, order_args = "date DESC NULLS LAST, id", []
-        else:   # the every-concept set first (engine.every_concept_first)
-            order_by, order_args = "(id = ANY(%s)) DESC, score DESC, id", [list(first)]
+        else:   # the every-concept set first, then any concept (engine.every_concept_first)
+            order_by = "".join("(id = ANY(%s)) DESC, " for _ in tiers) + "score DESC, id"
+            order_args = [list(tier) for tier in tiers]
         ranked = self._query(f"SELECT id, {score} AS score FROM search_documents{lateral} WHERE {where} "
                              f"ORDER BY {order_by} LIMIT %s OFFSET %s",
                              score_args + lateral_args + args + order_args + [limit, offset])
@@ -471,10 +472,10 @@ class PostgresSearchEngine(BaseEngine):
     def _match_all(self, meta, built, req: SearchRequest, limit: int) -> _Matches:
         return self._match(meta, built, req, "", None, False, False)
 
-    def _all(self, meta, matches: _Matches, built, req: SearchRequest, limit: int, strict) -> list[Hit]:
+    def _all(self, meta, matches: _Matches, built, req: SearchRequest, limit: int, tiers) -> list[Hit]:
         if matches.where is None:
             return []
         sort = req.sort if req.q.strip() else "datum"
         scored = sort == "relevantie" and bool(req.q.strip())
         return self._hits(built, meta, matches.where, matches.args, sort, None, limit, 0, False, scored,
-                          list(strict or []))
+                          tiers or ())

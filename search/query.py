@@ -22,7 +22,7 @@ from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, Or, Phras
 from whoosh.query.spans import SpanNear2
 
 from lang.analysis import complete_elisions, dutch_stem, folding_analyzer, word_parts
-from lang.resources import dutch_stopwords
+from lang.resources import dutch_stopwords, question_frame
 from lang.synonyms import load_synonyms
 
 from .passages import Concept
@@ -53,6 +53,8 @@ class Weights:
     synonyms: bool = True
     all_concepts: bool = True   # the result set: every concept of the query (else any of them, most first)
     fill_below: int = 10        # ... and when fewer documents hold every concept, those holding most follow them
+    question_frame: bool = True # a question's frame words (hoe, ik, maak) are read like stop words
+    modifier_fill: bool = True  # a compound's modifier alone also fills a multi-word query's small result set
     passage: float = 2.0        # weight of the best window's score (passages.best_window) beside BM25F
     passage_window: int = 50    # its size in positions (about a short article)
     grams: float = 0.8          # weight of the character 4-gram BM25 (grams field) beside BM25F
@@ -65,6 +67,8 @@ FILTERS = ("gemeente", "thema", "verwijst")   # query fields that restrict, not 
 _HYPHENATED = re.compile(r"\w[\w'’.]*(?:-[\w'’.]+)+")
 MINUS = r"(?<![^\s(])-(?=[^\s-])"
 _LONE_STAR = re.compile(r"(?<!\S)\*(?!\S)")
+# a question mark that ends a word ends a question ("hoe meld ik een datalek?"): punctuation, not a wildcard
+_QUESTION_MARK = re.compile(r"(?<=\w)\?+(?=\s|$)")
 PLUS = r"(?<![^\s(])\+(?=\S)"
 # verwijst:BWBR0005537/4:81 (an Awb article): the colon inside would end the field value, so it is read as quoted
 _REFERENCE_ARTICLE = re.compile(r"(?i)\bverwijst:(BWB[RV]\d{7}/[\w.]+(?::[\w.]+)+)")
@@ -90,7 +94,26 @@ class BuiltQuery:
     modifiers: list = field(default_factory=list)   # bonus clauses: a query compound's first part alone
     concepts: list = field(default_factory=list)    # passages.Concept of each word, for passage evidence
     fallback: "BuiltQuery | None" = None  # any of the concepts, most first: when all of them find (almost) nothing
+    narrower: "BuiltQuery | None" = None  # of a fallback that also takes compound modifiers: the one without them
     notices: list[str] = field(default_factory=list)   # what a filter could not read (verwijst: an unknown law)
+    frame: frozenset = frozenset()   # a question's frame words (hoe, maak, ik): read as stop words in this query
+
+
+def _only_words(q) -> bool:
+    """Whether a query is words in the text fields only (no filter, exclusion or required part)."""
+    if isinstance(q, Term):
+        return q.fieldname in TEXT_FIELDS
+    if isinstance(q, (Phrase, SpanNear2)):
+        return True
+    return type(q) is Or and all(_only_words(s) for s in q.subqueries)
+
+
+def first_constituent(word: str, leaves: list[str]) -> str:
+    """The modifier of a compound: its first immediate constituent, the longest part it starts with
+    ([[mantel zorg] ondersteuning] -> mantelzorg, ziektewetuitkering -> ziektewet), not its first smallest piece
+    (mantel, ziekte), which names something else."""
+    leading = [p for p in leaves if word.startswith(p) and len(p) < len(word)]
+    return max(leading, key=len, default="")
 
 
 class QueryBuilder:
@@ -99,6 +122,7 @@ class QueryBuilder:
         self.stem = stem or dutch_stem
         self.fold = folding_analyzer()
         self.stop = dutch_stopwords()
+        self.question_words, self.frame_words = question_frame()
         self.synonyms = load_synonyms() if weights.synonyms else {}
         # multi-word synonym keys by their content words (stop words out), computed once
         self._phrase_keys = []
@@ -169,7 +193,7 @@ class QueryBuilder:
             subs = [q for q in (self.word(built, f, negative) for f in folded) if q is not None]
             return Or(subs) if subs else None
         word = folded[0]
-        if word in self.stop or len(word) < 2:   # a lone digit or letter ("alert(1)") is in nearly every text
+        if word in self.stop or word in built.frame or len(word) < 2:   # a lone digit or letter is in every text
             return None
         joined = word.replace("-", "")
         stem = self.stem(joined)
@@ -181,9 +205,10 @@ class QueryBuilder:
         if len(smallest) >= 2:   # the pieces of a hyphenated word stand side by side; a compound's parts near
             window = 1 if "-" in word else self.w.parts_window
             clauses.append(self._parts_together(built, joined, smallest, window))
-            if self.w.modifier and len(smallest[0]) >= 4 and "-" not in word:
-                built.modifiers.append(self._term_over_fields(built, self.stem(smallest[0]), self.w.modifier,
-                                                              f"deel '{smallest[0]}' van '{joined}'",
+            modifier = first_constituent(joined, leaves)
+            if self.w.modifier and len(modifier) >= 4 and "-" not in word:
+                built.modifiers.append(self._term_over_fields(built, self.stem(modifier), self.w.modifier,
+                                                              f"deel '{modifier}' van '{joined}'",
                                                               ("title", "body")))
         synonyms = []
         for alt in self.synonyms.get(joined, ()):
@@ -281,16 +306,21 @@ class QueryBuilder:
             return BuiltQuery(Every())
         if text.strip() != "*":   # Whoosh reads a lone * anywhere as "every document", whatever else is typed
             text = _LONE_STAR.sub(" ", text)
+        frame = self.question_frame_of(text)
+        text = _QUESTION_MARK.sub("", text)
         text = complete_elisions(_REFERENCE_ARTICLE.sub(r'verwijst:"\1"', text))
-        scored = self._build(text, self.any_parser)
+        scored = self._build(text, self.any_parser, frame)
         if not self.w.all_concepts or scored.base is None:
             return scored
         if len(scored.word_queries) < 2:
             return self._with_modifier_fallback(scored)
-        condition = self._build(text, self.parser).base
+        condition = self._build(text, self.parser, frame).base
         if condition is None:
             return scored
-        built = replace(scored, fallback=scored)
+        fallback = self._widened(scored) if self.w.modifier_fill else scored
+        if fallback is not scored:   # documents holding a concept rank before those holding only a modifier
+            fallback.narrower = scored
+        built = replace(scored, fallback=fallback)
         built.base = Require(scored.base, condition)
         built.query = AndMaybe(built.base, built.bonus) if built.bonus is not None else built.base
         return built
@@ -302,12 +332,30 @@ class QueryBuilder:
         parts together, are in fewer documents than fill_below."""
         if not built.modifiers or len(built.word_queries) != 1 or built.base is not built.word_queries[0]:
             return built   # only a word typed alone: no exclusion, filter or phrase that the modifier would escape
+        return replace(built, fallback=QueryBuilder._widened(built))
+
+    @staticmethod
+    def _widened(built: BuiltQuery) -> BuiltQuery:
+        """Any of the concepts, or a query compound's modifier on its own (the fill when every concept together is
+        in too few documents): drank- en horecavergunning is followed by documents on drank and horeca."""
+        if not built.modifiers or not built.word_queries or not _only_words(built.base):
+            return built   # a filter, an exclusion or a required word: the modifier alone would escape it
         wider = replace(built, base=Or([built.base] + built.modifiers), fallback=None)
         wider.query = AndMaybe(wider.base, wider.bonus) if wider.bonus is not None else wider.base
-        return replace(built, fallback=wider)
+        return wider
 
-    def _build(self, text: str, parser) -> BuiltQuery:
-        built = BuiltQuery(NullQuery)
+    def question_frame_of(self, text: str) -> frozenset:
+        """The frame words to read as stop words when `text` is a question (it starts with a question word or ends
+        with a question mark), as long as a topic word is left; else nothing."""
+        words = self._folded(text) if self.w.question_frame else []
+        if not words or not (words[0] in self.question_words or text.rstrip().endswith("?")):
+            return frozenset()
+        if all(w in self.stop or w in self.frame_words for w in words):
+            return frozenset()   # "wat is wonen?" keeps wonen, but "wie is wie" keeps its words
+        return self.frame_words
+
+    def _build(self, text: str, parser, frame: frozenset = frozenset()) -> BuiltQuery:
+        built = BuiltQuery(NullQuery, frame=frame)
         parsed = parser.parse(text)
         parsed = Or([parsed]) if not isinstance(parsed, (And, Or)) else parsed
         main = self.expand(built, parsed)

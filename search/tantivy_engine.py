@@ -311,8 +311,8 @@ class TantivySearchEngine(PublishedIndexEngine):
         return Matches(*self._top(reader.searcher, query, limit, _sort_field(sort, order)), query, reader.searcher)
 
     def _page(self, reader: Reader, matches: Matches, built, req: SearchRequest, sort: str, order, start: int,
-              snippets: bool, strict: set) -> list[Hit]:
-        shown, scored = page_of_ranked(matches.hits, built, req, sort, order, start, strict, self.weights,
+              snippets: bool, tiers: tuple) -> list[Hit]:
+        shown, scored = page_of_ranked(matches.hits, built, req, sort, order, start, tiers, self.weights,
                                        lambda hits: self._rescored(reader, hits, built))
         matched = self._matched_terms(reader, shown, matched_query(self.weights, built, sort, order),
                                       built.origins) if snippets else {}
@@ -405,9 +405,9 @@ class TantivySearchEngine(PublishedIndexEngine):
         by_date = req.sort == "datum" or not req.q.strip()
         return Matches(*self._top(reader.searcher, query, limit, "date" if by_date else None), query, reader.searcher)
 
-    def _all(self, reader: Reader, matches: Matches, built, req: SearchRequest, limit: int, strict) -> list[Hit]:
+    def _all(self, reader: Reader, matches: Matches, built, req: SearchRequest, limit: int, tiers) -> list[Hit]:
         scored = req.sort == "relevantie" and bool(req.q.strip())
-        hits = every_concept_first(matches.hits, strict) if strict is not None and scored else matches.hits
+        hits = every_concept_first(matches.hits, tiers) if tiers is not None and scored else matches.hits
         return [make_hit(stored_row(reader.searcher.doc(h.address), text=False), h.score if scored else 0.0, set(),
                          {}, snippets=False) for h in hits[:limit]]
 

@@ -142,8 +142,8 @@ class SearchEngine(PublishedIndexEngine):
                                        self._filter(req.filters)))
 
     def _page(self, searcher, matches: _Matches, built, req: SearchRequest, sort: str, order, start: int,
-              snippets: bool, strict: set) -> list[Hit]:
-        shown, scored = page_of_ranked(matches.results, built, req, sort, order, start, strict, self.weights,
+              snippets: bool, tiers: tuple) -> list[Hit]:
+        shown, scored = page_of_ranked(matches.results, built, req, sort, order, start, tiers, self.weights,
                                        lambda hits: self._rescored(searcher, hits, built))
         return [self._hit(h, built.origins, scored=scored, snippets=snippets) for h in shown]
 
@@ -285,9 +285,9 @@ class SearchEngine(PublishedIndexEngine):
             kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
         return _AllMatches(searcher.search(built.query, **kwargs))
 
-    def _all(self, searcher, matches: _AllMatches, built, req: SearchRequest, limit: int, strict) -> list[Hit]:
+    def _all(self, searcher, matches: _AllMatches, built, req: SearchRequest, limit: int, tiers) -> list[Hit]:
         scored = req.sort == "relevantie" and bool(req.q.strip())
         results = matches.results
-        if strict is not None and scored:
-            results = every_concept_first(list(results), strict)
+        if tiers is not None and scored:
+            results = every_concept_first(list(results), tiers)
         return [self._hit(h, scored=scored, snippets=False) for h in results]

@@ -24,6 +24,11 @@ DOCS = {
     "vat": ("Omzetbelasting tabel", "Omzetbelasting, belasting, belasting op goederen. Belastingtarief voor "
             "levering. " + "Algemene tekst over tarieven. " * 20 + "Voer voor honden valt onder tabel I."),
     "tax": ("Belastingverordening", "De belasting wordt geheven naar de waarde."),
+    "remit": ("Kwijtschelding", "Kwijtschelding van belastingen voor inwoners met een laag inkomen."),
+    "leash": ("Aanlijngebod", "Honden moeten in het park aangelijnd zijn."),
+    # a question's topic (a subsidy application) against a text that only shares the question's frame
+    "apply": ("Subsidieregeling", "Een aanvraag voor subsidie dient u in bij het college."),
+    "frame": ("Werkwijze", "Hoe wij het maken: wij doen het samen en maken afspraken over subsidie."),
     # several concepts: documents with all of them, with one of them
     "both": ("Schuldhulp voor jongeren", "Schuldhulpverlening aan jongeren tot 27 jaar."),
     "both2": ("Jongeren en geld", "Jongeren met schulden: de schuldhulpverlening helpt."),
@@ -114,6 +119,54 @@ def test_a_rare_compound_is_followed_by_documents_with_its_modifier_but_not_its_
     hits = found(engine, "hondenbelasting")
     assert hits[0] == "dogtax" and "vat" in hits[1:]
     assert "tax" in found(engine, "belasting") and "tax" not in hits
+
+
+def test_a_compounds_modifier_is_its_first_constituent():
+    """[[ziekte wet] uitkering]: related evidence is the Ziektewet, not every text on ziekte."""
+    from search.query import QueryBuilder, first_constituent
+    assert first_constituent("ziektewetuitkering", ["ziekte", "wet", "uitkering", "ziektewet"]) == "ziektewet"
+    assert first_constituent("hondenbelasting", ["honden", "belasting"]) == "honden"
+    assert first_constituent("belasting", []) == ""
+    built = QueryBuilder().build("mantelzorgondersteuning")
+    assert {t.text for m in built.modifiers for t in m.subqueries} == {"mantelzorg"}
+
+
+def test_a_small_set_of_several_concepts_is_filled_with_a_compounds_modifier_not_its_head(engine, strict_engine):
+    """No document holds both hondenbelasting and kwijtschelding, and fewer than a page hold either: those come
+    first, then documents on honden (the compound's modifier); documents sharing only the head 'belasting' come
+    through kwijtschelding or not at all. When enough documents hold a concept (fill_below=1), no document that
+    holds only a modifier is added."""
+    hits = found(engine, "hondenbelasting kwijtschelding")
+    assert set(hits[:2]) == {"dogtax", "remit"}
+    assert "leash" in hits[2:] and "tax" not in hits
+    assert "leash" not in found(engine, "hondenbelasting kwijtschelding -aangelijnd")
+    assert set(found(strict_engine, "hondenbelasting kwijtschelding")) == {"dogtax", "remit"}
+
+
+def test_a_questions_frame_is_not_its_topic():
+    """In a question, the question word, the pronouns and the light verbs (hoe, ik, maak, krijgen) are read like
+    stop words; the same verb typed as a keyword, and a question of frame words only, keep their words."""
+    from search.query import QueryBuilder
+    b = QueryBuilder()
+    assert b.build("hoe maak ik bezwaar tegen een besluit").words == ["bezwaar", "besluit"]
+    assert b.build("kan ik als mantelzorger een vergoeding krijgen").words == ["mantelzorger", "vergoeding"]
+    assert b.build("bezwaar maken?").words == ["bezwaar"]   # a question by its question mark
+    assert b.build("maak bezwaar").words == ["maak", "bezwaar"]   # not a question: every word counts
+    assert b.build("hoe maken we het").words == ["maken", "we"]   # nothing but frame: nothing is dropped
+
+
+def test_a_trailing_question_mark_is_punctuation_not_a_wildcard():
+    from search.query import QueryBuilder
+    from whoosh.query import Prefix, Wildcard
+    q = QueryBuilder().build("hoe meld ik een datalek?")
+    assert q.words == ["meld", "datalek"]
+    assert not [t for t in q.query.leaves() if isinstance(t, (Prefix, Wildcard))]
+
+
+def test_a_question_finds_its_topic_not_its_frame(strict_engine):
+    """'hoe maak ik een subsidieaanvraag': the text on applying for a subsidy, not the one full of maken/doen."""
+    assert found(strict_engine, "hoe maak ik een aanvraag voor subsidie")[0] == "apply"
+    assert "frame" not in found(strict_engine, "hoe maak ik een aanvraag voor subsidie")
 
 
 def test_the_result_set_holds_every_concept_of_the_query(strict_engine):
@@ -268,3 +321,27 @@ def test_postings_of_chosen_documents_are_read_right_across_segments_blocks_and_
         counts = SearchEngine._postings_for(s, "body", "vergunning", live, lambda m: m.weight())
         assert counts == {d: 1.0 + int(s.stored_fields(d)["id"]) % 3 for d in live}
         assert SearchEngine._postings_for(s, "body", "onbekend", live, lambda m: m.weight()) == {}
+
+
+def test_the_fill_goes_one_step_at_a_time_and_ranks_by_tier():
+    """fill(): every concept; then any concept; a compound's modifier alone only when any concept is small too.
+    The tiers rank first whatever the scores (engine.every_concept_first)."""
+    from types import SimpleNamespace as NS
+    from dataclasses import replace
+    from search.engine import every_concept_first, fill
+    from search.query import DEFAULT_WEIGHTS
+
+    sets = {"every": {1}, "any": {1, 2, 3}, "wide": {1, 2, 3, 4, 5, 6}}
+
+    def match(q):
+        return NS(total=len(sets[q.name]), ids=lambda: set(sets[q.name]))
+
+    anyq = NS(name="any", fallback=None, narrower=None)
+    query = NS(name="every", fallback=NS(name="wide", fallback=None, narrower=anyq))
+    built, found, tiers = fill(query, DEFAULT_WEIGHTS, match, [])
+    assert built.name == "wide" and tiers == ({1}, {1, 2, 3})
+    built, found, tiers = fill(query, replace(DEFAULT_WEIGHTS, fill_below=3), match, [])
+    assert built.name == "any" and tiers == ({1},)
+    assert fill(query, replace(DEFAULT_WEIGHTS, fill_below=1), match, [])[2] is None
+    hits = [NS(docnum=d) for d in (6, 5, 3, 1, 2)]
+    assert [h.docnum for h in every_concept_first(hits, ({1}, {1, 2, 3}))] == [1, 3, 2, 6, 5]
