@@ -7,7 +7,9 @@ variants) as pre-tokenized strings, and our gram, organisation and spelling term
 query builder finds the same terms in both engines, and no tantivy stemmer (its "dutch" is the newer algorithm:
 gemeenten -> meen) is ever involved. A full build first measures each scored field's average length (a cheap
 pass that also warms the analyzer's caches) for the padding (indexer.tantivy_schema); an incremental update keeps
-its build's padding (the average moves little with a night's changes).
+its build's padding (the average moves little with a night's changes). Both passes analyse in the build's worker
+processes (indexer.workers: Documents.lengths, Documents.analysed); this process only makes the tantivy documents
+of their results (a Python object per token: what the bindings take) and feeds the one writer.
 
 The build directory layout, the manifest, the marker and the atomic publish are indexer.build's: TantivyBuild
 only says how one build directory is written. An incremental update hard-links the live build's files (tantivy
