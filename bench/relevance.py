@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import sys
 import tempfile
@@ -351,6 +352,7 @@ def main():
     final_check = {m: mean(check(final), check(final), m) for m in METRICS}
     lat_queries = LATENCY_QUERIES + [q for _, q in read_queries(tune_dir / "queries.tsv")]
     no_features = replace(final, **{k: v for off in FEATURES.values() for k, v in off.items()})
+    load_before = os.getloadavg()[0]
     lat = {"defaults": latency(index, DEFAULT_WEIGHTS, lat_queries), "final": latency(index, final, lat_queries),
            "no features": latency(index, no_features, lat_queries)}
     plain_rows = []
@@ -375,6 +377,7 @@ def main():
                "ablation": [dict(zip(("feature", "gain_cv", "recall_gain_cv", "hurt", "helped", "gain_check"), r))
                             for r in abl],
                "parts": parts, "baselines": {"tune": base_tune, "check": base_check}, "latency_ms": lat,
+               "load_average": [load_before, os.getloadavg()[0]], "cores": os.cpu_count(),
                "unjudged_at_10": {"tune": runs.unjudged(final), "check": check.unjudged(final)}}
     (REPO / "bench" / "results" / "relevance.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     Path(a.out).write_text(render(results, cv, abl, final, runs, check, queries, defaults_tune, defaults_check,
@@ -456,6 +459,10 @@ nDCG@10 the feature lowered / raised. The last column is the same on the check s
 | the code's defaults (what runs) | {lat['defaults'][0]:.1f} | {lat['defaults'][1]:.1f} |
 | chosen setting | {lat['final'][0]:.1f} | {lat['final'][1]:.1f} |
 | the same with every feature above off | {lat['no features'][0]:.1f} | {lat['no features'][1]:.1f} |
+
+The machine's load average was {r['load_average'][0]:.1f} before and {r['load_average'][1]:.1f} after these
+measurements on {r['cores']} cores: compare the rows of this table with each other, not with a table measured
+at another load (the before/after comparison below alternates the versions for that reason).
 
 {before_after()}
 ## Decisions and what the numbers say
