@@ -254,7 +254,8 @@ def before_after() -> str:
     growth = now["p95"] / before["p95"] - 1
     verdict = (f"The p95 grew by {growth:+.0%}: within the 20% the search-quality issue allows." if growth <= 0.20
                else f"The p95 grew by {growth:+.0%}, more than the 20% the search-quality issue allows.")
-    return f"""Against the ranking before this work ({r['before']}), {r['how']}:
+    measured = f" \"Now\" is {r['now']}." if r.get("now") else ""
+    return f"""Against the ranking before this work ({r['before']}), {r['how']}.{measured}
 
 | ranking | p50 ms | p95 ms |
 |---|---:|---:|
