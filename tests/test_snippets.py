@@ -53,3 +53,17 @@ def test_the_words_a_snippet_marks_are_the_words_the_index_read_as_those_terms()
     expected = sorted({(t.startchar, t.endchar) for t in ana(text, positions=True, chars=True) if t.text in terms})
     assert ana.spans(text, terms) == expected
     assert [text[s:e] for s, e in expected] == ["woningtoewijzing", "gezinsbeleid", "Woning"]
+
+
+def test_after_title_skips_every_leading_repetition_of_the_title_and_nothing_else():
+    from search.snippets import after_title, without_title
+    title = "Verordening maatschappelijke ondersteuning Tilburg 2024"
+    text = f"{title} – VERORDENING  maatschappelijke\nondersteuning Tilburg 2024 : Artikel 1 Begrippen"
+    assert text[after_title(text, title):] == "Artikel 1 Begrippen"
+    assert after_title("Artikel 1 " + title, title) == 0               # only at the start
+    assert after_title(title + "x", title) == 0                        # a longer word is another word
+    assert after_title("Verordening maatschappelijke", title) == 0    # a part of the title is not the title
+    assert after_title("Verordening-maatschappelijke ondersteuning Tilburg 2024", title) == 0  # words apart
+    assert after_title("Wmo: tekst", "Wmo") == 0                       # titles under four characters stay
+    assert without_title(f"{title} · Artikel 3", title) == "Artikel 3"
+    assert without_title(title, title) == ""
