@@ -54,9 +54,7 @@ def _title_end(text: str, pos: int, words: list[str]) -> int:
         if text[p:p + len(word)].lower() != word:
             return -1
         p += len(word)
-    if p < n and text[p].isalnum():   # "… 2024x" does not repeat a title ending in 2024
-        return -1
-    return _skip_separators(text, p)
+    return _skip_separators(text, p)   # no word end needed: a title cut mid-word is repeated in full after it
 
 
 def after_title(text: str, title: str) -> int:
