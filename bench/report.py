@@ -188,7 +188,8 @@ HOW = """How each cell is measured (`bench/run_bench.py`; every request to 127.0
 - **Load client**: one process, a thread per connection, a new connection per request (gunicorn's sync workers
   do not keep connections alive); its own CPU and the workers' CPU during the load are in the table: the client
   uses a small share of the 2 cores, the workers the rest. *Other processes' CPU* is what else ran on the
-  machine meanwhile: more than a tenth of a core means a shared machine slowed the cell down.
+  machine meanwhile: more than a tenth of a core means a shared machine slowed the cell down, except in a
+  PostgreSQL cell, where the database server's own processes (which do the matching) are counted there too.
 - **FTS5**: SQLite FTS5 (bm25, snippet) over the same Snowball-stemmed title and text, built in one process,
   terms OR-ed, the same distinct queries in process (no HTTP, no facets): the reference for what a compiled
   matching loop costs.
@@ -228,6 +229,11 @@ def markdown(results: dict, results_name: str, command: str, backends: tuple[dic
               "requests/s at 32 connections), over the sizes measured above:", "", crossover_table(results), ""]
     if backends:
         lines += [backends_section(*backends), ""]
+    missing = results.get("missing") or []
+    if missing:
+        lines += ["## Cells not measured yet", "",
+                  "Of the issue's matrix, these cells have no result in this run yet (`python bench/run_bench.py "
+                  "--run-dir DIR` measures only what is missing):", ""] + [f"- `{cell}`" for cell in missing] + [""]
     failed = results.get("failed") or {}
     if failed:
         lines += ["## Cells that failed", ""] + [f"- `{cell}`: {why}" for cell, why in sorted(failed.items())] + [""]

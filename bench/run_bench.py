@@ -265,7 +265,9 @@ def collect(run_dir: Path) -> dict:
         scales[c["scale"]] = {"documents": c["documents"]}
     for f in sorted((run_dir / "cells").glob("*.error")):
         failed[f.stem.replace(".", ":", 1)] = f.read_text().strip().splitlines()[-1]
-    return {"cpus": os.cpu_count(), "scales": scales, "cells": cells, "failed": failed}
+    missing = [f"{scale}:{engine}" for scale, engines in MATRIX for engine in engines
+               if f"{scale}:{engine}" not in cells and f"{scale}:{engine}" not in failed]
+    return {"cpus": os.cpu_count(), "scales": scales, "cells": cells, "failed": failed, "missing": missing}
 
 
 def main(argv=None) -> int:

@@ -72,8 +72,9 @@ def test_markdown_has_a_table_per_scale_and_the_crossover_per_engine():
                "cells": {"bundled:whoosh": cell("whoosh", "bundled", 3_841, 66.0, 82.0),
                          "extended:whoosh": cell("whoosh", "extended", 13_581, 127.0, 50.0),
                          "extended:tantivy": cell("tantivy", "extended", 13_581, 41.0, 230.0)},
-               "failed": {"synthetic-500000:tantivy": "MemoryError"}}
+               "failed": {"synthetic-500000:tantivy": "MemoryError"}, "missing": ["synthetic-100000:whoosh"]}
     text = markdown(results, "2026-12-06-engines.json", "python bench/run_bench.py")
+    assert "## Cells not measured yet" in text and "- `synthetic-100000:whoosh`" in text
     assert text.index("## 3,841 documents") < text.index("## 13,581 documents")
     assert "| whoosh | missed already at 3,841 (the smallest measured) |" in text
     assert "| tantivy | met at every measured size (up to 13,581) | met at every measured size" in text
