@@ -8,7 +8,10 @@ At most a few chunks per process are under way: memory stays bounded however lar
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
 from collections import deque
 from itertools import islice
 from typing import Iterable, Iterator
@@ -19,8 +22,21 @@ AHEAD = 4           # tasks under way per process
 _WORKER = None      # in a worker process: the object whose methods the tasks call
 
 
-def _start(worker) -> None:
+def _end_with_parent(parent: int) -> None:
+    """A worker ends when the build that forked it does, even by SIGKILL (Linux: the parent-death signal; a
+    pool worker would otherwise wait on its task pipe forever, since it holds that pipe's other end too)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return   # not Linux: the pool's terminate() on a normal exit still ends the workers
+    if os.getppid() != parent:   # the build died before the signal was set
+        os._exit(1)
+
+
+def _start(worker, parent: int) -> None:
     global _WORKER
+    _end_with_parent(parent)
     _WORKER = worker
 
 
@@ -40,7 +56,7 @@ class Workers:
     def __enter__(self) -> Workers:
         if self.procs > 1 and "fork" in multiprocessing.get_all_start_methods():
             self._pool = multiprocessing.get_context("fork").Pool(self.procs, initializer=_start,
-                                                                  initargs=(self.worker,))
+                                                                  initargs=(self.worker, os.getpid()))
         return self
 
     def __exit__(self, *exc) -> None:
