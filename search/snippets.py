@@ -84,12 +84,11 @@ def best_passage(passages_json: str | None, body: str, needles: list[str]):
         passages = [p for p in json.loads(passages_json or "[]") if len(p) == 4]
     except ValueError:
         return None
-    holds, indexes = _holds(body, needles), range(len(needles))
+    scores = _needles_held(body, needles, [(start, end) for _, _, start, end in passages])
     best, best_score = None, 0
-    for anchor, heading, start, end in passages:
-        score = sum(1 for i in indexes if holds(i, start, end))
+    for passage, score in zip(passages, scores):
         if score > best_score:
-            best, best_score = (anchor, heading, start, end), score
+            best, best_score = tuple(passage), score
     return best
 
 
@@ -98,31 +97,29 @@ def best_passage(passages_json: str | None, body: str, needles: list[str]):
 _LOWER_UNLIKE_ASCII = ("\u0130", "\u212a")
 
 
-def _holds(body: str, needles: list[str]):
-    """holds(needle index, start, end): whether body.lower()[start:end] holds that needle.
+def _needles_held(body: str, needles: list[str], spans: list[tuple[int, int]]) -> list[int]:
+    """For each (start, end): how many of the needles body.lower()[start:end] holds.
 
     Lowering a long law as text (every character through Unicode's case tables) and searching each passage for
-    each needle (passages nest, so the text is searched several times over) was the largest cost of a page's
+    each needle (passages nest, so the text was searched several times over) was the largest cost of a page's
     snippets. For needles that are all ASCII word characters the text is lowered as ASCII bytes instead, every
     other character one '?', so offsets stay those of the text and a needle occurs exactly where it occurs in the
     lowered text (as long as the text holds neither of _LOWER_UNLIKE_ASCII); and each needle's next occurrence is
-    remembered, so passages asked in text order read the text once per needle."""
-    if not all(n and n.isascii() and "?" not in n for n in needles) or any(c in body for c in _LOWER_UNLIKE_ASCII):
+    remembered, so passages in text order read the text once per needle."""
+    if (not all(n and n.isascii() and "?" not in n for n in needles) or any(c in body for c in _LOWER_UNLIKE_ASCII)
+            or any(start < 0 or end < 0 for start, end in spans)):
         lower = body.lower()
-        return lambda i, start, end: needles[i] in lower[start:end]
+        return [sum(1 for n in needles if n in lower[start:end]) for start, end in spans]
     text = body.encode("ascii", "replace").lower()
-    keys = [n.encode() for n in needles]
-    asked = [(0, text.find(k)) for k in keys]   # per needle: (from where, its first occurrence from there or -1)
-
-    def holds(i: int, start: int, end: int) -> bool:
-        if start < 0 or end < 0:   # slice arithmetic from the end: no shortcut
-            return keys[i] in text[start:end]
-        since, at = asked[i]
-        if start < since or 0 <= at < start:
-            at = text.find(keys[i], start)
-            asked[i] = (start, at)
-        return 0 <= at <= end - len(keys[i])
-    return holds
+    held = [0] * len(spans)
+    for needle in (n.encode() for n in needles):
+        since, at, size = 0, text.find(needle), len(needle)   # at: its first occurrence from `since` on, or -1
+        for i, (start, end) in enumerate(spans):
+            if start < since or 0 <= at < start:
+                since, at = start, text.find(needle, start)
+            if 0 <= at <= end - size:
+                held[i] += 1
+    return held
 
 
 def passage_at(passages_json: str | None, offset: int) -> tuple[str, str]:
