@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import quote_plus, urlencode
 
 from markupsafe import Markup, escape
 
 
-@dataclass(frozen=True)
-class FacetValue:
+class FacetValue(NamedTuple):
+    """One value of a facet as a page shows it (a tuple: a page makes hundreds of them)."""
     value: str
     label: str
     count: int
@@ -75,12 +76,18 @@ class Facet:
         return Markup("".join(
             f'\n      <li><a href="{escape(fv.toggle_url)}"'
             f'{_SELECTED if fv.selected else ""} data-facet="{param}" '
-            f'data-value="{escape(fv.value)}">\n        <span class="box" aria-hidden="true">'
-            f'{"☑" if fv.selected else "☐"}</span>{escape(fv.label)}<span class="count">{fv.count}</span></a></li>\n    '
+            f'data-value="{_escaped(fv.value)}">\n        <span class="box" aria-hidden="true">'
+            f'{"☑" if fv.selected else "☐"}</span>{_escaped(fv.label)}<span class="count">{fv.count}</span></a></li>\n    '
             for fv in values))
 
 
 _SELECTED = ' class="selected" aria-current="true"'
+
+
+@lru_cache(maxsize=65536)
+def _escaped(text: str) -> str:
+    """escape(text) as a string, remembered: facet values and their labels come back page after page."""
+    return str(escape(text))
 
 
 @lru_cache(maxsize=65536)

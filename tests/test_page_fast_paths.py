@@ -1,0 +1,128 @@
+"""The results page's fast paths show exactly what their plain definitions show.
+
+Three pieces of a results page run a faster form than the obvious one (see their docstrings): the words a snippet
+marks (DutchAnalyzer.spans, against the analyzer's own token stream), the best passage of a long text
+(snippets._needles_held, against searching the lowered text), and the facet value links (Facet.links, against a
+template macro per value). Each is checked against its definition, and whole pages rendered with the fast forms
+are the pages the definitions render, for queries of the officials' query log on every engine.
+"""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from urllib.parse import quote_plus
+
+import jinja2
+from markupsafe import Markup
+import pytest
+
+from lang.analysis import DutchAnalyzer, dutch_analyzer, stems
+from search import snippets
+from search_app import create_app
+from search_app.facets import FACET_BY_PARAM, Facet
+
+QUERY_LOG = Path(__file__).resolve().parent.parent / "bench" / "query-log.txt"
+
+
+def spans_by_tokens(analyzer, text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """The definition: the characters of every token the analyzer yields whose term is asked for."""
+    return sorted({(t.startchar, t.endchar) for t in analyzer(text, positions=True, chars=True) if t.text in terms})
+
+
+def needles_in_lowered_text(body: str, needles: list[str], spans: list[tuple[int, int]]) -> list[int]:
+    """The definition: how many needles each span of the lowered text holds."""
+    lower = body.lower()
+    return [sum(1 for n in needles if n in lower[start:end]) for start, end in spans]
+
+
+MACRO = jinja2.Environment(autoescape=True).from_string(
+    '{% for fv in values %}\n      <li><a href="{{ fv.toggle_url }}"{% if fv.selected %} class="selected" '
+    'aria-current="true"{% endif %} data-facet="{{ facet.param }}" data-value="{{ fv.value }}">\n        '
+    '<span class="box" aria-hidden="true">{% if fv.selected %}☑{% else %}☐{% endif %}</span>{{ fv.label }}'
+    '<span class="count">{{ fv.count }}</span></a></li>\n    {% endfor %}')
+
+
+def links_by_macro(facet: Facet, values) -> str:
+    """The definition: the template macro each value was rendered with."""
+    return Markup(MACRO.render(facet=facet, values=values))
+
+
+def test_marked_words_are_the_token_streams_for_text_after_text():
+    """The analyzer remembers which words carry which terms across texts: later texts and other terms still get
+    exactly the token stream's words (compounds for their parts, elided compounds, no stop words, accents)."""
+    ana = dutch_analyzer()
+    texts = ["De woningtoewijzing en het jeugd- en gezinsbeleid van de gemeente; de Woning.",
+             "Woningbouw, huur- en koopwoningen: de coördinatie van re-integratie en auto's.",
+             "Art. 1.2 van de Woningwet; het woningbouwprogramma en de WONINGEN van 's-Hertogenbosch.",
+             "Zo'n gemeente-overleg over jeugdhulp; de gemeenten en hun jeugd- of gezinsbeleid."]
+    queries = ["woning", "gezinsbeleid de", "coordinatie reintegratie auto", "bouw programma", "jeugd gemeente",
+               "hertogenbosch woningwet", "overleg zon"]
+    for _ in range(2):   # the second round: every word already known
+        for text in texts:
+            for q in queries:
+                terms = set(stems(q, decompound=True)) | set(stems(q))
+                assert ana.spans(text, terms) == spans_by_tokens(ana, text, terms), (text, q)
+
+
+def test_marked_words_match_on_the_corpus_texts(corpus_data):
+    from store.crawl_store import CrawlStore
+    ana, rng = dutch_analyzer(), random.Random(18)
+    queries = [q for q in QUERY_LOG.read_text(encoding="utf-8").splitlines() if q and not q.startswith("#")]
+    for record in CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True).documents():
+        for q in rng.sample(queries, 3):
+            terms = set(stems(q, decompound=True))
+            text = record.text[:snippets.MARK_CHAR_LIMIT]
+            assert ana.spans(text, terms) == spans_by_tokens(ana, text, terms), (record.url, q)
+
+
+@pytest.mark.parametrize("body, needles", [
+    ("Artikel 1 De Gemeente en de WONING. " * 40, ["gemeent", "woning", "artikel"]),
+    ("De İstanbul-regeling en het İnburgeringsbeleid. " * 30, ["inburgeringsbeleid", "istanbul", "regeling"]),
+    ("Een temperatuur van 300 \u212aelvin en de kosten. " * 30, ["kelvin", "kosten"]),
+    ("Coördinatie, coordinatie en ÉÉN regeling? Ja? " * 30, ["coördinatie", "een", "ja?", "coordinatie"]),
+    ("Straße und Maßnahmen, STRASSE. " * 30, ["straße", "strasse", "masnahm"]),
+    ("Het coördinatie’s-overleg — de Gemeente’s beleid… “WONEN” ë? " * 30, ["gemeent", "overleg", "won", "s-o"]),
+    ("kort", ["kort"]),
+])
+def test_passage_counts_are_those_of_the_lowered_text(body, needles):
+    rng = random.Random(len(body))
+    spans = [(0, len(body)), (len(body) // 2, len(body)), (0, 50), (40, 45), (len(body) + 5, len(body) + 9),
+             (30, 10), (0, 10**9)]
+    spans += [tuple(sorted(rng.sample(range(len(body) + 20), 2))) for _ in range(60)]
+    for n in needles:   # around an occurrence: a character short of it, exactly it, one more on either side
+        at = body.lower().find(n, len(body) // 3)
+        spans += [(at, at + len(n) - 1), (at + 1, at + len(n)), (at, at + len(n)), (at - 1, at + len(n) + 1)]
+    spans += [(start, start + rng.randrange(12)) for start in rng.sample(range(len(body)), min(len(body), 60))]
+    rng.shuffle(spans)   # passages nest and need not come in text order
+    assert snippets._needles_held(body, needles, spans) == needles_in_lowered_text(body, needles, spans)
+    spans += [(-60, -1), (-60, len(body))]   # counted from the end, as a slice counts
+    assert snippets._needles_held(body, needles, spans) == needles_in_lowered_text(body, needles, spans)
+
+
+def test_facet_links_are_the_macros_markup():
+    facet = FACET_BY_PARAM["gemeente"]
+    counts = [("Gemeente 's-Hertogenbosch", 3), ('a&b="c" <d>', 2), ("Súdwest-Fryslân", 1), ("Breda", 1)]
+    for args in ([("q", "wmo & jeugd"), ("gemeente", "Breda"), ("pagina", "2")], [], [("gemeente", "x<y")]):
+        values = facet.values("/zoeken", args, counts, {"Breda": "Breda <stad>"})
+        assert facet.links(values) == links_by_macro(facet, values)
+
+
+def log_queries(n: int) -> list[str]:
+    queries = [q for q in QUERY_LOG.read_text(encoding="utf-8").splitlines() if q and not q.startswith("#")]
+    return queries[::len(queries) // n][:n]
+
+
+def test_results_pages_are_the_pages_of_the_definitions(index_url, monkeypatch):
+    """Whole pages (hits, snippets and their marks, best passages, facets, links), every engine: the fast paths
+    against the definitions, with the result cache off so both renderings search."""
+    client = create_app({"TESTING": True, "INDEX_DIR": index_url, "RESULT_CACHE": 0}).test_client()
+    urls = [f"/zoeken?q={quote_plus(q)}" for q in log_queries(30)]
+    urls += ["/zoeken?q=schuldhulpverlening", "/zoeken?q=woningbouw&pagina=2", "/zoeken?q=jeugd-+en+gezinsbeleid",
+             "/zoeken?q=participatiewet&sort=datum", "/zoeken?q=woning*", "/zoeken?q=bijstand&type=wet", "/zoeken"]
+    fast = {url: client.get(url).get_data(as_text=True) for url in urls}
+    assert sum("<mark>" in html for html in fast.values()) >= 10 and all('class="facet"' in h for h in fast.values())
+    monkeypatch.setattr(DutchAnalyzer, "spans", spans_by_tokens)
+    monkeypatch.setattr(snippets, "_needles_held", needles_in_lowered_text)
+    monkeypatch.setattr(Facet, "links", links_by_macro)
+    for url in urls:
+        assert client.get(url).get_data(as_text=True) == fast[url], url
