@@ -59,26 +59,39 @@ class Facet:
         adding = f"{path}?{kept}&" if kept else f"{path}?"
         key = _quoted(self.param) + "="
         chosen_set = set(chosen)
-        out = [FacetValue(v, display_label(labels.get(v, v)), n, v in chosen_set,
-                          self.toggle_url(path, args, v) if v in chosen_set else adding + key + _quoted(v))
+        out = [FacetValue._make((v, _display(labels.get(v, v)), n, v in chosen_set,
+                                 self.toggle_url(path, args, v) if v in chosen_set else adding + key + _quoted(v)))
                for v, n in rows]
         if self.chronological:
             return sorted(out, key=lambda fv: (not fv.selected, not fv.value.isdigit(), -int(fv.value or 0)
                                                if fv.value.isdigit() else 0))
+        if not chosen_set:
+            return out
         return sorted(out, key=lambda fv: (not fv.selected,))  # stable: keeps count order otherwise
-
 
     def links(self, values: list[FacetValue]) -> Markup:
         """Each value's list item with its link, as one piece of markup (what a template macro per value made):
         a results page lists hundreds of values, every cited regulation among them, and the macro calls were
-        most of its rendering time."""
-        param = escape(self.param)
-        return Markup("".join(
-            f'\n      <li><a href="{escape(fv.toggle_url)}"'
-            f'{_SELECTED if fv.selected else ""} data-facet="{param}" '
-            f'data-value="{_escaped(fv.value)}">\n        <span class="box" aria-hidden="true">'
-            f'{"☑" if fv.selected else "☐"}</span>{_escaped(fv.label)}<span class="count">{fv.count}</span></a></li>\n    '
-            for fv in values))
+        most of its rendering time. A toggle URL is escaped in two pieces, the parameters up to its last '='
+        (the same for all values not chosen) and the value's own quoted text; the rest of an item is a value's
+        own and remembered."""
+        starts: dict[str, str] = {}
+        items = []
+        for fv in values:
+            head, eq, tail = fv.toggle_url.rpartition("=")
+            start = starts.get(head)
+            if start is None:
+                start = starts[head] = f'\n      <li><a href="{escape(head)}'
+            items.append(f'{start}{eq}{_escaped(tail)}"{_item(self.param, fv.value, fv.label, fv.selected)}'
+                         f'{fv.count}</span></a></li>\n    ')
+        return Markup("".join(items))
+
+
+@lru_cache(maxsize=65536)
+def _item(param: str, value: str, label: str, selected: bool) -> str:
+    """The markup of a value's link between its URL and its count."""
+    return (f'{_SELECTED if selected else ""} data-facet="{escape(param)}" data-value="{escape(value)}">\n        '
+            f'<span class="box" aria-hidden="true">{"☑" if selected else "☐"}</span>{escape(label)}<span class="count">')
 
 
 _SELECTED = ' class="selected" aria-current="true"'
@@ -88,6 +101,9 @@ _SELECTED = ' class="selected" aria-current="true"'
 def _escaped(text: str) -> str:
     """escape(text) as a string, remembered: facet values and their labels come back page after page."""
     return str(escape(text))
+
+
+_display = lru_cache(maxsize=65536)(display_label)
 
 
 @lru_cache(maxsize=65536)
