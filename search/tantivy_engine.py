@@ -43,6 +43,7 @@ SCORED_FIELDS = ("title", "short_title", "body", "org_words")   # BM25 fields: t
 UNSCORED = ("themes", "refs")
 FACET_ORDER = ("organisation", "doctype", "year", "themes", "refs")     # as the Whoosh engine lists them
 EXPANSION = 200   # terms of a prefix or wildcard looked for in a page's hits (for their marks)
+FLAGS = 20        # clauses whose matches one search tells apart (_matched_terms)
 _REGEX_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~])")
 
 
@@ -363,9 +364,26 @@ class TantivySearchEngine(PublishedIndexEngine):
         if not hits:
             return out
         keys = self._keys(reader, hits)
-        clauses = []   # (what a hit matching it matched, the clause)
+        clauses = self._leaf_clauses(reader, query, origins, keys)
+        for batch in (clauses[i:i + FLAGS] for i in range(0, len(clauses), FLAGS)):
+            # one search per batch, not one per clause: clause i scores 2**i where a hit matches it, so a hit's score
+            # is the bit set of the clauses it matches (exact in the f32 score: distinct powers of two below 2**24)
+            query = Query.boolean_query([(Occur.Must, _unscored(keys))] + [
+                (Occur.Should, Query.const_score_query(condition, float(1 << i))) for i, (_, condition) in
+                enumerate(batch)])
+            for score, a in reader.searcher.search(query, len(hits), count=False).hits:
+                flags = round(score)
+                for i, (wanted, _) in enumerate(batch):
+                    if flags >> i & 1:
+                        out[(a.segment_ord, a.doc)] |= wanted
+        return out
+
+    def _leaf_clauses(self, reader: Reader, query, origins, keys: Query) -> list[tuple[set, Query]]:
+        """(the (field, term) pairs a hit matching it matched, the clause) for each leaf of the query that can tell
+        (a prefix or wildcard: each of its terms the hits `keys` names hold, as Whoosh reports them)."""
+        clauses = []
         for leaf, pairs in matching_leaves(query).items():
-            if isinstance(leaf, (Prefix, Wildcard)):   # each of its terms the hits hold, as Whoosh reports them
+            if isinstance(leaf, (Prefix, Wildcard)):
                 clauses += [({(leaf.fieldname, term)}, Query.term_query(reader.schema, leaf.fieldname, term))
                             for term in self._expanded(reader, leaf, keys)]
                 continue
@@ -373,11 +391,7 @@ class TantivySearchEngine(PublishedIndexEngine):
             condition = reader.translator.query(leaf) if wanted else None
             if condition is not None:
                 clauses.append((wanted, condition))
-        for wanted, condition in clauses:
-            query = Query.boolean_query([(Occur.Must, keys), (Occur.Must, condition)])
-            for _, a in reader.searcher.search(query, len(hits), count=False).hits:
-                out[(a.segment_ord, a.doc)] |= wanted
-        return out
+        return clauses
 
     @staticmethod
     def _expanded(reader: Reader, leaf, keys: Query) -> list[str]:

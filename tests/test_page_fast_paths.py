@@ -1,10 +1,11 @@
 """The results page's fast paths show exactly what their plain definitions show.
 
-Three pieces of a results page run a faster form than the obvious one (see their docstrings): the words a snippet
-marks (DutchAnalyzer.spans, against the analyzer's own token stream), the best passage of a long text
-(snippets._needles_held, against searching the lowered text), and the facet value links (Facet.links, against a
-template macro per value). Each is checked against its definition, and whole pages rendered with the fast forms
-are the pages the definitions render, for queries of the officials' query log on every engine.
+Pieces of a results page run a faster form than the obvious one (see their docstrings): the words a snippet marks
+(DutchAnalyzer.spans, against the analyzer's own token stream), the best passage of a long text
+(snippets._needles_held, against searching the lowered text), the facet value links (Facet.links, against a
+template macro per value) and, in the tantivy engine, which query terms each hit matched (a search per batch of
+clauses, against a search per clause). Each is checked against its definition, and whole pages rendered with the
+fast forms are the pages the definitions render, for queries of the officials' query log on every engine.
 """
 from __future__ import annotations
 
@@ -107,6 +108,36 @@ def test_facet_links_are_the_macros_markup():
         assert facet.links(values) == links_by_macro(facet, values)
 
 
+def matched_by_a_search_per_clause(self, reader, hits, query, origins) -> dict:
+    """The definition: a hit matched a clause's terms when the clause, restricted to the page's hits, finds it."""
+    from tantivy import Occur, Query
+    out = {h.docnum: set() for h in hits}
+    if hits:
+        keys = self._keys(reader, hits)
+        for wanted, condition in self._leaf_clauses(reader, query, origins, keys):
+            found = reader.searcher.search(Query.boolean_query([(Occur.Must, keys), (Occur.Must, condition)]),
+                                           len(hits), count=False).hits
+            for _, a in found:
+                out[(a.segment_ord, a.doc)] |= wanted
+    return out
+
+
+def test_tantivy_tells_each_hits_matched_terms_apart_in_batches(tantivy_index, monkeypatch):
+    """Batches of two clauses here, so that queries of several clauses take several batches."""
+    from search import tantivy_engine
+    from search.engine import SearchRequest
+    from search.engines import open_engine
+    engine = open_engine(tantivy_index, cache_size=0)
+    monkeypatch.setattr(tantivy_engine, "FLAGS", 2)
+    queries = log_queries(40) + ["woning*", "jeugd* zorg", '"sociaal domein" wmo', "bijstand OR participatiewet"]
+    fast = [engine.search(SearchRequest(q=q)) for q in queries]
+    assert sum(bool(h.why) for r in fast for h in r.hits) >= 40
+    monkeypatch.setattr(tantivy_engine.TantivySearchEngine, "_matched_terms", matched_by_a_search_per_clause)
+    for q, result in zip(queries, fast):
+        assert [(h.snippet, h.why) for h in engine.search(SearchRequest(q=q)).hits] == \
+            [(h.snippet, h.why) for h in result.hits], q
+
+
 def log_queries(n: int) -> list[str]:
     queries = [q for q in QUERY_LOG.read_text(encoding="utf-8").splitlines() if q and not q.startswith("#")]
     return queries[::len(queries) // n][:n]
@@ -124,5 +155,7 @@ def test_results_pages_are_the_pages_of_the_definitions(index_url, monkeypatch):
     monkeypatch.setattr(DutchAnalyzer, "spans", spans_by_tokens)
     monkeypatch.setattr(snippets, "_needles_held", needles_in_lowered_text)
     monkeypatch.setattr(Facet, "links", links_by_macro)
+    from search.tantivy_engine import TantivySearchEngine
+    monkeypatch.setattr(TantivySearchEngine, "_matched_terms", matched_by_a_search_per_clause)
     for url in urls:
         assert client.get(url).get_data(as_text=True) == fast[url], url
