@@ -65,6 +65,17 @@ def test_marked_words_are_the_token_streams_for_text_after_text():
                 assert ana.spans(text, terms) == spans_by_tokens(ana, text, terms), (text, q)
 
 
+def test_marked_words_past_the_index_of_carried_words_are_checked_one_by_one(monkeypatch):
+    import lang.analysis
+    monkeypatch.setattr(lang.analysis, "CARRIED_WORDS", 5)
+    ana = dutch_analyzer()
+    for text in ["De woningen en de woningbouw in de gemeente.", "Gemeentelijke woningtoewijzing; jeugd- en gezinsbeleid."]:
+        for q in ["woning", "gemeente", "gezinsbeleid bouw"]:
+            terms = set(stems(q, decompound=True))
+            assert ana.spans(text, terms) == spans_by_tokens(ana, text, terms), (text, q)
+    assert len(ana._carrying) < 20
+
+
 def test_marked_words_match_on_the_corpus_texts(corpus_data):
     from store.crawl_store import CrawlStore
     ana, rng = dutch_analyzer(), random.Random(18)
