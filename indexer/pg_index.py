@@ -9,7 +9,9 @@ A (title), B (short title) and D (body); organisation words and themes are lexem
 position of their compound, as in the Whoosh index, so phrases work the same.
 
 Publishing is PostgreSQL's job: a full build or an incremental update is one transaction, so searches see the
-old index or the new one, never half of either. Per-lexeme document frequencies, overall and per field (for
+old index or the new one, never half of either. A full build writes tables of its own beside the live ones and
+renames them in at its end: the live tables stay readable for the whole build (dropping them first would lock
+every search out until the commit: 79 s at 3.8k documents, measured). Per-lexeme document frequencies, overall and per field (for
 BM25F's per-field IDF, as Whoosh computes it), and the spelling vocabulary are refreshed in that transaction.
 """
 from __future__ import annotations
@@ -26,8 +28,8 @@ from store.crawl_store import CrawlStore
 from lang.analysis import dutch_analyzer, folding_analyzer
 from .build import BuildReport, config_hash
 from .fields import to_index_fields
-from .pg_schema import (COLUMNS, FIELD_GAP, LAYOUT, MAX_POSITION, MAX_POSITIONS_PER_LEXEME, SCHEMA, TEXT_WEIGHTS,
-                        quote_lexeme)
+from .pg_schema import (COLUMNS, FIELD_GAP, LAYOUT, MAX_POSITION, MAX_POSITIONS_PER_LEXEME, NEXT, TABLES,
+                        TEXT_WEIGHTS, publish_next, quote_lexeme, schema)
 from .schema import MISSING_DATE, SCHEMA_VERSION, doc_id
 from .themes import ThemeMatcher, load_themes
 
@@ -88,13 +90,14 @@ class PostgresIndex:
         except psycopg.OperationalError as e:
             raise ConnectionError(f"cannot reach the search index {redact(self.url)}: {str(e).strip()}") from None
 
-    def create(self, conn, fresh: bool = False) -> None:
-        """Lock out other index writers until commit (one writer at a time, as with Whoosh); fresh=True drops
-        and recreates the tables, inside the same transaction, so searches see the old index until commit."""
+    def create(self, conn, suffix: str = "") -> None:
+        """Lock out other index writers until commit (one writer at a time, as with Whoosh) and create the tables
+        that are missing: the live ones, or with suffix=NEXT a full build's own (new and empty: DDL is part of the
+        transaction, so a killed build leaves none behind, but an empty start is what a full build means)."""
         conn.execute("SELECT pg_advisory_xact_lock(781235)")
-        if fresh:
-            conn.execute("DROP TABLE IF EXISTS search_documents, search_lexemes, search_spelling, search_meta")
-        conn.execute(SCHEMA)
+        if suffix:
+            conn.execute(f"DROP TABLE IF EXISTS {', '.join(t + suffix for t in TABLES)}")
+        conn.execute(schema(suffix))
 
     def info(self) -> dict:
         with self.connect() as conn:
@@ -108,10 +111,11 @@ class PostgresIndex:
         """url -> document key (DocumentRecord.key) of every document in the index."""
         return dict(conn.execute("SELECT url, doc_key FROM search_documents").fetchall())
 
-    def _write(self, conn, store: CrawlStore, matcher: ThemeMatcher, urls: list[str] | None, progress) -> int:
+    def _write(self, conn, store: CrawlStore, matcher: ThemeMatcher, urls: list[str] | None, progress,
+               suffix: str = "") -> int:
         n = 0
         batch = []
-        sql = (f"INSERT INTO search_documents ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
+        sql = (f"INSERT INTO search_documents{suffix} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
                f"ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{c}=EXCLUDED.{c}" for c in COLUMNS[1:]))
         with conn.cursor() as cur:
             for rec in store.documents(urls=urls):
@@ -128,41 +132,48 @@ class PostgresIndex:
         return n
 
     @staticmethod
-    def _refresh_statistics(conn, report: BuildReport) -> None:
-        """Document frequencies (IDF), the spelling vocabulary and the meta row, in the publishing transaction."""
-        conn.execute("DELETE FROM search_lexemes")
-        conn.execute("INSERT INTO search_lexemes (lexeme, df) SELECT word, ndoc FROM ts_stat('SELECT vector FROM "
-                     "search_documents')")
+    def _refresh_statistics(conn, report: BuildReport, s: str = "") -> None:
+        """Document frequencies (IDF), the spelling vocabulary and the meta row, in the publishing transaction, of
+        the tables named with suffix `s`; the generation counts on from the live index's."""
+        conn.execute(f"DELETE FROM search_lexemes{s}")
+        conn.execute(f"INSERT INTO search_lexemes{s} (lexeme, df) SELECT word, ndoc FROM ts_stat('SELECT vector FROM "
+                     f"search_documents{s}')")
         for column, weight in (("df_title", "A"), ("df_short_title", "B"), ("df_body", "D")):   # per field, as BM25F
-            conn.execute(f"UPDATE search_lexemes l SET {column} = s.ndoc FROM ts_stat('SELECT vector FROM "
-                         f"search_documents', '{weight}') s WHERE l.lexeme = s.word")
-        conn.execute("DELETE FROM search_spelling")
-        conn.execute("INSERT INTO search_spelling SELECT w, COUNT(*) FROM search_documents, "
+            conn.execute(f"UPDATE search_lexemes{s} l SET {column} = x.ndoc FROM ts_stat('SELECT vector FROM "
+                         f"search_documents{s}', '{weight}') x WHERE l.lexeme = x.word")
+        conn.execute(f"DELETE FROM search_spelling{s}")
+        conn.execute(f"INSERT INTO search_spelling{s} SELECT w, COUNT(*) FROM search_documents{s}, "
                      "regexp_split_to_table(spell, ' ') AS w WHERE w <> '' GROUP BY w")
-        conn.execute("ANALYZE search_documents")
-        themes = dict(conn.execute("SELECT t, COUNT(*) FROM search_documents, unnest(themes) t GROUP BY t").fetchall())
+        conn.execute(f"ANALYZE search_documents{s}")
+        themes = dict(conn.execute(f"SELECT t, COUNT(*) FROM search_documents{s}, unnest(themes) t GROUP BY t"
+                                   ).fetchall())
         report.themes = themes
-        report.documents = conn.execute("SELECT COUNT(*) FROM search_documents").fetchone()[0]
-        generation = conn.execute("SELECT COALESCE((SELECT value::int FROM search_meta WHERE key='generation'), 0) + 1"
-                                  ).fetchone()[0]
-        avg_length = conn.execute("SELECT COALESCE(AVG(doc_length), 1) FROM search_documents").fetchone()[0]
+        report.documents = conn.execute(f"SELECT COUNT(*) FROM search_documents{s}").fetchone()[0]
+        generation = 1
+        if conn.execute("SELECT to_regclass('search_meta')").fetchone()[0] is not None:
+            generation += conn.execute("SELECT COALESCE((SELECT value::int FROM search_meta WHERE key='generation'), 0)"
+                                       ).fetchone()[0]
+        avg_length = conn.execute(f"SELECT COALESCE(AVG(doc_length), 1) FROM search_documents{s}").fetchone()[0]
         meta = {"build": json.dumps(report.__dict__), "generation": str(generation), "layout": str(LAYOUT),
                 "avg_length": str(float(avg_length)),
                 "schema_version": str(SCHEMA_VERSION), "config_hash": json.dumps(report.config_hash)}
         for key, value in meta.items():
-            conn.execute("INSERT INTO search_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value=EXCLUDED.value",
-                         (key, value))
+            conn.execute(f"INSERT INTO search_meta{s} VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET "
+                         "value=EXCLUDED.value", (key, value))
 
     def build(self, store: CrawlStore, themes_path=None, progress: bool = True, reason: str = "") -> BuildReport:
-        """Index every document of the store, replacing what was there, in one transaction."""
+        """Index every document of the store, replacing what was there, in one transaction: into tables of its own,
+        renamed in place of the live ones at the end, so searches keep reading the old index meanwhile."""
         matcher = ThemeMatcher(load_themes(themes_path) if themes_path else load_themes())
         started = time.monotonic()
         bar = self._bar(store.count_documents()) if progress else None
         with self.connect() as conn:
-            self.create(conn, fresh=True)
-            n = self._write(conn, store, matcher, None, bar and (lambda k: bar.update(k - bar.n)))
+            self.create(conn, NEXT)
+            n = self._write(conn, store, matcher, None, bar and (lambda k: bar.update(k - bar.n)), NEXT)
             report = self._report(started, n, themes_path, mode="full", added=n, reason=reason)
-            self._refresh_statistics(conn, report)
+            self._refresh_statistics(conn, report, NEXT)
+            for statement in publish_next():
+                conn.execute(statement)
         if bar is not None:
             bar.close()
         return report

@@ -228,9 +228,9 @@ def parse_query(builder: QueryBuilder, q: str, notices: list[str]):
 
 def fallback_needed(built, total: int, weights: Weights = DEFAULT_WEIGHTS) -> bool:
     """Whether the result set of every concept is too small (fewer than weights.fill_below documents) and the
-    query has a most-of-them fallback: then the documents holding every concept come first and those holding
-    most of the concepts follow them."""
-    return built.fallback is not None and total < weights.fill_below
+    query has wider sets to fill up with (BuiltQuery.wider): then the documents holding every concept come first
+    and those of the wider sets follow them, narrowest first."""
+    return bool(built.wider) and total < weights.fill_below
 
 
 def every_concept_first(hits: list, tiers: tuple) -> list:
@@ -257,21 +257,19 @@ class Matches(Protocol):
 
 def fill(built, weights: Weights, match: Callable[[object], Matches], notices: list[str]):
     """The every-concept rule with its most-of-them fill, for any engine: match the query; when fewer documents
-    than weights.fill_below hold every concept and the query has a fallback, match the fallback instead and
-    remember the every-concept set, which ranks first. A fallback that also takes the compounds' modifiers alone
-    is a second step: only when fewer than fill_below documents hold any concept, and those rank next.
+    than weights.fill_below hold every concept, match its wider sets one at a time, narrowest first (every
+    concept but one, any concept, a compound's modifier alone: BuiltQuery.wider), until one holds fill_below
+    documents or none is left; the sets passed rank first, in their order (the tiers).
     -> (query matched, its matches, those tiers of ids, or None when no fill was needed)."""
     found = match(built)
     if not fallback_needed(built, found.total, weights):
         return built, found, None
-    tiers, fallback = (found.ids(),), built.fallback
-    if fallback.narrower is not None:   # any concept first; a compound's modifier alone only when that is small too
-        built, found = fallback.narrower, match(fallback.narrower)
-        if found.total < weights.fill_below:
-            tiers += (found.ids(),)
-            built, found = fallback, match(fallback)
-    else:
-        built, found = fallback, match(fallback)
+    tiers: tuple = ()
+    for step in built.wider:
+        tiers += (found.ids(),)
+        built, found = step, match(step)
+        if found.total >= weights.fill_below:
+            break
     if found.total > len(tiers[0]):
         notices.append(FALLBACK_NOTICE)
     return built, found, tiers

@@ -93,8 +93,7 @@ class BuiltQuery:
     bonus: object = None    # the bonus clauses (proximity, word pairs), or None: they only add to a score
     modifiers: list = field(default_factory=list)   # bonus clauses: a query compound's first part alone
     concepts: list = field(default_factory=list)    # passages.Concept of each word, for passage evidence
-    fallback: "BuiltQuery | None" = None  # any of the concepts, most first: when all of them find (almost) nothing
-    narrower: "BuiltQuery | None" = None  # of a fallback that also takes compound modifiers: the one without them
+    wider: tuple = ()   # the wider result sets that fill up a small one, narrowest first (engine.fill)
     notices: list[str] = field(default_factory=list)   # what a filter could not read (verwijst: an unknown law)
     frame: frozenset = frozenset()   # a question's frame words (hoe, maak, ik): read as stop words in this query
 
@@ -300,8 +299,8 @@ class QueryBuilder:
 
         What matches is every concept of the query (a concept: a word with its synonyms and its compound parts
         together). How a match scores is the query read as "any of the words" (BM25F, documents with more of them
-        higher); that reading is also the `fallback` set that follows the every-concept set when that one holds
-        fewer than fill_below documents (engine.fallback_needed)."""
+        higher). When fewer than fill_below documents hold every concept, wider sets follow them (`wider`, narrowest
+        first, engine.fill): any concept, then a compound's modifier on its own."""
         if not text.strip():
             return BuiltQuery(Every())
         if text.strip() != "*":   # Whoosh reads a lone * anywhere as "every document", whatever else is typed
@@ -317,13 +316,18 @@ class QueryBuilder:
         condition = self._build(text, self.parser, frame).base
         if condition is None:
             return scored
-        fallback = self._widened(scored) if self.w.modifier_fill else scored
-        if fallback is not scored:   # documents holding a concept rank before those holding only a modifier
-            fallback.narrower = scored
-        built = replace(scored, fallback=fallback)
-        built.base = Require(scored.base, condition)
-        built.query = AndMaybe(built.base, built.bonus) if built.bonus is not None else built.base
-        return built
+        steps = [scored]
+        widened = self._widened(scored) if self.w.modifier_fill else scored
+        if widened is not scored:   # documents holding a concept rank before those holding only a modifier
+            steps.append(widened)
+        return replace(self._required(scored, condition), wider=tuple(steps))
+
+    @staticmethod
+    def _required(scored: BuiltQuery, condition) -> BuiltQuery:
+        """`scored` (what a match scores) restricted to the documents meeting `condition`."""
+        base = Require(scored.base, condition)
+        return replace(scored, base=base, wider=(),
+                       query=AndMaybe(base, scored.bonus) if scored.bonus is not None else base)
 
     @staticmethod
     def _with_modifier_fallback(built: BuiltQuery) -> BuiltQuery:
@@ -332,7 +336,7 @@ class QueryBuilder:
         parts together, are in fewer documents than fill_below."""
         if not built.modifiers or len(built.word_queries) != 1 or built.base is not built.word_queries[0]:
             return built   # only a word typed alone: no exclusion, filter or phrase that the modifier would escape
-        return replace(built, fallback=QueryBuilder._widened(built))
+        return replace(built, wider=(QueryBuilder._widened(built),))
 
     @staticmethod
     def _widened(built: BuiltQuery) -> BuiltQuery:
@@ -340,7 +344,7 @@ class QueryBuilder:
         in too few documents): drank- en horecavergunning is followed by documents on drank and horeca."""
         if not built.modifiers or not built.word_queries or not _only_words(built.base):
             return built   # a filter, an exclusion or a required word: the modifier alone would escape it
-        wider = replace(built, base=Or([built.base] + built.modifiers), fallback=None)
+        wider = replace(built, base=Or([built.base] + built.modifiers), wider=())
         wider.query = AndMaybe(wider.base, wider.bonus) if wider.bonus is not None else wider.base
         return wider
 

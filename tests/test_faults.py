@@ -1,12 +1,15 @@
 """Faults with real processes, for every engine that publishes builds in a directory (Whoosh, tantivy): a killed
 index build or update, a damaged or missing index, a read-only data directory, a full disk, a killed pointer
-switch. The app keeps serving the previous index and says what is wrong; a rebuild repairs it."""
+switch. The app keeps serving the previous index and says what is wrong; a rebuild repairs it. PostgreSQL publishes
+in a transaction: a killed build or update leaves the last committed index, and a full build does not stop
+searches while it writes (the end of this file); an unreachable server is tests/test_pg_search.py's."""
 import os
 import random
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -14,6 +17,7 @@ import pytest
 
 from indexer.build import IndexLocation
 from indexer.location import parse_index_url
+from indexer.pg_index import PostgresIndex
 from search.engine import SearchRequest
 from search.engines import open_engine
 from search_app import create_app
@@ -216,3 +220,87 @@ def test_sigkill_during_the_pointer_switch_leaves_a_complete_build_live(engine):
         assert searcher.search(SearchRequest(q="schuldhulpverlening")).total > 0
     loc.prune(keep=5)
     assert not list(engine.root.glob(".current.*"))
+
+
+# ---------------------------------------------------------------- PostgreSQL: publishing is a transaction
+
+class PausedStore:
+    """A crawl store whose documents stop coming after `after` of them until `resume` is set: a build caught in
+    the middle of writing."""
+
+    def __init__(self, store: CrawlStore, after: int):
+        self.store, self.after = store, after
+        self.reached, self.resume = threading.Event(), threading.Event()
+
+    def documents(self, urls=None):
+        for i, record in enumerate(self.store.documents(urls=urls)):
+            if i == self.after:
+                self.reached.set()
+                self.resume.wait(120)
+            yield record
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+@pytest.fixture
+def pg_corpus(corpus_data, postgres_url):
+    """The test corpus's store and a PostgreSQL index of it in a database of its own."""
+    store = CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True)
+    PostgresIndex(postgres_url).build(store, progress=False)
+    return store, postgres_url, corpus_data[0]
+
+
+def test_searches_go_on_while_a_postgresql_full_build_writes(pg_corpus):
+    """A full build writes tables of its own and renames them in at its commit: a search during the build answers
+    from the live index at once instead of waiting for the build to end, and after it the same connection reads
+    the new build."""
+    store, url, _ = pg_corpus
+    searcher = open_engine(url, cache_size=0)
+    before = ids(searcher)
+    generation = int(PostgresIndex(url).info()["generation"])
+    paused = PausedStore(store, after=3)
+    builder = threading.Thread(target=PostgresIndex(url).build, args=(paused,), kwargs={"progress": False})
+    builder.start()
+    try:
+        assert paused.reached.wait(60), "the build never started writing"
+        answered: dict = {}
+        search = threading.Thread(target=lambda: answered.setdefault("ids", ids(searcher)), daemon=True)
+        search.start()
+        search.join(30)
+        answered_during_build = "ids" in answered
+    finally:
+        paused.resume.set()
+        builder.join(120)
+    assert answered_during_build, "a search waited for the build's commit"
+    assert answered["ids"] == before
+    assert int(PostgresIndex(url).info()["generation"]) == generation + 1
+    assert ids(searcher) == before and ids(searcher, "huurtoeslag") == ids(open_engine(url, cache_size=0), "huurtoeslag")
+
+
+def test_sigkill_during_postgresql_builds_and_updates_leaves_the_last_committed_index(pg_corpus, tmp_path):
+    """A killed build or update is a transaction that never committed: the index is the last committed one, whole,
+    and the next build goes through (nothing half-made is left in its way)."""
+    _, url, data = pg_corpus
+    searcher = open_engine(url, cache_size=0)
+    before = ids(searcher)
+    info = PostgresIndex(url).info()
+    with PostgresIndex(url).connect() as conn:   # a third of the documents out of date: an update has work to do
+        conn.execute("UPDATE search_documents SET doc_key = 'stale' WHERE id IN "
+                     "(SELECT id FROM search_documents ORDER BY id LIMIT (SELECT COUNT(*) / 3 FROM search_documents))")
+    rng = random.Random(7)
+    for trial in range(TRIALS):
+        proc = subprocess.Popen([sys.executable, str(REPO / "run.py"), "--data", str(data), "--quiet",
+                                 "--index", url, "index", *(["--rebuild"] if trial % 2 == 0 else [])],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.5, 4.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        now = PostgresIndex(url).info()
+        assert now["build"]["documents"] == info["build"]["documents"]
+        assert int(now["generation"]) >= int(info["generation"])
+        assert ids(searcher) == before
+    done = subprocess.run([sys.executable, str(REPO / "run.py"), "--data", str(data), "--quiet",
+                           "--index", url, "index", "--rebuild"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert ids(searcher) == before

@@ -336,8 +336,7 @@ def test_the_fill_goes_one_step_at_a_time_and_ranks_by_tier():
     def match(q):
         return NS(total=len(sets[q.name]), ids=lambda: set(sets[q.name]))
 
-    anyq = NS(name="any", fallback=None, narrower=None)
-    query = NS(name="every", fallback=NS(name="wide", fallback=None, narrower=anyq))
+    query = NS(name="every", wider=(NS(name="any", wider=()), NS(name="wide", wider=())))
     built, found, tiers = fill(query, DEFAULT_WEIGHTS, match, [])
     assert built.name == "wide" and tiers == ({1}, {1, 2, 3})
     built, found, tiers = fill(query, replace(DEFAULT_WEIGHTS, fill_below=3), match, [])
