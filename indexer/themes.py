@@ -16,7 +16,7 @@ from itertools import compress, filterfalse
 from pathlib import Path
 
 
-from lang.analysis import dutch_stem, folded_words
+from lang.analysis import dutch_stem
 from lang.resources import dutch_stopwords
 
 from .fields import text_words
@@ -118,7 +118,7 @@ class ThemeMatcher:
         self._longest = max((len(p) for known in self._phrases.values() for p, _ in known), default=1)
 
     def _folded(self, text: str) -> list[str]:
-        return list(filterfalse(self._stop.__contains__, folded_words(text)))
+        return list(filterfalse(self._stop.__contains__, text_words(text)))   # a body's: as its spelling words read them
 
     def analyse(self, text: str) -> list[str]:
         return [self._stem(w) for w in self._folded(text)]
@@ -144,13 +144,11 @@ class ThemeMatcher:
 
     def count(self, text: str) -> tuple[Counter, int]:
         """-> (hits per keyword, in the order of their first hit; number of non-stop words). Read word by word:
-        at each word its keywords, then the phrases starting there (stop words skipped). Computed per distinct word
-        and only at the words that start a phrase (a text repeats its words: a Python step per word was most of a
-        build's theme cost), on the text's folded words as the build's spelling words read them (indexer.fields
-        remembers a body's); the order of the first hits is kept, as the stored evidence lists ties in that order."""
-        words = text_words(text)   # stop words included: their places keep the order of the others
+        at each word its keywords, then the phrases starting there. Computed per distinct word and only at the
+        words that start a phrase (a text repeats its words: a Python step per word was most of a build's theme
+        cost); the order of the first hits is kept, as the stored evidence lists ties in that order."""
+        words = self._folded(text)
         counts = Counter(words)
-        n_words = len(words) - sum(map(counts.pop, self._stop.intersection(counts)))
         for word in filterfalse(self._memo.__contains__, counts):
             self._keywords_of_word(word)
         hits_at = []   # (position, 0 for a word's keywords and 1 for phrases, order there, keyword, hits)
@@ -158,28 +156,15 @@ class ThemeMatcher:
             at = words.index(word)
             for j, kw in enumerate(self._memo[word]):
                 hits_at.append((at, 0, j, kw, counts[word]))
-        starting = set(filter(self._starts.__getitem__, counts))
-        if starting:
-            for i in compress(range(len(words)), map(starting.__contains__, words)):
-                stems = tuple(map(self._stem, self._phrase_window(words, i)))
-                for j, (phrase, kw) in enumerate(self._phrases[stems[0]]):
-                    if stems[:len(phrase)] == phrase:
-                        hits_at.append((i, 1, j, kw, 1))
+        for i in compress(range(len(words)), map(self._starts.__getitem__, words)):
+            stems = tuple(map(self._stem, words[i:i + self._longest]))
+            for j, (phrase, kw) in enumerate(self._phrases[stems[0]]):
+                if stems[:len(phrase)] == phrase:
+                    hits_at.append((i, 1, j, kw, 1))
         hits: Counter = Counter()
         for *_, kw, n in sorted(hits_at):
             hits[kw] += n
-        return hits, n_words
-
-    def _phrase_window(self, words: list[str], i: int) -> list[str]:
-        """The longest phrase's length of non-stop words from words[i] on (fewer at the end of the text)."""
-        window = []
-        for j in range(i, len(words)):
-            word = words[j]
-            if word not in self._stop:
-                window.append(word)
-                if len(window) == self._longest:
-                    break
-        return window
+        return hits, len(words)
 
     def evidence(self, title: str, text: str) -> list[ThemeEvidence]:
         """Per theme with any hit: the counts that decide whether it is assigned, strongest first."""
