@@ -25,7 +25,7 @@ from .location import MANIFEST, MARKER, IndexLocation, IndexMissing
 from .fields import to_index_fields
 from .schema import SCHEMA_VERSION, build_schema, doc_id
 from .themes import DEFAULT_THEMES, ThemeMatcher, load_themes
-from .workers import Workers
+from .workers import Workers, put_aside
 
 
 @dataclass
@@ -77,9 +77,13 @@ class Analysis:
         assigned = self.matcher.assign(rec.title, rec.text)
         return rec.url, rec.key, [ev.slug for ev in assigned], self.target.document(to_index_fields(rec, assigned))
 
-    def lengths(self, rec) -> dict[str, int]:
-        """What a target learns from each record before a build (TantivyBuild.lengths)."""
-        return self.target.lengths(rec)
+    def indexed_aside(self, item: tuple[str, object]) -> tuple[dict[str, int], tuple[str, int, int]]:
+        """(folder, record) -> the record's lengths (what TantivyBuild learns from every record before it writes
+        the first) and where indexed() of it was put aside in the folder (indexer.workers.put_aside): one
+        analysis pass for a build that reads its results back afterwards."""
+        folder, rec = item
+        indexed = self.indexed(rec)
+        return self.target.lengths(rec), put_aside(folder, indexed)
 
 
 class WhooshBuild:
@@ -92,8 +96,11 @@ class WhooshBuild:
         self.procs, self.decompound = procs, decompound
         self.writer = None
 
-    def prepare(self, store: CrawlStore, sites, workers: Workers) -> None:
-        """Nothing to learn from the documents before a Whoosh build."""
+    @staticmethod
+    def prepare(store: CrawlStore, sites, workers: Workers, build_dir: Path):
+        """The records' analyses (Analysis.indexed) as the writer takes them: nothing to learn from the documents
+        before a Whoosh build, so they are made as it writes."""
+        return workers.map("indexed", store.documents(sites))
 
     @staticmethod
     def document(fields: dict) -> dict:
@@ -169,9 +176,9 @@ def build_index(store: CrawlStore, location: IndexLocation, themes_path=None, pr
         bar = tqdm(total=total, desc="index", unit=" doc")
     try:
         with Workers(Analysis(target, matcher), procs) as workers:   # forked before the writer's threads start
-            target.prepare(store, sites, workers)
+            analysed = target.prepare(store, sites, workers, build_dir)
             target.create(build_dir)
-            for url, key, themes, document in workers.map("indexed", store.documents(sites)):
+            for url, key, themes, document in analysed:
                 _count_themes(theme_counts, themes)
                 target.add(document)
                 manifest[url] = key

@@ -42,9 +42,26 @@ def passage_offsets(rec: DocumentRecord) -> list[list]:
     return out
 
 
+LONG_TEXT = 2000   # a text at least this long: its folded words are remembered (text_words)
+_last_text: tuple = (None, None)
+
+
+def text_words(text: str) -> list[str]:
+    """lang.analysis.folded_words(text), remembered for the last long text (that very object): a build reads each
+    body for its themes (indexer.themes) and then for its spelling words, and folding its words was, after the scan
+    lang.analysis remembers, the larger part of each read. Callers must not change the list."""
+    global _last_text
+    if _last_text[0] is text:
+        return _last_text[1]
+    words = folded_words(text)
+    if len(text) >= LONG_TEXT:
+        _last_text = (text, words)
+    return words
+
+
 def spelling_words(*texts: str) -> str:
     """The distinct folded words of the texts (4 to 30 letters), for suggestions from the index's own vocabulary."""
-    words = set().union(*map(folded_words, texts))
+    words = set().union(*map(text_words, texts))
     return " ".join(sorted({w for w in words if 4 <= len(w) <= 30 and w.isalpha()}))
 
 
@@ -88,7 +105,7 @@ def to_index_fields(rec: DocumentRecord, themes: list) -> dict:
         "theme_evidence": json.dumps({ev.slug: dict(ev.keywords.most_common(8)) for ev in themes},
                                      ensure_ascii=False),
         "passages": json.dumps(passage_offsets(rec), ensure_ascii=False),
-        "spell": spelling_words(rec.title, rec.text),   # read apart: the body's words are remembered (lang.analysis)
+        "spell": spelling_words(rec.title, rec.text),   # read apart: the body's words are remembered (text_words)
         "content_hash": rec.content_hash,
         "fetched_at": rec.fetched_at,
         "changed_at": _parse_datetime(rec.changed_at),

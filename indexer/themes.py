@@ -16,8 +16,10 @@ from itertools import compress, filterfalse
 from pathlib import Path
 
 
-from lang.analysis import dutch_stem, folded_words
+from lang.analysis import dutch_stem
 from lang.resources import dutch_stopwords
+
+from .fields import text_words
 
 DEFAULT_THEMES = Path(__file__).resolve().parent.parent / "corpus" / "themes.toml"
 
@@ -116,7 +118,7 @@ class ThemeMatcher:
         self._longest = max((len(p) for known in self._phrases.values() for p, _ in known), default=1)
 
     def _folded(self, text: str) -> list[str]:
-        return list(filterfalse(self._stop.__contains__, folded_words(text)))
+        return list(filterfalse(self._stop.__contains__, text_words(text)))   # a body's: as its spelling words read them
 
     def analyse(self, text: str) -> list[str]:
         return [self._stem(w) for w in self._folded(text)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import pickle
 import signal
 from collections import deque
 from itertools import islice
@@ -76,3 +77,40 @@ class Workers:
                 yield from pending.popleft().get()
         while pending:
             yield from pending.popleft().get()
+
+
+_ASIDE: dict[str, object] = {}   # folder -> this process's open file in it (put_aside)
+
+
+def put_aside(folder: str, value) -> tuple[str, int, int]:
+    """Write `value` (pickled) to this process's file in `folder`: where to read it back, (file, offset, size). For
+    results that a build needs only after a pass over all records (read_back, in the order it chooses)."""
+    f = _ASIDE.get(folder)
+    if f is None:
+        f = _ASIDE[folder] = open(os.path.join(folder, f"{os.getpid()}.pickle"), "ab")
+    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    offset = f.tell()
+    f.write(data)
+    f.flush()   # another process reads it back
+    return f.name, offset, len(data)
+
+
+def close_aside(folder: str) -> None:
+    """Close this process's file in `folder` (a worker's closes when the worker ends)."""
+    f = _ASIDE.pop(folder, None)
+    if f is not None:
+        f.close()
+
+
+def read_back(places: Iterable[tuple[str, int, int]]) -> Iterator:
+    """The values put_aside wrote at these places, in this order."""
+    files: dict[str, int] = {}
+    try:
+        for path, offset, size in places:
+            fd = files.get(path)
+            if fd is None:
+                fd = files[path] = os.open(path, os.O_RDONLY)
+            yield pickle.loads(os.pread(fd, size, offset))
+    finally:
+        for fd in files.values():
+            os.close(fd)

@@ -78,6 +78,22 @@ def test_padding_gives_tantivys_bm25_the_length_normalisation_of_our_weights():
     assert padding({"body": 100.0}, {"body": 0.9}) == {"body": 0}   # a b above tantivy's cannot be emulated
 
 
+def test_a_build_analyses_each_document_once_and_pads_by_the_average_of_its_documents_lengths(store, tmp_path):
+    """The padding needs every document's lengths before the first is written: a full build analyses all documents
+    first, puts the results aside in its directory, measures the lengths from the same analysis and then writes.
+    The padding is the one the documents' own lengths give, each document is written once, and nothing is left
+    aside in the published build (an abandoned build is removed whole: test_faults.py)."""
+    from indexer.tantivy_index import ASIDE, Documents
+    lengths = [Documents().lengths(rec) for rec in store.documents()]
+    average = {f: sum(n[f] for n in lengths) / len(lengths) for f in FIELD_B}
+    for procs in (1, 2):
+        report = index_store(store, f"tantivy:///{tmp_path / str(procs)}", rebuild=True, procs=procs, progress=False)
+        live = IndexLocation(tmp_path / str(procs)).live_path()
+        assert json.loads((live / PADDING).read_text())["padding"] == padding(average, FIELD_B)
+        assert report.documents == tantivy.Index.open(str(live)).searcher().num_docs == len(DOCS)
+        assert not (live / ASIDE).exists()
+
+
 def test_tantivy_scores_what_whoosh_scores(store, tmp_path):
     """BM25 per field with Whoosh's IDF and length normalisation, the same boosts and coordination: on short
     documents (whose lengths both engines store exactly) the scores agree."""
