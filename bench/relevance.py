@@ -252,7 +252,8 @@ def before_after() -> str:
     runs = list(r["runs"].values())
     before, now = runs[0], runs[-1]
     growth = now["p95"] / before["p95"] - 1
-    verdict = (f"The p95 grew by {growth:+.0%}: within the 20% the search-quality issue allows." if growth <= 0.20
+    verdict = (f"The p95 fell by {-growth:.0%}." if growth < 0
+               else f"The p95 grew by {growth:+.0%}: within the 20% the search-quality issue allows." if growth <= 0.20
                else f"The p95 grew by {growth:+.0%}, more than the 20% the search-quality issue allows.")
     measured = f" \"Now\" is {r['now']}." if r.get("now") else ""
     return f"""Against the ranking before this work ({r['before']}), {r['how']}.{measured}
