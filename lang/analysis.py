@@ -275,6 +275,8 @@ class DutchAnalyzer(Composable):
         self._terms: dict[str, tuple[str, ...]] = {}
         self._carrying: set[str] = set()              # the words spans() has indexed in _carriers
         self._carriers: dict[str, set[str]] = {}       # term -> the words that carry it
+        self._carry_lock = threading.Lock()   # a threaded server's requests share the analyzer: a set that grows
+        #                                       while another thread intersects it would raise
 
     def __getstate__(self):   # the index schema pickles its analyzers: no caches in there
         return {"decompound": self.decompound}
@@ -351,16 +353,18 @@ class DutchAnalyzer(Composable):
         per process), and match objects are made only for them (the scan's matches before them skipped in C)."""
         words = _index_words(text)
         distinct = set(words)
-        unknown = distinct.difference(self._carrying)
-        if len(self._carrying) < CARRIED_WORDS:
-            for raw in unknown:
-                self._carry(raw)
-            unknown = ()
-        marked = {raw for raw in unknown if self._marks(raw, terms)}   # only when the index below is full
-        for term in terms:
-            carriers = self._carriers.get(term)
-            if carriers:
-                marked |= distinct.intersection(carriers)
+        with self._carry_lock:
+            unknown = distinct.difference(self._carrying)
+            if len(self._carrying) < CARRIED_WORDS:
+                for raw in unknown:
+                    self._carry(raw)
+                unknown = ()
+            marked = set()
+            for term in terms:
+                carriers = self._carriers.get(term)
+                if carriers:
+                    marked |= distinct.intersection(carriers)
+        marked |= {raw for raw in unknown if self._marks(raw, terms)}   # only when the index above is full
         if not marked:
             return []
         out, matches, before = [], _INDEX_TOKEN_RE.finditer(text), 0
