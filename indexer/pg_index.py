@@ -11,8 +11,9 @@ position of their compound, as in the Whoosh index, so phrases work the same.
 Publishing is PostgreSQL's job: a full build or an incremental update is one transaction, so searches see the
 old index or the new one, never half of either. A full build writes tables of its own beside the live ones and
 renames them in at its end: the live tables stay readable for the whole build (dropping them first would lock
-every search out until the commit: 79 s at 3.8k documents, measured). Per-lexeme document frequencies, overall and per field (for
-BM25F's per-field IDF, as Whoosh computes it), and the spelling vocabulary are refreshed in that transaction.
+every search out until the commit: 79 s at 3.8k documents, measured). Per-lexeme document frequencies, overall
+and per field (for BM25F's per-field IDF, as Whoosh computes it), and the spelling vocabulary are refreshed in
+that transaction.
 """
 from __future__ import annotations
 
@@ -115,8 +116,9 @@ class PostgresIndex:
                suffix: str = "") -> int:
         n = 0
         batch = []
-        sql = (f"INSERT INTO search_documents{suffix} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
-               f"ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{c}=EXCLUDED.{c}" for c in COLUMNS[1:]))
+        sql = (f"INSERT INTO search_documents{suffix} ({', '.join(COLUMNS)}) "
+               f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT (id) DO UPDATE SET "
+               + ", ".join(f"{c}=EXCLUDED.{c}" for c in COLUMNS[1:]))
         with conn.cursor() as cur:
             for rec in store.documents(urls=urls):
                 batch.append(_row(rec, matcher))

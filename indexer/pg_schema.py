@@ -43,7 +43,8 @@ def publish_next() -> list[str]:
     the live tables are locked only from here to the commit, not for the whole build."""
     out = [f"DROP TABLE IF EXISTS {', '.join(TABLES)}"]
     for table in TABLES:
-        out += [f"ALTER TABLE {table}{NEXT} RENAME TO {table}", f"ALTER INDEX {table}{NEXT}_pkey RENAME TO {table}_pkey"]
+        out += [f"ALTER TABLE {table}{NEXT} RENAME TO {table}",
+                f"ALTER INDEX {table}{NEXT}_pkey RENAME TO {table}_pkey"]
     out += [f"ALTER INDEX {index}{NEXT} RENAME TO {index}" for index in INDEXES]
     return out
 

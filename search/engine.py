@@ -257,9 +257,9 @@ class Matches(Protocol):
 
 def fill(built, weights: Weights, match: Callable[[object], Matches], notices: list[str]):
     """The every-concept rule with its most-of-them fill, for any engine: match the query; when fewer documents
-    than weights.fill_below hold every concept, match its wider sets one at a time, narrowest first (every
-    concept but one, any concept, a compound's modifier alone: BuiltQuery.wider), until one holds fill_below
-    documents or none is left; the sets passed rank first, in their order (the tiers).
+    than weights.fill_below hold every concept, match its wider sets one at a time, narrowest first (any
+    concept, then a compound's modifier alone: BuiltQuery.wider), until one holds fill_below documents or none is
+    left; the sets passed rank first, in their order (the tiers).
     -> (query matched, its matches, those tiers of ids, or None when no fill was needed)."""
     found = match(built)
     if not fallback_needed(built, found.total, weights):
