@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from lang.analysis import folded_words
+from lang.analysis import folded_words, remember_last_long
 from lang.reference_table import load_table
 from store.record import DocumentRecord
 
@@ -42,21 +42,12 @@ def passage_offsets(rec: DocumentRecord) -> list[list]:
     return out
 
 
-LONG_TEXT = 2000   # a text at least this long: its folded words are remembered (text_words)
-_last_text: tuple = (None, None)
-
-
+@remember_last_long
 def text_words(text: str) -> list[str]:
     """lang.analysis.folded_words(text), remembered for the last long text (that very object): a build reads each
     body for its themes (indexer.themes) and then for its spelling words, and folding its words was, after the scan
     lang.analysis remembers, the larger part of each read. Callers must not change the list."""
-    global _last_text
-    if _last_text[0] is text:
-        return _last_text[1]
-    words = folded_words(text)
-    if len(text) >= LONG_TEXT:
-        _last_text = (text, words)
-    return words
+    return folded_words(text)
 
 
 def spelling_words(*texts: str) -> str:

@@ -88,10 +88,10 @@ def _complete_elision(text: str, matches, i: int) -> str:
 
 CARRIED_WORDS = 200_000   # words spans() indexes by the terms they carry: ~0.3 kB each (109k after 2,000 pages
 #                           at 13.6k documents); words past it are checked one by one, as before the index
-LONG_TEXT = 2000   # texts at least this long: their scan is remembered (_remembered)
+LONG_TEXT = 2000   # texts at least this long: their scan is remembered (remember_last_long)
 
 
-def _remembered(scan):
+def remember_last_long(scan):
     """scan(text), remembered for the last long text it read (that very object): a build reads each body several
     times (its lengths, terms, grams, themes, spelling words), and scanning it with the token pattern was the
     largest single cost. One entry: a body is read in one go, between its title's short reads. Callers get the
@@ -111,7 +111,7 @@ def _remembered(scan):
     return remembered
 
 
-@_remembered
+@remember_last_long
 def _index_scan(text: str) -> list[str]:
     """INDEX_TOKEN_PATTERN's words of text, as written (elided compounds not completed)."""
     return _INDEX_TOKEN_RE.findall(text)
@@ -122,7 +122,7 @@ def index_words(text: str) -> list[str]:
     return list(_index_words(text))
 
 
-@_remembered
+@remember_last_long
 def _index_words(text: str) -> list[str]:
     """The raw words of word_matches(), without their offsets: the words of the C-speed scan, and match objects
     only around each word ending in a hyphen (from the whitespace before it, where a word always begins), for
@@ -510,7 +510,7 @@ def folded_words(text: str) -> list[str]:
     return list(map(cache.__getitem__, words))
 
 
-@_remembered
+@remember_last_long
 def _words(text: str) -> list[str]:
     """TOKEN_PATTERN's words of text. A long text's are its index words (INDEX_TOKEN_PATTERN) cut at their hyphens,
     which is the same list (every word character is in an index word; within one, the word pattern stops exactly
