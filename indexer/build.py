@@ -225,7 +225,7 @@ def update_index(store: CrawlStore, location: IndexLocation, themes_path=None, p
     want = store.document_hashes()
     added = [u for u in want if u not in have]
     updated = [u for u in want if u in have and have[u] != want[u]]
-    deleted = [u for u in have if u not in want]
+    deleted = {u for u in have if u not in want}   # a set: the new manifest is `have` without them
     if not (added or updated or deleted):
         return BuildReport(path=str(live), documents=len(have), seconds=round(time.monotonic() - started, 2),
                            docs_per_second=0.0, size_bytes=0, themes=info.get("themes", {}),
