@@ -84,7 +84,9 @@ class IndexLocation:
     """Where indexes live and which one is live."""
 
     def __init__(self, root: Path | str):
-        self.root = Path(root)
+        # absolute, so that every message and report names the directory meant: tantivy:///data/x is data/x in the
+        # working directory (sqlite's convention), which is easy to mistake for /data/x
+        self.root = Path(root).absolute()
         self.builds = self.root / "builds"
         self.pointer = self.root / POINTER
 

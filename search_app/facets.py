@@ -34,6 +34,17 @@ class Facet:
     label: str          # heading shown to people
     limit: int = 12     # values shown before "meer"
     chronological: bool = False   # years: newest first, the unknown year last (else: most frequent first)
+    most: int = 60      # values a results page lists at all ("meer" included); the rest are on the facet's own page
+
+    def listed(self, counts: list[tuple[str, int]], args: list[tuple[str, str]]) -> list[tuple[str, int]]:
+        """The counts a results page lists: the `most` first ones, and any chosen value beyond them (with its
+        count), so a filter in use is always shown and can be undone. A search cites a thousand regulations and
+        more: listing every one made the page 400 kB, its own page (/zoeken/filter/<param>) lists them all."""
+        if len(counts) <= self.most:
+            return counts
+        head = counts[:self.most]
+        chosen = set(self.selected(args)) - {v for v, _ in head}
+        return head + [(v, n) for v, n in counts[self.most:] if v in chosen] if chosen else head
 
     def selected(self, args: list[tuple[str, str]]) -> list[str]:
         return [v for k, v in args if k == self.param and v]

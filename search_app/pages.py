@@ -1,6 +1,7 @@
 """HTML pages: home, results, document, in Dutch, working without JavaScript."""
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
@@ -8,7 +9,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from search.engine import IndexMissing, QueryError
 from search.references import article_anchor, regulation_name
 
-from .facets import FACETS, FacetValue
+from .facets import FACET_BY_PARAM, FACETS, FacetValue
 from .params import SEARCH_PARAMS, ParamError, search_request, year_range
 from .references import document_references
 from .sections import sections
@@ -75,8 +76,14 @@ def search():
     args = list(request.args.items(multi=True))
     path = url_for("pages.search")
     labels = theme_labels()
-    facets = [(f, f.values(path, args, result.facets.get(f.field, []), facet_labels(f.field, result, args, labels)))
-              for f in FACETS]
+    facets, unlisted = [], {}
+    for f in FACETS:
+        counts = result.facets.get(f.field, [])
+        listed = f.listed(counts, args)
+        if len(listed) < len(counts):
+            unlisted[f.param] = (len(counts), url_for("pages.facet_values", param=f.param, **_multi(
+                [(k, v) for k, v in args if k != "pagina"])))
+        facets.append((f, f.values(path, args, listed, facet_labels(f.field, listed, args, labels))))
     active = [fv for _, values in facets for fv in values if fv.selected]
     kept = [(k, v) for k, v in args if k not in ("pagina",)]
     span = year_range(request.args)
@@ -102,6 +109,7 @@ def search():
         return url_for("pages.document", doc_id=doc_id, zoek=came_from or None, _anchor=anchor or None)
 
     return render_template("results.html", req=req, query=req.q, result=result, facets=facets, active=active,
+                           unlisted=unlisted,
                            doc_url=doc_url, year_span=span, range_hidden=without_range,
                            page_url=page_url, sort_url=sort_url, theme_labels=labels, suggestion_url=suggestion_url,
                            feed_url=url_for("feeds.atom", **plain), csv_url=url_for("feeds.export", fmt="csv", **plain),
@@ -110,13 +118,36 @@ def search():
                            xlsx_url=url_for("feeds.export", fmt="xlsx", **plain))
 
 
-def facet_labels(field: str, result, args, themes: dict[str, str]) -> dict[str, str] | None:
-    """How a facet's values are named: themes by their label, cited regulations by their citation title."""
+@bp.route("/zoeken/filter/<param>")
+def facet_values(param: str):
+    """Every value of one facet for a search, with its count and the link that adds it to the search (or takes it
+    off): what a results page lists only the first FACET.most of."""
+    facet = FACET_BY_PARAM.get(param)
+    if facet is None:
+        return render_template("error.html", title="Onbekend filter",
+                               message=f"Er is geen filter '{param}'. Filters: {', '.join(FACET_BY_PARAM)}.",
+                               query=request.args.get("q", ""), search_form=True, back=url_for("pages.home")), 404
+    try:
+        req = search_request(request.args)
+        result = engine().search(replace(req, page=1, page_size=1), snippets=False)
+    except (ParamError, QueryError) as e:
+        return render_template("error.html", title="Ongeldige zoekopdracht", message=str(e),
+                               query=request.args.get("q", ""), search_form=True,
+                               back=url_for("pages.home")), 400
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "pagina"]
+    counts = result.facets.get(facet.field, [])
+    values = facet.values(url_for("pages.search"), args, counts, facet_labels(facet.field, counts, args, theme_labels()))
+    return render_template("facet_values.html", facet=facet, values=values, query=req.q, result=result,
+                           back=url_for("pages.search", **_multi(args)))
+
+
+def facet_labels(field: str, counts: list[tuple[str, int]], args, themes: dict[str, str]) -> dict[str, str] | None:
+    """How the `counts` of a facet are named: themes by their label, cited regulations by their citation title
+    (a chosen regulation too, when no result cites it any more)."""
     if field == "themes":
         return themes
     if field == "refs":
-        return {v: regulation_name(v) for v in [v for v, _ in result.facets.get("refs", [])] +
-                [v for k, v in args if k == "grondslag"]}
+        return {v: regulation_name(v) for v in [v for v, _ in counts] + [v for k, v in args if k == "grondslag"]}
     return None
 
 

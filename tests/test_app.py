@@ -226,3 +226,53 @@ def test_results_are_cached_per_index_version_on_both_backends(tmp_path, empty_i
     add("http://t.nl/b", "Urgentieregeling voor mantelzorgers.")
     index_store(store, empty_index_url, rebuild=False, progress=False)  # a new version: the old entry is not used
     assert engine.search(SearchRequest(q="urgentie")).total == 2 and len(computed) == 2
+
+
+# -- a facet with more values than a page lists
+
+def test_a_facet_lists_its_first_values_and_every_chosen_one_however_far_down():
+    from search_app.facets import Facet
+    facet = Facet("grondslag", "refs", "Grondslag", limit=2, most=3)
+    counts = [("A", 9), ("B", 7), ("C", 5), ("D", 3), ("E", 1)]
+    assert facet.listed(counts, [("q", "x")]) == [("A", 9), ("B", 7), ("C", 5)]
+    assert facet.listed(counts, [("grondslag", "E"), ("grondslag", "B")]) == [("A", 9), ("B", 7), ("C", 5), ("E", 1)]
+    assert facet.listed(counts[:3], []) == counts[:3]
+
+
+def test_a_long_facet_links_to_a_page_with_all_its_values_that_adds_one_to_the_search(client, monkeypatch):
+    from dataclasses import replace
+
+    import search_app.pages as pages
+    everything = client.get("/api/search?q=gemeente").get_json()["facets"]["organisation"]
+    assert len(everything) > 3
+    short = replace(pages.FACET_BY_PARAM["gemeente"], limit=1, most=2)
+    monkeypatch.setattr(pages, "FACETS", tuple(short if f.param == "gemeente" else f for f in pages.FACETS))
+    monkeypatch.setattr(pages, "FACET_BY_PARAM", {**pages.FACET_BY_PARAM, "gemeente": short})
+
+    html = client.get("/zoeken?q=gemeente&type=verordening&pagina=1").get_data(as_text=True)
+    section = html[html.index('id="facet-gemeente"'):].split("</section>")[0]
+    assert section.count('data-facet="gemeente"') == 2
+    link = re.search(r'<p class="all-values"><a href="([^"]+)">Alle (\d+) waarden van organisatie</a>', section)
+    counted = client.get("/api/search?q=gemeente&type=verordening").get_json()["facets"]["organisation"]
+    assert link and int(link.group(2)) == len(counted) > 2
+    url = link.group(1).replace("&amp;", "&")
+    assert urlsplit(url).path == "/zoeken/filter/gemeente" and "pagina" not in url
+
+    page = client.get(url)
+    listed = re.findall(r'href="([^"]+)" data-facet="gemeente" data-value="([^"]+)">', page.get_data(as_text=True))
+    assert page.status_code == 200 and [v for _, v in listed] == [v["value"] for v in counted]
+    last_url, last = listed[-1]   # a value the results page did not list: choosing it filters the search
+    query = parse_qsl(urlsplit(last_url.replace("&amp;", "&")).query)
+    assert urlsplit(last_url).path == "/zoeken" and ("q", "gemeente") in query and ("gemeente", last) in query
+    chosen = client.get(last_url.replace("&amp;", "&")).get_data(as_text=True)
+    section = chosen[chosen.index('id="facet-gemeente"'):].split("</section>")[0]
+    assert re.search(rf'class="selected" aria-current="true" data-facet="gemeente" data-value="{re.escape(last)}"',
+                     section)
+
+
+def test_the_page_of_a_facet_that_does_not_exist_names_the_ones_there_are(client):
+    r = client.get("/zoeken/filter/stad?q=wmo")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 404 and "Er is geen filter &#39;stad&#39;" in html
+    assert "thema, gemeente, type, jaar, grondslag" in html
+    assert client.get("/zoeken/filter/thema?q=wmo&sort=willekeurig").status_code == 400

@@ -124,6 +124,7 @@ PAGES = {
     "regulation": "regeling/BWBR0005416",
     "regulation-article": "regeling/BWBR0005416/artikel/228a?jaar=2024",
     "citing-document": "zoeken?q=verwijst:gemeentewet+rioolheffing",   # replaced by its first result's page
+    "facet-values": "zoeken/filter/grondslag?q=gemeente&type=verordening",
 }
 
 

@@ -50,3 +50,13 @@ def test_clear_errors_instead_of_tracebacks(tmp_path):
     assert res.returncode != 0 and "unknown site" in res.stderr
     res = run("search", "--limit", "0", "wonen", data=tmp_path)
     assert res.returncode != 0 and "Traceback" not in res.stderr
+
+
+def test_a_relative_index_url_is_named_by_its_full_path_where_nothing_is_published(tmp_path):
+    """tantivy:///x is x in the working directory (sqlite's convention, tantivy:////x is /x): the message says which
+    directory it looked in, so whoever meant /x sees it at once."""
+    res = subprocess.run([sys.executable, str(REPO / "run.py"), "--data", str(tmp_path / "data"),
+                          "--index", "tantivy:///x/tv", "search", "wonen"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert f"no index published in {tmp_path / 'x' / 'tv'}" in res.stderr
