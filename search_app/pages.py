@@ -70,9 +70,7 @@ def search():
         req = search_request(request.args)
         result = engine().search(req)
     except (ParamError, QueryError) as e:
-        return render_template("error.html", title="Ongeldige zoekopdracht", message=str(e),
-                               query=request.args.get("q", ""), search_form=True,
-                               back=url_for("pages.home")), 400
+        return _invalid_search(e)
     args = list(request.args.items(multi=True))
     path = url_for("pages.search")
     labels = theme_labels()
@@ -131,14 +129,18 @@ def facet_values(param: str):
         req = search_request(request.args)
         result = engine().search(replace(req, page=1, page_size=1), snippets=False)
     except (ParamError, QueryError) as e:
-        return render_template("error.html", title="Ongeldige zoekopdracht", message=str(e),
-                               query=request.args.get("q", ""), search_form=True,
-                               back=url_for("pages.home")), 400
+        return _invalid_search(e)
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "pagina"]
     counts = result.facets.get(facet.field, [])
     values = facet.values(url_for("pages.search"), args, counts, facet_labels(facet.field, counts, args, theme_labels()))
     return render_template("facet_values.html", facet=facet, values=values, query=req.q, result=result,
                            back=url_for("pages.search", **_multi(args)))
+
+
+def _invalid_search(e: Exception):
+    """The page for a search whose parameters or query cannot be read: what is wrong, and the box to try again."""
+    return render_template("error.html", title="Ongeldige zoekopdracht", message=str(e),
+                           query=request.args.get("q", ""), search_form=True, back=url_for("pages.home")), 400
 
 
 def facet_labels(field: str, counts: list[tuple[str, int]], args, themes: dict[str, str]) -> dict[str, str] | None:
