@@ -74,16 +74,15 @@ def search():
     args = list(request.args.items(multi=True))
     path = url_for("pages.search")
     labels = theme_labels()
+    kept = [(k, v) for k, v in args if k not in ("pagina",)]
     facets, unlisted = [], {}
     for f in FACETS:
         counts = result.facets.get(f.field, [])
         listed = f.listed(counts, args)
         if len(listed) < len(counts):
-            unlisted[f.param] = (len(counts), url_for("pages.facet_values", param=f.param, **_multi(
-                [(k, v) for k, v in args if k != "pagina"])))
+            unlisted[f.param] = (len(counts), url_for("pages.facet_values", param=f.param, **_multi(kept)))
         facets.append((f, f.values(path, args, listed, facet_labels(f.field, listed, args, labels))))
     active = [fv for _, values in facets for fv in values if fv.selected]
-    kept = [(k, v) for k, v in args if k not in ("pagina",)]
     span = year_range(request.args)
     without_range = [(k, v) for k, v in kept if k not in ("jaar_van", "jaar_tot")]
     if span:
@@ -132,7 +131,8 @@ def facet_values(param: str):
         return _invalid_search(e)
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "pagina"]
     counts = result.facets.get(facet.field, [])
-    values = facet.values(url_for("pages.search"), args, counts, facet_labels(facet.field, counts, args, theme_labels()))
+    labels = facet_labels(facet.field, counts, args, theme_labels())
+    values = facet.values(url_for("pages.search"), args, counts, labels)
     return render_template("facet_values.html", facet=facet, values=values, query=req.q, result=result,
                            back=url_for("pages.search", **_multi(args)))
 
