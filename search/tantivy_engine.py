@@ -330,9 +330,11 @@ class TantivySearchEngine(PublishedIndexEngine):
 
     @staticmethod
     def _keys(reader: Reader, hits: list[Match]) -> Query:
-        """A query matching exactly these hits' documents (by their numeric key)."""
+        """A query matching exactly these hits' documents (by their numeric key): a term query per key, not one
+        term-set query, which walks the key field's whole term dictionary (200 keys: 2.3 against 0.4 ms at 100k
+        documents, 0.8 against 0.5 ms at 13.6k)."""
         keys = reader.searcher.fast_field_values("key", [h.address for h in hits])
-        return Query.term_set_query(reader.schema, "key", keys)
+        return Query.boolean_query([(Occur.Should, Query.term_query(reader.schema, "key", key)) for key in keys])
 
     def _rescored(self, reader: Reader, hits: list[Match], built) -> list[Match]:
         """The hits with the bonus clauses' and the character grams' BM25 (weights.grams) added, best first: one
