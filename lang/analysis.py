@@ -88,6 +88,18 @@ def _complete_elision(text: str, matches, i: int) -> str:
 
 CARRIED_WORDS = 200_000   # words spans() indexes by the terms they carry: ~0.3 kB each (109k after 2,000 pages
 #                           at 13.6k documents); words past it are checked one by one, as before the index
+MAX_CARRY_KEYS = 64       # more terms than this (a wide wildcard): every new word is analysed, as before carry_key
+
+
+def carry_key(term: str) -> str:
+    """A piece of `term` that every word carrying it (as its own term or a compound part's) holds in its folded
+    form without hyphens: the stem's first letters short of its last two, at most four. Not the whole stem:
+    Snowball Dutch rewrites a word's end (maan -> man, snelheden -> snelheid). spans() analyses only the new words holding a key of the terms it marks
+    (a first-time analysis per word was the larger part of an uncached page's snippets); that every term's key is
+    in its word is tested on the Snowball vocabulary and held on the 416k distinct words of the 13.6k corpus."""
+    return term[:max(1, min(4, len(term) - 2))]
+
+
 LONG_TEXT = 2000   # texts at least this long: their scan is remembered (remember_last_long)
 
 
@@ -275,6 +287,7 @@ class DutchAnalyzer(Composable):
         self._terms: dict[str, tuple[str, ...]] = {}
         self._carrying: set[str] = set()              # the words spans() has indexed in _carriers
         self._carriers: dict[str, set[str]] = {}       # term -> the words that carry it
+        self._flat: dict[str, str] = {}                # word -> folded without hyphens, for _may_carry
         self._carry_lock = threading.Lock()   # a threaded server's requests share the analyzer: a set that grows
         #                                       while another thread intersects it would raise
 
@@ -349,15 +362,19 @@ class DutchAnalyzer(Composable):
         """(start, end) of every word of `text` whose indexed term or one of its parts is in `terms`, in order: the
         words a snippet marks. The same words the token stream would give, without a Python step per word (that
         was most of a results page's snippet time): the words come from the C-speed scan, the marked ones are found
-        by set intersection with the words known to carry each term (_carry: every distinct word analysed once
-        per process), and match objects are made only for them (the scan's matches before them skipped in C)."""
+        by set intersection with the words known to carry each term (_carry: a distinct word analysed once per
+        process, and only once it may carry a term asked for: carry_key), and match objects are made only for
+        them (the scan's matches before them skipped in C)."""
         words = _index_words(text)
         distinct = set(words)
         with self._carry_lock:
             unknown = distinct.difference(self._carrying)
             if len(self._carrying) < CARRIED_WORDS:
-                for raw in unknown:
-                    self._carry(raw)
+                if unknown:   # only a new word that may carry one of the terms is analysed (carry_key)
+                    keys = {carry_key(t) for t in terms}
+                    for raw in unknown:
+                        if len(keys) > MAX_CARRY_KEYS or self._may_carry(raw, keys):
+                            self._carry(raw)
                 unknown = ()
             marked = set()
             for term in terms:
@@ -381,6 +398,16 @@ class DutchAnalyzer(Composable):
         if not stopped:
             for t in (term, *parts):
                 self._carriers.setdefault(t, set()).add(raw)
+
+    def _may_carry(self, raw: str, keys: set[str]) -> bool:
+        """Whether a word holds one of the carry_key()s of some terms (folded, hyphens out): a word without them
+        carries none of those terms, so it need not be analysed for them."""
+        flat = self._flat.get(raw)
+        if flat is None:
+            flat = fold(raw).replace("-", "")
+            if len(self._flat) < CARRIED_WORDS:
+                self._flat[raw] = flat
+        return any(key in flat for key in keys)
 
     def _marks(self, raw: str, terms: set[str]) -> bool:
         stopped, term, parts = self.word(raw)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
@@ -14,6 +14,8 @@ from .params import SEARCH_PARAMS, ParamError, search_request, year_range
 from .references import document_references
 from .sections import sections
 from .versions import paragraph_diff
+
+ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"   # what url_for leaves unquoted in an anchor (Flask's url_for)
 
 bp = Blueprint("pages", __name__)
 
@@ -102,12 +104,9 @@ def search():
     plain = _multi(kept)
     came_from = search_state(args)
 
-    def doc_url(doc_id: str, anchor: str = "") -> str:
-        return url_for("pages.document", doc_id=doc_id, zoek=came_from or None, _anchor=anchor or None)
-
     return render_template("results.html", req=req, query=req.q, result=result, facets=facets, active=active,
                            unlisted=unlisted,
-                           doc_url=doc_url, year_span=span, range_hidden=without_range,
+                           doc_url=document_links(came_from), year_span=span, range_hidden=without_range,
                            page_url=page_url, sort_url=sort_url, theme_labels=labels, suggestion_url=suggestion_url,
                            feed_url=url_for("feeds.atom", **plain), csv_url=url_for("feeds.export", fmt="csv", **plain),
                            jsonl_url=url_for("feeds.export", fmt="jsonl", **plain),
@@ -135,6 +134,18 @@ def facet_values(param: str):
     values = facet.values(url_for("pages.search"), args, counts, labels)
     return render_template("facet_values.html", facet=facet, values=values, query=req.q, result=result,
                            back=url_for("pages.search", **_multi(args)))
+
+
+def document_links(came_from: str):
+    """doc_url(doc_id, anchor='') of a results page: the document page's URL with ?zoek=came_from, as url_for
+    writes it, but url_for called once per page, not for each hit and each best passage."""
+    head, _, tail = url_for("pages.document", doc_id="0", zoek=came_from or None).partition("/document/0")
+
+    def doc_url(doc_id: str, anchor: str = "") -> str:
+        if not doc_id.isalnum():   # not an id the document page takes: as url_for writes it
+            return url_for("pages.document", doc_id=doc_id, zoek=came_from or None, _anchor=anchor or None)
+        return f"{head}/document/{doc_id}{tail}" + (f"#{quote(anchor, safe=ANCHOR_SAFE)}" if anchor else "")
+    return doc_url
 
 
 def _invalid_search(e: Exception):

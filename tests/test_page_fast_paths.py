@@ -19,7 +19,7 @@ import pytest
 
 from lang.analysis import DutchAnalyzer, dutch_analyzer, stems
 from search import snippets
-from search_app import create_app
+from search_app import create_app, pages
 from search_app.facets import FACET_BY_PARAM, Facet
 
 QUERY_LOG = Path(__file__).resolve().parent.parent / "bench" / "query-log.txt"
@@ -63,6 +63,33 @@ def test_marked_words_are_the_token_streams_for_text_after_text():
             for q in queries:
                 terms = set(stems(q, decompound=True)) | set(stems(q))
                 assert ana.spans(text, terms) == spans_by_tokens(ana, text, terms), (text, q)
+
+
+def test_every_term_a_word_carries_holds_its_carry_key_in_the_folded_word():
+    """spans() analyses a new word only when it holds the carry_key of a term asked for: sound only if every term
+    a word carries (its own and its compound parts') has its key in the word, folded and without hyphens. Checked
+    on the whole Snowball Dutch vocabulary and on words whose end the stemmer rewrites or whose letters fold."""
+    from lang.analysis import carry_key, fold
+    vocabulary = (Path(__file__).parent / "fixtures" / "snowball-dutch" / "voc.txt").read_text(encoding="utf-8").split()
+    own = ["snelheden", "maximumsnelheden", "Eenhedenbesluit", "maan", "broodjes", "İnburgeringsbeleid", "\u212aelvin",
+           "coördinatie-overleg", "re-integratie", "auto's", "zo'n", "'s-Hertogenbosch", "WONINGTOEWIJZING",
+           "ziektewetuitkering", "bestemmingsplannen", "huur-", "e-mail"]
+    ana, missing = dutch_analyzer(), []
+    for raw in vocabulary + own:
+        stopped, term, parts = ana.word(raw)
+        flat = fold(raw).replace("-", "")
+        missing += [(raw, t) for t in ((term, *parts) if not stopped else ()) if carry_key(t) not in flat]
+    assert len(vocabulary) > 40_000
+    assert missing == []
+
+
+def test_a_new_word_is_analysed_only_when_it_may_carry_a_term_asked_for():
+    ana = dutch_analyzer()
+    text = "De snelheden van de woningbouw en het onderwijs in de gemeente."
+    assert ana.spans(text, {"snelheid"}) == [(3, 12)]
+    assert "snelheden" in ana._carrying and "onderwijs" not in ana._carrying   # no key of snelheid in it
+    assert ana.spans(text, set(stems("onderwijs woning"))) == spans_by_tokens(ana, text, set(stems("onderwijs woning")))
+    assert {"onderwijs", "woningbouw"} <= ana._carrying
 
 
 def test_marked_words_past_the_index_of_carried_words_are_checked_one_by_one(monkeypatch):
@@ -149,6 +176,23 @@ def test_tantivy_tells_each_hits_matched_terms_apart_in_batches(tantivy_index, m
             [(h.snippet, h.why) for h in result.hits], q
 
 
+def document_links_by_url_for(came_from: str):
+    """The definition: url_for for every link to a document."""
+    from flask import url_for
+    return lambda doc_id, anchor="": url_for("pages.document", doc_id=doc_id, zoek=came_from or None,
+                                             _anchor=anchor or None)
+
+
+def test_document_links_are_url_fors(monkeypatch):
+    app = create_app({"TESTING": True, "INDEX_DIR": "/nonexistent"})
+    for came_from in ("", "q=woning+bouw&thema=wonen", "q=%C3%A9%C3%A9n+%26+%22twee%22"):
+        with app.test_request_context("/zoeken"):
+            fast, plain = pages.document_links(came_from), document_links_by_url_for(came_from)
+            for doc_id, anchor in [("a1b2c3", ""), ("a1b2c3", "artikel-4.1"), ("x9", "art 2 lid 3/ä?#"),
+                                   ("not/an id", "p-2")]:
+                assert fast(doc_id, anchor) == plain(doc_id, anchor), (came_from, doc_id, anchor)
+
+
 def log_queries(n: int) -> list[str]:
     queries = [q for q in QUERY_LOG.read_text(encoding="utf-8").splitlines() if q and not q.startswith("#")]
     return queries[::len(queries) // n][:n]
@@ -166,6 +210,7 @@ def test_results_pages_are_the_pages_of_the_definitions(index_url, monkeypatch):
     monkeypatch.setattr(DutchAnalyzer, "spans", spans_by_tokens)
     monkeypatch.setattr(snippets, "_needles_held", needles_in_lowered_text)
     monkeypatch.setattr(Facet, "links", links_by_macro)
+    monkeypatch.setattr(pages, "document_links", document_links_by_url_for)
     from search.tantivy_engine import TantivySearchEngine
     monkeypatch.setattr(TantivySearchEngine, "_matched_terms", matched_by_a_search_per_clause)
     for url in urls:
