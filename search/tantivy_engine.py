@@ -36,7 +36,7 @@ from lang.analysis import stems
 from .engine import (CACHE_SIZE, FIELD_LABELS, RESCORE_DEPTH, Hit, PublishedIndexEngine, SearchRequest,
                      every_concept_first, facet_order, gram_counts, make_hit, matched_query, matching_leaves,
                      page_of_ranked, rescoring)
-from .query import DEFAULT_WEIGHTS, Weights
+from .query import DEFAULT_WEIGHTS, Weights, Within
 from .spelling import near_words
 
 SCORED_FIELDS = ("title", "short_title", "body", "org_words")   # BM25 fields: their terms get Whoosh's IDF
@@ -157,6 +157,16 @@ class Translator:
         condition = Query.phrase_query(self.schema, field, spec, slop=slop)
         return _boosted(_all([_unscored(condition)] + terms), boost)
 
+    def matching(self, node) -> Query | None:
+        """A query matching the documents query(node) matches, cheaper to run for counting them and their facets:
+        a Within's condition alone, without the scored side that holds all of its documents anyway (only where
+        query(node) matches something: else the condition may match what the whole does not)."""
+        if isinstance(node, AndMaybe):
+            return self.matching(node.a)
+        if isinstance(node, Within):
+            return self.query(node.b)
+        return self.query(node)
+
     def query(self, node) -> Query | None:
         if node is None or node is NullQuery:
             return None
@@ -222,8 +232,8 @@ class Reader:
 
 
 class Matches:
-    """The best matches of one query and how many there are (search.engine.Matches); the facets are counted from
-    the query on demand."""
+    """The best matches of one query and how many there are (search.engine.Matches); the facets are counted on
+    demand from `query`, which matches the same documents (Translator.matching)."""
 
     def __init__(self, hits: list[Match], total: int, query: Query, searcher):
         self.hits, self.total, self.query, self.searcher = hits, total, query, searcher
@@ -308,8 +318,11 @@ class TantivySearchEngine(PublishedIndexEngine):
         """The best max(RESCORE_DEPTH, page end) matches by base score, or the page end's worth by date."""
         rescore = rescoring(self.weights, built, sort, order)
         limit = max(RESCORE_DEPTH, req.page * req.page_size) if rescore else req.page * req.page_size
-        query = self._filtered(reader, reader.translator.query(built.base if rescore else built.query), req.filters)
-        return Matches(*self._top(reader.searcher, query, limit, _sort_field(sort, order)), query, reader.searcher)
+        node = built.base if rescore else built.query
+        whole = reader.translator.query(node)
+        query = self._filtered(reader, whole, req.filters)
+        counted = self._filtered(reader, reader.translator.matching(node), req.filters) if whole is not None else query
+        return Matches(*self._top(reader.searcher, query, limit, _sort_field(sort, order)), counted, reader.searcher)
 
     def _page(self, reader: Reader, matches: Matches, built, req: SearchRequest, sort: str, order, start: int,
               snippets: bool, tiers: tuple) -> list[Hit]:

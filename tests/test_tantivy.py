@@ -180,3 +180,27 @@ def test_a_build_in_several_processes_writes_what_one_process_writes(corpus_data
             cut = max(answers[0][-1][0], answers[1][-1][0])
             answers = [[a for a in answer if a[0] < cut] for answer in answers]
         assert answers[0] == answers[1] and results[0].total == results[1].total, q
+
+
+def test_facets_and_totals_counted_from_the_every_concept_condition_alone_are_the_whole_querys(tantivy_index,
+                                                                                              monkeypatch):
+    """The facets of a multi-word search are counted from its condition (every concept) without the scored side
+    (any concept): sound because the condition's documents all match the scored side (query.Within). Held against
+    counting from the whole query, for queries of the officials' log and queries with operators and filters."""
+    from search import tantivy_engine
+    from search.engine import SearchRequest
+    from search.engines import open_engine
+    log = [q for q in (Path(__file__).resolve().parent.parent / "bench" / "query-log.txt").read_text(
+        encoding="utf-8").splitlines() if q and not q.startswith("#")]
+    queries = log[::max(1, len(log) // 60)][:60] + [
+        "jeugd- en gezinsbeleid", "bijstand -participatiewet", '"sociaal domein" wmo', "woning* bouw",
+        "bijstand OR participatiewet", "hoe maak ik bezwaar tegen een besluit", "schuldhulpverlening jongeren"]
+    requests = [SearchRequest(q=q) for q in queries] + [
+        SearchRequest(q="wmo jeugd", filters={"doctype": ["wet"]}), SearchRequest(q="woning bouw", sort="datum")]
+    engine = open_engine(tantivy_index, cache_size=0)
+    fast = [engine.search(r, snippets=False) for r in requests]
+    assert sum(bool(r.facets.get("refs")) for r in fast) >= 10
+    monkeypatch.setattr(tantivy_engine.Translator, "matching", tantivy_engine.Translator.query)
+    for req, result in zip(requests, fast):
+        whole = engine.search(req, snippets=False)
+        assert (result.total, result.facets) == (whole.total, whole.facets), req.q
