@@ -9,8 +9,6 @@ from __future__ import annotations
 import heapq
 from typing import Callable, Iterable
 
-from whoosh.support.levenshtein import damerau_levenshtein
-
 RARE_DF = 3          # a word in at most this many documents may be a misspelling
 MUCH_MORE = 10       # ... when a near word is in at least this many times as many documents
 MIN_NEAR_DF = 5      # ... and in at least this many
@@ -39,14 +37,50 @@ def edits(a: str, b: str) -> int:
     return row[-1]
 
 
+def distance_to(word: str) -> Callable[[str], int]:
+    """d(other): the Damerau-Levenshtein distance of Whoosh's corrector (optimal string alignment: insertions,
+    deletions, substitutions and transpositions of neighbours, no substring edited twice) between `word` and
+    other, computed bit-parallel (Hyyrö 2003, "A bit-vector algorithm for computing Levenshtein and Damerau edit
+    distances"): one pass over `other` with a dozen integer operations per letter, not a table of len(word) ×
+    len(other) cells in Python (20 -> 6 µs a pair; a query word starting with a common prefix meets tens of
+    thousands of words). Held equal to whoosh.support.levenshtein.damerau_levenshtein in the tests."""
+    m = len(word)
+    if not m:
+        return len
+    peq: dict[str, int] = {}   # per letter: the bit set of the positions where `word` has it
+    for i, c in enumerate(word):
+        peq[c] = peq.get(c, 0) | (1 << i)
+    mask, high = (1 << m) - 1, 1 << (m - 1)
+
+    def distance(other: str) -> int:
+        vp, vn, d0, pm_prev, score = mask, 0, 0, 0, m
+        for c in other:
+            pm = peq.get(c, 0)
+            transposed = (((~d0) & pm) << 1) & pm_prev
+            d0 = ((((pm & vp) + vp) ^ vp) | pm | vn | transposed) & mask
+            hp = vn | ~(d0 | vp)
+            hn = d0 & vp
+            if hp & high:
+                score += 1
+            elif hn & high:
+                score -= 1
+            hp = ((hp << 1) | 1) & mask
+            hn = (hn << 1) & mask
+            vp = (hn | ~(d0 | hp)) & mask
+            vn = d0 & hp
+            pm_prev = pm
+        return score
+    return distance
+
+
 def near_words(word: str, vocabulary: Iterable[str], frequency: Callable[[str], int], maxdist: int = 2,
                limit: int = 5) -> list[str]:
     """The `limit` most frequent words of `vocabulary` within `maxdist` Damerau-Levenshtein edits of `word`, most
     frequent first (ties: alphabetical), the word itself included: what Whoosh's reader corrector returns, but a word
-    whose length alone puts it too far away is skipped before the quadratic distance (29 -> 11 ms a word)."""
-    size = len(word)
-    near = [w for w in vocabulary if abs(len(w) - size) <= maxdist
-            and damerau_levenshtein(w, word, limit=maxdist) <= maxdist]
+    whose length alone puts it too far away is skipped before the distance (29 -> 11 ms a word), and the distance
+    is bit-parallel (distance_to)."""
+    size, distance = len(word), distance_to(word)
+    near = [w for w in vocabulary if abs(len(w) - size) <= maxdist and distance(w) <= maxdist]
     best = heapq.nlargest(limit, ((-(maxdist + 0.5 / (frequency(w) or 1)), w) for w in near))
     return [w for _, w in sorted(best, key=lambda item: (-item[0], item[1]))]
 

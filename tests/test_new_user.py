@@ -432,6 +432,21 @@ def test_near_words_are_what_whooshs_corrector_finds_without_its_cost():
     assert near_words("schuld", counts, counts.get) == []   # schuldhulp: four letters more is four edits
 
 
+def test_the_bit_parallel_distance_is_whooshs_damerau_levenshtein():
+    """distance_to (bit-parallel) against Whoosh's table: random words of few letters (many repeats and
+    transpositions), and pairs of Dutch words."""
+    import random
+    from whoosh.support.levenshtein import damerau_levenshtein
+    from search.spelling import distance_to
+    rng = random.Random(12)
+    pairs = [("".join(rng.choice("abcd") for _ in range(rng.randint(0, 8))),
+              "".join(rng.choice("abcd") for _ in range(rng.randint(0, 8)))) for _ in range(20_000)]
+    pairs += [("schuldhulpverlening", "schuldhulpverlenign"), ("woningbouw", "wonignbouw"), ("ab", "ba"),
+              ("ca", "abc"), ("", "abc"), ("huurtoeslag", ""), ("zorg", "zorg"), ("jeugdhulp", "jeugdzorg")]
+    for a, b in pairs:
+        assert distance_to(a)(b) == damerau_levenshtein(a, b), (a, b)
+
+
 def test_near_words_are_only_looked_up_for_a_word_that_may_be_corrected():
     from search.spelling import suggest
     asked = []
