@@ -142,7 +142,7 @@ def document_links(came_from: str):
     head, _, tail = url_for("pages.document", doc_id="0", zoek=came_from or None).partition("/document/0")
 
     def doc_url(doc_id: str, anchor: str = "") -> str:
-        if not doc_id.isalnum():   # not an id the document page takes: as url_for writes it
+        if not (doc_id.isascii() and doc_id.isalnum()):   # not a plain id: as url_for writes (and quotes) it
             return url_for("pages.document", doc_id=doc_id, zoek=came_from or None, _anchor=anchor or None)
         return f"{head}/document/{doc_id}{tail}" + (f"#{quote(anchor, safe=ANCHOR_SAFE)}" if anchor else "")
     return doc_url
