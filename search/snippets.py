@@ -11,14 +11,14 @@ import json
 import re
 from html import escape as _escape
 
-from lang.analysis import dutch_analyzer
+from .marks import Marker
 
 SNIPPET_CHARS = 300
 LONG_BODY = 4000          # below this, the whole text is searched for the snippet; above it, the best passage
 MARK_CHAR_LIMIT = 30_000  # marking re-analyses text: at most this much of it
 LEAD = 80                 # characters of context before the first mark
 
-_ANALYZER = dutch_analyzer()
+_MARKER = Marker()   # what it learnt of words serves every snippet of the process
 _URL = re.compile(r"https?://(?:www\.)?([^/\s()]+)(/[^\s()]*)?")
 
 
@@ -145,7 +145,7 @@ def first_chars(text: str, n: int = SNIPPET_CHARS) -> str:
 def mark(text: str, stems: set[str], maxchars: int = SNIPPET_CHARS) -> tuple[str, int]:
     """(escaped text around the densest cluster of the stems with <mark> around each, offset of that window in
     text); ('', -1) when none of the stems occurs."""
-    spans = _ANALYZER.spans(text[:MARK_CHAR_LIMIT], stems)
+    spans = _MARKER.spans(text[:MARK_CHAR_LIMIT], stems)
     if not spans:
         return "", -1
     starts = [s for s, _ in spans]

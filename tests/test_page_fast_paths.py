@@ -1,7 +1,7 @@
 """The results page's fast paths show exactly what their plain definitions show.
 
 Pieces of a results page run a faster form than the obvious one (see their docstrings): the words a snippet marks
-(DutchAnalyzer.spans, against the analyzer's own token stream), the best passage of a long text
+(search.marks.Marker.spans, against the analyzer's own token stream), the best passage of a long text
 (snippets._needles_held, against searching the lowered text), the facet value links (Facet.links, against a
 template macro per value) and, in the tantivy engine, which query terms each hit matched (a search per batch of
 clauses, against a search per clause). Each is checked against its definition, and whole pages rendered with the
@@ -17,8 +17,9 @@ import jinja2
 from markupsafe import Markup
 import pytest
 
-from lang.analysis import DutchAnalyzer, dutch_analyzer, stems
-from search import snippets
+from lang.analysis import dutch_analyzer, stems
+from search import marks, snippets
+from search.marks import Marker
 from search_app import create_app, pages
 from search_app.facets import FACET_BY_PARAM, Facet
 
@@ -49,9 +50,10 @@ def links_by_macro(facet: Facet, values) -> str:
 
 
 def test_marked_words_are_the_token_streams_for_text_after_text():
-    """The analyzer remembers which words carry which terms across texts: later texts and other terms still get
+    """The marker remembers which words carry which terms across texts: later texts and other terms still get
     exactly the token stream's words (compounds for their parts, elided compounds, no stop words, accents)."""
     ana = dutch_analyzer()
+    marker = Marker(ana)
     texts = ["De woningtoewijzing en het jeugd- en gezinsbeleid van de gemeente; de Woning.",
              "Woningbouw, huur- en koopwoningen: de coördinatie van re-integratie en auto's.",
              "Art. 1.2 van de Woningwet; het woningbouwprogramma en de WONINGEN van 's-Hertogenbosch.",
@@ -62,14 +64,15 @@ def test_marked_words_are_the_token_streams_for_text_after_text():
         for text in texts:
             for q in queries:
                 terms = set(stems(q, decompound=True)) | set(stems(q))
-                assert ana.spans(text, terms) == spans_by_tokens(ana, text, terms), (text, q)
+                assert marker.spans(text, terms) == spans_by_tokens(ana, text, terms), (text, q)
 
 
 def test_every_term_a_word_carries_holds_its_carry_key_in_the_folded_word():
-    """spans() analyses a new word only when it holds the carry_key of a term asked for: sound only if every term
+    """Marker.spans analyses a new word only when it holds the carry_key of a term asked for: sound only if every term
     a word carries (its own and its compound parts') has its key in the word, folded and without hyphens. Checked
     on the whole Snowball Dutch vocabulary and on words whose end the stemmer rewrites or whose letters fold."""
-    from lang.analysis import carry_key, fold
+    from lang.analysis import fold
+    from search.marks import carry_key
     vocabulary = (Path(__file__).parent / "fixtures" / "snowball-dutch" / "voc.txt").read_text(encoding="utf-8").split()
     own = ["snelheden", "maximumsnelheden", "Eenhedenbesluit", "maan", "broodjes", "İnburgeringsbeleid", "\u212aelvin",
            "coördinatie-overleg", "re-integratie", "auto's", "zo'n", "'s-Hertogenbosch", "WONINGTOEWIJZING",
@@ -85,34 +88,37 @@ def test_every_term_a_word_carries_holds_its_carry_key_in_the_folded_word():
 
 def test_a_word_met_first_is_analysed_only_when_it_may_carry_a_term_asked_for_and_met_again_always():
     ana = dutch_analyzer()
+    marker = Marker(ana)
     text = "De snelheden van de woningbouw en het onderwijs in de gemeente."
-    assert ana.spans(text, {"snelheid"}) == [(3, 12)]
-    assert "snelheden" in ana._carrying and "onderwijs" not in ana._carrying   # no key of snelheid in it
-    assert ana.spans("Het onderwijs.", {"snelheid"}) == [] and "onderwijs" in ana._carrying   # met again
-    assert ana.spans(text, set(stems("onderwijs woning"))) == spans_by_tokens(ana, text, set(stems("onderwijs woning")))
-    assert {"onderwijs", "woningbouw"} <= ana._carrying
+    assert marker.spans(text, {"snelheid"}) == [(3, 12)]
+    assert "snelheden" in marker._carrying and "onderwijs" not in marker._carrying   # no key of snelheid in it
+    assert marker.spans("Het onderwijs.", {"snelheid"}) == [] and "onderwijs" in marker._carrying   # met again
+    terms = set(stems("onderwijs woning"))
+    assert marker.spans(text, terms) == spans_by_tokens(ana, text, terms)
+    assert {"onderwijs", "woningbouw"} <= marker._carrying
 
 
 def test_marked_words_past_the_index_of_carried_words_are_checked_one_by_one(monkeypatch):
-    import lang.analysis
-    monkeypatch.setattr(lang.analysis, "CARRIED_WORDS", 5)
+    monkeypatch.setattr(marks, "CARRIED_WORDS", 5)
     ana = dutch_analyzer()
+    marker = Marker(ana)
     for text in ["De woningen en de woningbouw in de gemeente.", "Gemeentelijke woningtoewijzing; jeugd- en gezinsbeleid."]:
         for q in ["woning", "gemeente", "gezinsbeleid bouw"]:
             terms = set(stems(q, decompound=True))
-            assert ana.spans(text, terms) == spans_by_tokens(ana, text, terms), (text, q)
-    assert len(ana._carrying) < 20
+            assert marker.spans(text, terms) == spans_by_tokens(ana, text, terms), (text, q)
+    assert len(marker._carrying) < 20
 
 
 def test_marked_words_match_on_the_corpus_texts(corpus_data):
     from store.crawl_store import CrawlStore
     ana, rng = dutch_analyzer(), random.Random(18)
+    marker = Marker(ana)
     queries = [q for q in QUERY_LOG.read_text(encoding="utf-8").splitlines() if q and not q.startswith("#")]
     for record in CrawlStore(corpus_data[0] / "crawl.sqlite3", readonly=True).documents():
         for q in rng.sample(queries, 3):
             terms = set(stems(q, decompound=True))
             text = record.text[:snippets.MARK_CHAR_LIMIT]
-            assert ana.spans(text, terms) == spans_by_tokens(ana, text, terms), (record.url, q)
+            assert marker.spans(text, terms) == spans_by_tokens(ana, text, terms), (record.url, q)
 
 
 @pytest.mark.parametrize("body, needles", [
@@ -208,7 +214,7 @@ def test_results_pages_are_the_pages_of_the_definitions(index_url, monkeypatch):
              "/zoeken?q=participatiewet&sort=datum", "/zoeken?q=woning*", "/zoeken?q=bijstand&type=wet", "/zoeken"]
     fast = {url: client.get(url).get_data(as_text=True) for url in urls}
     assert sum("<mark>" in html for html in fast.values()) >= 10 and all('class="facet"' in h for h in fast.values())
-    monkeypatch.setattr(DutchAnalyzer, "spans", spans_by_tokens)
+    monkeypatch.setattr(Marker, "spans", lambda self, text, terms: spans_by_tokens(self.analyzer, text, terms))
     monkeypatch.setattr(snippets, "_needles_held", needles_in_lowered_text)
     monkeypatch.setattr(Facet, "links", links_by_macro)
     monkeypatch.setattr(pages, "document_links", document_links_by_url_for)

@@ -47,11 +47,12 @@ def test_the_words_a_snippet_marks_are_the_words_the_index_read_as_those_terms()
     """spans() gives the characters of every word whose term or compound part is asked for, as the token
     stream does: a compound for its part, an elided compound for its completed form, no stop word."""
     from lang.analysis import dutch_analyzer
+    from search.marks import Marker
     ana = dutch_analyzer()
     text = "De woningtoewijzing en het jeugd- en gezinsbeleid van de gemeente; de Woning."
     terms = {next(iter(ana("woning"))).text, next(iter(ana("gezinsbeleid"))).text, "de"}
     expected = sorted({(t.startchar, t.endchar) for t in ana(text, positions=True, chars=True) if t.text in terms})
-    assert ana.spans(text, terms) == expected
+    assert Marker(ana).spans(text, terms) == expected
     assert [text[s:e] for s, e in expected] == ["woningtoewijzing", "gezinsbeleid", "Woning"]
 
 
