@@ -12,8 +12,9 @@ the results aside in the build directory (a file per worker) and only then write
 order: one analysis of each document (an earlier pass that only measured lengths read every body twice, about
 a seventh of a build's CPU). The results aside take disk for the length of the build, about twice the crawl
 store (1.1 GB for the 0.6 GB store of the 13.6k corpus), and are removed once written. An incremental update
-keeps its build's padding (the average moves little with a night's changes) and writes as it analyses. This process only makes the tantivy documents of the results (a
-Python object per token: what the bindings take) and feeds the one writer.
+keeps its build's padding (the average moves little with a night's changes) and writes as it analyses. This
+process only makes the tantivy documents of the results (a Python object per token: what the bindings take) and
+feeds the one writer.
 
 The build directory layout, the manifest, the marker and the atomic publish are indexer.build's: TantivyBuild
 only says how one build directory is written. An incremental update hard-links the live build's files (tantivy

@@ -54,7 +54,7 @@ def word_matches(text: str):
     completed with the head of the compound that ends its enumeration: in "jeugd- en gezinsbeleid" the match
     "jeugd-" gives "jeugdbeleid", in "huur-/koopwoning" "huur-" gives "huurwoning" (with the characters of
     "jeugd-", so highlighting marks what was written). Without such a compound the hyphen is dropped."""
-    matches = list(_INDEX_TOKEN_RE.finditer(text))
+    matches = list(INDEX_TOKEN_RE.finditer(text))
     for i, m in enumerate(matches):
         raw = m.group(0)
         if raw.endswith("-"):
@@ -112,7 +112,7 @@ def remember_last_long(scan):
 @remember_last_long
 def _index_scan(text: str) -> list[str]:
     """INDEX_TOKEN_PATTERN's words of text, as written (elided compounds not completed)."""
-    return _INDEX_TOKEN_RE.findall(text)
+    return INDEX_TOKEN_RE.findall(text)
 
 
 def index_words(text: str) -> list[str]:
@@ -140,7 +140,7 @@ def _index_words(text: str) -> list[str]:
     for i, elided in zip(hyphened, _ELIDED.finditer(text)):   # one match per word ending in a hyphen, in order
         end = elided.end()
         start = max(pos, max(text.rfind(" ", pos, end), text.rfind("\n", pos, end), text.rfind("\t", pos, end)) + 1)
-        matches = _INDEX_TOKEN_RE.finditer(text, start)
+        matches = INDEX_TOKEN_RE.finditer(text, start)
         m = next((m for m in matches if m.end() >= end), None)
         if m is None or m.end() != end or m.group(0) != words[i]:   # not expected: the scans disagree
             return [raw for raw, _, _ in word_matches(text)]
@@ -152,7 +152,7 @@ def _index_words(text: str) -> list[str]:
 def complete_elisions(text: str) -> str:
     """`text` with each elided compound written out, as word_matches reads it ("jeugd- en gezinsbeleid" ->
     "jeugdbeleid en gezinsbeleid"): for query text, where the parser must see whole words."""
-    matches = list(_INDEX_TOKEN_RE.finditer(text))
+    matches = list(INDEX_TOKEN_RE.finditer(text))
     out, pos = [], 0
     for i, m in enumerate(matches):
         if m.group(0).endswith("-"):
@@ -480,7 +480,7 @@ def _words(text: str) -> list[str]:
 
 
 _TOKEN_RE = rcompile(TOKEN_PATTERN)
-_INDEX_TOKEN_RE = rcompile(INDEX_TOKEN_PATTERN)
+INDEX_TOKEN_RE = rcompile(INDEX_TOKEN_PATTERN)
 _ELIDED = rcompile(r"\w-(?!\w)")   # a word ending in a hyphen: an elided compound ("jeugd- en gezinsbeleid")
 _FOLDED: dict[str, str] = {}
 

@@ -10,15 +10,11 @@ from __future__ import annotations
 import threading
 from itertools import compress, islice
 
-from whoosh.util.text import rcompile
-
-from lang.analysis import INDEX_TOKEN_PATTERN, DutchAnalyzer, dutch_analyzer, fold, scanned_words
+from lang.analysis import INDEX_TOKEN_RE, DutchAnalyzer, dutch_analyzer, fold, scanned_words
 
 CARRIED_WORDS = 200_000   # words a Marker indexes by the terms they carry: ~0.3 kB each (109k after 2,000 pages
 #                           at 13.6k documents); words past it are checked one by one, as before the index
 MAX_CARRY_KEYS = 64       # more terms than this (a wide wildcard): every new word is analysed, as before carry_key
-
-_INDEX_TOKEN_RE = rcompile(INDEX_TOKEN_PATTERN)
 
 
 def carry_key(term: str) -> str:
@@ -70,7 +66,7 @@ class Marker:
         marked |= {raw for raw in unknown if self._marks(raw, terms)}   # only when the index above is full
         if not marked:
             return []
-        out, matches, before = [], _INDEX_TOKEN_RE.finditer(text), 0
+        out, matches, before = [], INDEX_TOKEN_RE.finditer(text), 0
         for i in compress(range(len(words)), map(marked.__contains__, words)):
             out.append(next(islice(matches, i - before, None)).span())
             before = i + 1
