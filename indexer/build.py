@@ -49,7 +49,7 @@ class BuildReport:
 def config_hash(themes_path=None, schema_version=SCHEMA_VERSION) -> str:
     """Changes whenever a full rebuild is needed: schema version (of the engine's index), theme keywords, and every
     language resource with the analysis code (lang.fingerprint.resource_hash: stop words, word frequencies,
-    synonyms, splitter settings, stemmer)."""
+    splitter settings, stemmer; not the synonyms, which only the query reads)."""
     h = hashlib.sha256(str(schema_version).encode())
     h.update(Path(themes_path or DEFAULT_THEMES).read_bytes())
     h.update(resource_hash().encode())

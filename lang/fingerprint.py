@@ -1,7 +1,8 @@
 """One hash over everything that decides which terms a text becomes: the resource files (stop words, word
-frequencies, synonyms), the splitter's settings, the stemmer's identity and the analysis code itself. The
-index's config hash includes it, so any change here forces the rebuild it needs (a splitter change that only
-the query side saw would find nothing the index split the old way)."""
+frequencies), the splitter's settings, the stemmer's identity and the analysis code itself. The index's config
+hash includes it, so any change here forces the rebuild it needs (a splitter change that only the query side saw
+would find nothing the index split the old way). Synonyms are not in it: only the query reads them (lang.synonyms,
+search.query), so a new group serves at the next start of the server, without rebuilding the index."""
 from __future__ import annotations
 
 import ast
@@ -10,12 +11,12 @@ import importlib.metadata
 from functools import lru_cache
 from pathlib import Path
 
-from . import analysis, compounds, synonyms
+from . import analysis, compounds
 from .resources import RESOURCE_FILES
 
 # The modules whose code turns text into terms; their syntax tree (docstrings and comments left out) is hashed,
 # so a change of behaviour cannot be forgotten, and a reworded docstring forces nothing.
-ANALYSIS_MODULES = (analysis, compounds, synonyms)
+ANALYSIS_MODULES = (analysis, compounds)
 
 
 def _code(path: Path) -> str:

@@ -12,8 +12,8 @@ STOPWORDS = LANG_DIR / "stopwords-nl.txt"
 WORDFREQ = LANG_DIR / "wordfreq-nl.tsv.gz"
 SYNONYMS = LANG_DIR / "synonyms-nl.toml"
 QUESTION_FRAME = LANG_DIR / "question-frame-nl.txt"
-RESOURCE_FILES = (STOPWORDS, WORDFREQ, SYNONYMS)   # every data file the analysis reads (a change rebuilds the index)
-QUERY_FILES = (QUESTION_FRAME,)                    # data files only the query reading uses (no rebuild needed)
+RESOURCE_FILES = (STOPWORDS, WORDFREQ)            # every data file the analysis reads (a change rebuilds the index)
+QUERY_FILES = (QUESTION_FRAME, SYNONYMS)          # data files only the query reading uses (no rebuild needed)
 
 
 def load_wordlist(path: Path) -> frozenset[str]:

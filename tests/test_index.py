@@ -96,9 +96,9 @@ def test_records_cross_from_store_to_index_as_plain_values(tmp_path):
 
 
 def test_a_changed_language_resource_makes_the_index_say_it_needs_a_rebuild(tmp_path, monkeypatch):
-    """Stop words, word frequencies, synonyms, the splitter's settings and the analysis code are all in the config
-    hash: changing any makes the next update a full rebuild (a splitter change seen only by queries would find
-    nothing the index split the old way)."""
+    """Stop words, word frequencies, the splitter's settings and the analysis code are all in the config hash:
+    changing any makes the next update a full rebuild (a splitter change seen only by queries would find nothing
+    the index split the old way). Synonyms are not: only the query reads them, so a new group needs no rebuild."""
     import lang.fingerprint as fingerprint
     from indexer.build import config_hash, update_index
     from lang import compounds
@@ -136,3 +136,31 @@ def test_a_changed_language_resource_makes_the_index_say_it_needs_a_rebuild(tmp_
     reworded.write_text(Path(compounds.__file__).read_text(encoding="utf-8").replace(
         '"""The best two-way split', '"""The best split in two', 1), encoding="utf-8")
     assert fingerprint._code(reworded) == fingerprint._code(Path(compounds.__file__))
+
+
+def test_a_new_synonym_group_needs_no_rebuild(tmp_path, monkeypatch):
+    """Only the query reads the synonyms: a group more leaves the config hash alone, so the next update writes
+    nothing, and the next query that uses it finds what the group joins."""
+    import lang.fingerprint as fingerprint
+    import lang.synonyms as synonyms
+    from indexer.build import update_index
+    from lang.resources import RESOURCE_FILES, SYNONYMS
+
+    store = _store_with(tmp_path, ["de vergunning volgens het besluit omgevingsrecht voor het bedrijf"])
+    loc = IndexLocation(tmp_path / "index")
+    build_index(store, loc, progress=False)
+    assert SearchEngine(loc.root, cache_size=0).search(SearchRequest(q="bor")).total == 0
+
+    grown = tmp_path / "synonyms-nl.toml"
+    grown.write_text(SYNONYMS.read_text(encoding="utf-8").replace(
+        "groups = [", 'groups = [\n  ["bor", "besluit omgevingsrecht"],', 1), encoding="utf-8")
+    monkeypatch.setattr(fingerprint, "RESOURCE_FILES", tuple(grown if p == SYNONYMS else p for p in RESOURCE_FILES))
+    monkeypatch.setattr(synonyms.load_synonyms.__wrapped__, "__defaults__", (grown,))
+    fingerprint.resource_hash.cache_clear()
+    synonyms.load_synonyms.cache_clear()
+    try:
+        assert update_index(store, loc, progress=False).mode == "none"
+        assert SearchEngine(loc.root, cache_size=0).search(SearchRequest(q="bor")).total == 1
+    finally:
+        fingerprint.resource_hash.cache_clear()
+        synonyms.load_synonyms.cache_clear()

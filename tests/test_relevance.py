@@ -61,6 +61,21 @@ def test_synonyms_expand_abbreviations_and_law_names():
     assert ("body", "onroerendezaakbelast") in built.origins
 
 
+def test_each_synonym_belongs_to_one_group_and_none_is_a_stop_word():
+    """A word in two groups would expand to whichever group was read last; a stop word would expand every query
+    that holds it."""
+    import tomllib
+    from lang.analysis import folding_analyzer
+    from lang.resources import SYNONYMS, dutch_stopwords
+    fold = folding_analyzer()
+    seen: dict[str, int] = {}
+    for i, group in enumerate(tomllib.loads(SYNONYMS.read_text(encoding="utf-8"))["groups"]):
+        for member in group:
+            key = " ".join(t.text for t in fold(member))
+            assert seen.setdefault(key, i) == i, f"{member!r} is in groups {seen[key]} and {i}"
+            assert key not in dutch_stopwords(), member
+
+
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     """An index of a few hand-made documents, for exact assertions."""
