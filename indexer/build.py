@@ -122,11 +122,9 @@ class WhooshBuild:
     def add(self, fields: dict) -> None:
         self.writer.add_document(**fields)
 
-    def replace(self, fields: dict) -> None:
-        self.writer.update_document(**fields)
-
-    def delete(self, doc_id: str) -> None:
-        self.writer.delete_by_term("id", doc_id)
+    def delete(self, doc_ids: list[str]) -> None:
+        for doc_id in doc_ids:
+            self.writer.delete_by_term("id", doc_id)
 
     def commit(self) -> None:
         self.writer.commit()
@@ -237,10 +235,11 @@ def update_index(store: CrawlStore, location: IndexLocation, themes_path=None, p
         with Workers(Analysis(target, matcher), procs if len(added) + len(updated) > 100 else 1) as workers:
             target.open_copy(live, build_dir)
             try:
-                for url in deleted:
-                    target.delete(doc_id(url))
+                # every document that went or changed out first, in one call (an engine may do it in one
+                # operation), then the new versions in: what an add after the delete writes stays
+                target.delete([doc_id(url) for url in (*deleted, *updated, *added)])
                 for _, _, _, document in workers.map("indexed", store.documents(urls=added + updated)):
-                    target.replace(document)
+                    target.add(document)
                 target.commit()
             except BaseException:
                 target.cancel()

@@ -146,10 +146,11 @@ class TantivyBuild:
         self.threads = max(1, procs)
         self.documents = Documents()
         self.pad: dict[str, int] = {}
-        self.writer = None
+        self.schema = self.writer = None
 
     def _open(self, index: tantivy.Index) -> None:
         self.documents.pad_with(self.pad)
+        self.schema = index.schema
         self.writer = index.writer(heap_size=HEAP_BYTES, num_threads=self.threads)
 
     def prepare(self, store, sites, workers, build_dir: Path) -> Iterator:
@@ -181,7 +182,7 @@ class TantivyBuild:
         return self.documents.lengths(rec)
 
     def document(self, fields: dict) -> dict:
-        """A record's fields analysed (in a worker process): what add() and replace() take."""
+        """A record's fields analysed (in a worker process): what add() takes."""
         return self.documents.analysed(fields)
 
     def create(self, build_dir: Path) -> None:
@@ -203,12 +204,11 @@ class TantivyBuild:
     def add(self, analysed: dict) -> None:
         self.writer.add_document(self.documents.document(analysed))
 
-    def replace(self, analysed: dict) -> None:
-        self.delete(analysed["id"])
-        self.add(analysed)
-
-    def delete(self, doc_id: str) -> None:
-        self.writer.delete_documents_by_term("id", doc_id)
+    def delete(self, doc_ids: list[str]) -> None:
+        """One delete operation for all of them: a call per document cost 44 µs each (25,000 changed documents of
+        500k: 1.1 s), one term-set query a fraction of that."""
+        if doc_ids:
+            self.writer.delete_documents_by_query(tantivy.Query.term_set_query(self.schema, "id", doc_ids))
 
     def commit(self) -> None:
         self.writer.commit()
