@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Callable, Protocol
 
 from whoosh.query import AndNot, Not, NullQuery, Phrase, Prefix, Term, Wildcard
@@ -242,8 +243,9 @@ def every_concept_first(hits: list, tiers: tuple) -> list:
 
 
 def facet_order(counted) -> list[tuple[str, int]]:
-    """Facet values, most frequent first, then alphabetical."""
-    return sorted(counted, key=lambda kv: (-kv[1], kv[0]))
+    """Facet values, most frequent first, then alphabetical: two stable sorts by C key functions (a page counts
+    up to a thousand cited regulations; one sort by a Python key function took three times as long)."""
+    return sorted(sorted(counted, key=itemgetter(0)), key=itemgetter(1), reverse=True)
 
 
 

@@ -2,8 +2,8 @@
 
 Pieces of a results page run a faster form than the obvious one (see their docstrings): the words a snippet marks
 (search.marks.Marker.spans, against the analyzer's own token stream), the best passage of a long text
-(snippets._needles_held, against searching the lowered text), the facet value links (Facet.links, against a
-template macro per value) and, in the tantivy engine, which query terms each hit matched (a search per batch of
+(snippets._needles_held, against searching the lowered text), the facet values' order (two sorts, against one
+by a composite key), the facet value links (Facet.links, against a template macro per value) and, in the tantivy engine, which query terms each hit matched (a search per batch of
 clauses, against a search per clause). Each is checked against its definition, and whole pages rendered with the
 fast forms are the pages the definitions render, for queries of the officials' query log on every engine.
 """
@@ -165,6 +165,18 @@ def matched_by_a_search_per_clause(self, reader, hits, query, origins) -> dict:
             for _, a in found:
                 out[(a.segment_ord, a.doc)] |= wanted
     return out
+
+
+def test_facet_values_are_ordered_by_count_then_alphabetically_whatever_order_they_come_in():
+    from search.engine import facet_order
+    rng = random.Random(7)
+    counted = [(f"BWBR{rng.randrange(10**6):07d}", rng.choice((1, 1, 1, 2, 3, 9))) for _ in range(500)]
+    counted += [("wonen", 9), ("bestuur", 9), ("zorg", 2)]
+    expected = sorted(counted, key=lambda kv: (-kv[1], kv[0]))   # the definition
+    for _ in range(3):
+        rng.shuffle(counted)
+        assert facet_order(counted) == expected
+    assert facet_order([("wonen", 9), ("bestuur", 9), ("zorg", 12)]) == [("zorg", 12), ("bestuur", 9), ("wonen", 9)]
 
 
 def test_tantivy_tells_each_hits_matched_terms_apart_in_batches(tantivy_index, monkeypatch):
