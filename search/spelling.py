@@ -27,16 +27,6 @@ def _candidate(word: str) -> bool:
     return 4 <= len(word) <= MAX_WORD and word.isalpha()
 
 
-def edits(a: str, b: str) -> int:
-    """Levenshtein distance (short words: the plain dynamic programme)."""
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
-
-
 def distance_to(word: str) -> Callable[[str], int]:
     """d(other): the Damerau-Levenshtein distance of Whoosh's corrector (optimal string alignment: insertions,
     deletions, substitutions and transpositions of neighbours, no substring edited twice) between `word` and
@@ -96,13 +86,15 @@ def worth_correcting(word: str, known: int, few_results: bool) -> bool:
 def correction(word: str, known: int, options: Iterable[tuple[str, int]], few_results: bool) -> str:
     """The near word to suggest for `word` (held by `known` documents), or '': of the near words frequent enough
     (any more frequent one when the search found (almost) nothing, else RARE_DF/MUCH_MORE/MIN_NEAR_DF), the one
-    fewest edits away, then the most frequent ('schuldhulpverlenig': schuldhulpverlening, not -verlener)."""
+    fewest edits away, then the most frequent ('schuldhulpverlenig': schuldhulpverlening, not -verlener). Edits
+    are counted as near_words finds them (distance_to): two neighbouring letters swapped, the commonest typing
+    slip, are one edit."""
     if not worth_correcting(word, known, few_results):
         return ""
     lenient = few_results and known <= 2
-    ranked = []
+    ranked, distance_from = [], distance_to(word)
     for option, df in options:
-        distance = edits(option, word)
+        distance = distance_from(option)
         if option == word or (known and distance > 1) or df <= known:
             continue
         if lenient or df >= max(MUCH_MORE * known, MIN_NEAR_DF):

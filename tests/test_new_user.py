@@ -405,6 +405,11 @@ def test_the_suggestion_rule():
     assert correction("woningbow", 1, [("woningbouw", 40)], few_results=True) == "woningbouw"
     assert correction("schuldhulpverlenig", 0, [("schuldhulpverlener", 90), ("schuldhulpverlening", 55)],
                       few_results=False) == "schuldhulpverlening"            # one edit away beats more frequent
+    # two neighbouring letters swapped are one edit: a word some document holds with the same slip is corrected
+    assert correction("woningbouwprgoramma", 1, [("woningbouwprogramma", 40)], few_results=False) == "woningbouwprogramma"
+    assert correction("woningbouwprgoramma", 1, [("woningbouwprogrammas", 400)], few_results=False) == ""   # two edits
+    assert correction("beleidsnotaa", 0, [("beleidsnota", 30), ("beleidsnotas", 90)],
+                      few_results=False) == "beleidsnotas"                     # equally near: the more frequent
     assert suggest(["wonen", "xqzt"], 10, lambda w: {"wonen": 50}.get(w, 0), lambda w: []) == ("", ["xqzt"])
 
 
