@@ -235,8 +235,8 @@ def update_index(store: CrawlStore, location: IndexLocation, themes_path=None, p
         with Workers(Analysis(target, matcher), procs if len(added) + len(updated) > 100 else 1) as workers:
             target.open_copy(live, build_dir)
             try:
-                # every document that went or changed out first, in one call (an engine may do it in one
-                # operation), then the new versions in: what an add after the delete writes stays
+                # out first, in one call, every document that went or changed (tantivy deletes them all in one
+                # operation); then the new versions in (a delete never reaches what is added after it)
                 target.delete([doc_id(url) for url in (*deleted, *updated, *added)])
                 for _, _, _, document in workers.map("indexed", store.documents(urls=added + updated)):
                     target.add(document)

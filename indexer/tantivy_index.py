@@ -205,8 +205,8 @@ class TantivyBuild:
         self.writer.add_document(self.documents.document(analysed))
 
     def delete(self, doc_ids: list[str]) -> None:
-        """One delete operation for all of them: a call per document cost 44 µs each (25,000 changed documents of
-        500k: 1.1 s), one term-set query a fraction of that."""
+        """One delete operation for all of them, a term-set query: a call per document cost 44 µs each (25,000
+        changed documents of 500k: 1.1 s against 0.04 s)."""
         if doc_ids:
             self.writer.delete_documents_by_query(tantivy.Query.term_set_query(self.schema, "id", doc_ids))
 
