@@ -406,7 +406,8 @@ def test_the_suggestion_rule():
     assert correction("schuldhulpverlenig", 0, [("schuldhulpverlener", 90), ("schuldhulpverlening", 55)],
                       few_results=False) == "schuldhulpverlening"            # one edit away beats more frequent
     # two neighbouring letters swapped are one edit: a word some document holds with the same slip is corrected
-    assert correction("woningbouwprgoramma", 1, [("woningbouwprogramma", 40)], few_results=False) == "woningbouwprogramma"
+    assert correction("woningbouwprgoramma", 1, [("woningbouwprogramma", 40)],
+                      few_results=False) == "woningbouwprogramma"
     assert correction("woningbouwprgoramma", 1, [("woningbouwprogrammas", 400)], few_results=False) == ""   # two edits
     assert correction("beleidsnotaa", 0, [("beleidsnota", 30), ("beleidsnotas", 90)],
                       few_results=False) == "beleidsnotas"                     # equally near: the more frequent

@@ -3,9 +3,10 @@
 Pieces of a results page run a faster form than the obvious one (see their docstrings): the words a snippet marks
 (search.marks.Marker.spans, against the analyzer's own token stream), the best passage of a long text
 (snippets._needles_held, against searching the lowered text), the facet values' order (two sorts, against one
-by a composite key), the facet value links (Facet.links, against a template macro per value) and, in the tantivy engine, which query terms each hit matched (a search per batch of
-clauses, against a search per clause). Each is checked against its definition, and whole pages rendered with the
-fast forms are the pages the definitions render, for queries of the officials' query log on every engine.
+by a composite key), the facet value links (Facet.links, against a template macro per value) and, in the tantivy
+engine, which query terms each hit matched (a search per batch of clauses, against a search per clause). Each is
+checked against its definition, and whole pages rendered with the fast forms are the pages the definitions
+render, for queries of the officials' query log on every engine.
 """
 from __future__ import annotations
 
