@@ -61,6 +61,7 @@ GRID = {
 # Each feature and how to switch it off.
 FEATURES = {
     "character 4-grams": {"grams": 0.0},
+    "... only each query word's 8 rarest grams (for speed)": {"grams_per_word": 0},
     "best passage (max window)": {"passage": 0.0},
     "query-side compound parts": {"decompound": False},
     "compound modifier bonus": {"modifier": 0.0},

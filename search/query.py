@@ -61,6 +61,7 @@ class Weights:
     passage: float = 2.0        # weight of the best window's score (passages.best_window) beside BM25F
     passage_window: int = 50    # its size in positions (about a short article)
     grams: float = 0.8          # weight of the character 4-gram BM25 (grams field) beside BM25F
+    grams_per_word: int = 8     # ... of each query word only its rarest this many grams (0: all; engine.gram_counts)
 
 
 DEFAULT_WEIGHTS = Weights()

@@ -358,8 +358,9 @@ class TantivySearchEngine(PublishedIndexEngine):
             if bonus is not None:
                 clauses.append(bonus)
         if self.weights.grams > 0 and built.words:
-            grams = [_boosted(Query.term_query(reader.schema, "grams", gram), float(qtf))
-                     for gram, qtf in gram_counts(built.words).items() if reader.translator.df("grams", gram)]
+            grams = [_boosted(Query.term_query(reader.schema, "grams", gram), float(qtf)) for gram, qtf in
+                     gram_counts(built.words, lambda g: reader.translator.df("grams", g),
+                                 self.weights.grams_per_word).items()]
             if grams:
                 clauses.append(_boosted(Query.boolean_query([(Occur.Should, g) for g in grams]), self.weights.grams))
         if hits and clauses:

@@ -206,10 +206,15 @@ class SearchEngine(PublishedIndexEngine):
         avg = max(1.0, reader.field_length("grams") / max(1, n))
         scores = dict.fromkeys(wanted, 0.0)
         norms = {d: k1 * (1 - b + b * reader.doc_field_length(d, "grams", 0) / avg) for d in wanted}
-        for gram, qtf in gram_counts(words).items():
-            df = searcher.doc_frequency("grams", gram)
-            if not df:
-                continue
+        dfs: dict[str, int] = {}
+
+        def df_of(gram: str) -> int:
+            if gram not in dfs:
+                dfs[gram] = searcher.doc_frequency("grams", gram)
+            return dfs[gram]
+
+        for gram, qtf in gram_counts(words, df_of, self.weights.grams_per_word).items():
+            df = dfs[gram]
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
             for d, tf in self._postings_for(searcher, "grams", gram, wanted, lambda m: m.weight()).items():
                 scores[d] += qtf * idf * tf * (k1 + 1) / (tf + norms[d])

@@ -270,6 +270,21 @@ def test_character_grams_join_forms_that_stemming_keeps_apart():
     assert {"_man", "mant", "zorg"} <= shared
 
 
+def test_of_a_long_query_word_only_its_rarest_grams_are_scored():
+    """The commonest grams of a compound (ing_, heid) are in most documents: they say little and cost the most to
+    score. A word keeps its `per_word` rarest grams (ties by the gram), grams no document holds are dropped, and a
+    gram the query holds twice counts twice."""
+    from lang.analysis import word_grams
+    from search.engine import gram_counts
+    word = "huisvestingsverordening"                        # 22 grams: _hui huis uisv … orde … ning ing_
+    df = dict.fromkeys(word_grams(word), 100) | {"_hui": 3, "huis": 5, "vest": 5, "orde": 0, "ning": 900}
+    assert set(gram_counts([word], df.get, 3)) == {"_hui", "huis", "vest"}
+    assert set(gram_counts([word], df.get, 4)) == {"_hui", "huis", "vest", "deni"}   # deni: first of the ties
+    everything = gram_counts([word], df.get, 0)
+    assert set(everything) == set(word_grams(word)) - {"orde"}
+    assert gram_counts(["wmo", "wmo"], lambda g: 1, 8) == {"_wmo": 2, "wmo_": 2}   # a short word keeps all its grams
+
+
 def test_the_gram_field_ranks_a_text_full_of_the_words_forms_first(evidence_index):
     """'mantelzorg' twice against 'mantelzorg' once with four mantelzorger(s): the words alone prefer the first,
     the character grams see that the second is about the topic."""
